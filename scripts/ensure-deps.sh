@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the demo and the tests need, when it is missing: Debian packages (as root, with
+# apt-get) and the npm dependencies (npm ci). Safe to run again; does nothing when all is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(docker-registry skopeo podman buildah gnome-keyring dbus dbus-x11 libsecret-tools
+  golang-docker-credential-helpers hyperfine apache2-utils jq openssl uidmap chromium)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}" >&2
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
+
+# npm ci when node_modules is missing or older than the lock file.
+if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund >&2
+fi

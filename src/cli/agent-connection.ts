@@ -1,0 +1,13 @@
+import type { Config } from '../config.ts';
+import { AgentClient } from '../daemon/client.ts';
+import { spawnDetachedAgent } from '../platform/spawn-agent.ts';
+import type { CliDeps } from './deps.ts';
+
+/** The client for this user's agent, able to start it on demand. */
+export function connectAgent(config: Config, deps: CliDeps): AgentClient {
+  return new AgentClient({
+    socketPath: config.paths.socket,
+    version: deps.version,
+    spawnAgent: () => spawnDetachedAgent(deps.selfCommand, config.paths.logFile, { ...deps.env }),
+  });
+}

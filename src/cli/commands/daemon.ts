@@ -1,0 +1,54 @@
+import type { Config } from '../../config.ts';
+import { EidfError } from '../../core/errors.ts';
+import { runAgent } from '../../daemon/agent.ts';
+import { createLineLogger } from '../../platform/logger.ts';
+import { openStore } from '../../store/open-store.ts';
+import { connectAgent } from '../agent-connection.ts';
+import type { CliDeps } from '../deps.ts';
+import { EXIT } from '../exit-codes.ts';
+
+interface Health {
+  version: string;
+  pid: number;
+}
+
+/** `daemon start|stop|run`: the agent's lifecycle, by hand. */
+export async function daemonCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
+  const [action, ...extra] = args;
+  if (extra.length > 0 || (action !== 'start' && action !== 'stop' && action !== 'run')) {
+    throw new EidfError('USAGE', 'usage: docker-credential-eidf daemon start|stop|run');
+  }
+  const agent = connectAgent(config, deps);
+  if (action === 'start') {
+    const health = await agent.call<Health>('GET', '/v1/health');
+    deps.stderr.write(`agent ${health.version} running (pid ${health.pid}); socket ${config.paths.socket}\n`);
+    return EXIT.ok;
+  }
+  if (action === 'stop') {
+    const answer = await agent.callIfRunning('POST', '/v1/shutdown');
+    deps.stderr.write(answer === undefined ? 'no agent was running\n' : 'agent stopped\n');
+    return EXIT.ok;
+  }
+  return runInForeground(deps, config);
+}
+
+async function runInForeground(deps: CliDeps, config: Config): Promise<number> {
+  const logger = createLineLogger((line) => deps.stderr.write(line), deps.clock, deps.env.EIDF_DEBUG === '1');
+  const running = await runAgent({
+    config,
+    uid: deps.uid,
+    pid: deps.pid,
+    version: deps.version,
+    clock: deps.clock,
+    logger,
+    openStore: () => openStore(config, { warn: (line) => logger.warn(line) }),
+  });
+  if (!running) {
+    deps.stderr.write('another agent is already running for this user\n');
+    return EXIT.ok;
+  }
+  const removeHandler = deps.onTerminate(() => running.stop('signal'));
+  await running.stopped;
+  removeHandler();
+  return EXIT.ok;
+}

@@ -1,0 +1,30 @@
+import type { Env } from '../config.ts';
+import type { Clock } from '../core/ports.ts';
+
+/** Output streams as the CLI needs them; tests pass buffers. */
+export interface TextOutput {
+  write(text: string): void;
+  /** True when a person is looking at it (a terminal). */
+  isTTY: boolean;
+}
+
+/**
+ * Everything the CLI takes from the process. `cli/main.ts` builds the real one; tests build
+ * their own and call `run(argv, deps)` with temp folders and buffers.
+ */
+export interface CliDeps {
+  env: Env;
+  uid: number;
+  pid: number;
+  clock: Clock;
+  stdin(): Promise<Uint8Array>;
+  stdout: TextOutput;
+  stderr: TextOutput;
+  /** Reads a small text file, undefined when it does not exist. */
+  readText(path: string): string | undefined;
+  /** argv prefix that runs this CLI again (to start the agent). */
+  selfCommand: readonly string[];
+  /** Registers a handler for SIGINT/SIGTERM; returns a function that removes it. */
+  onTerminate(handler: () => void): () => void;
+  version: string;
+}

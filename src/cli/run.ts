@@ -1,0 +1,77 @@
+import { loadConfig, type Config } from '../config.ts';
+import { EidfError, oneLine } from '../core/errors.ts';
+import { isProtocolVerb, PROTOCOL_VERBS } from '../protocol/protocol.ts';
+import { PRODUCT } from '../version.ts';
+import type { CliDeps } from './deps.ts';
+import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { runProtocolVerb } from './commands/protocol-verbs.ts';
+
+const COMMANDS = ['login', 'logout', 'status', 'setup', 'daemon'] as const;
+export const USAGE_LINE = `Usage: ${PRODUCT} <${[...PROTOCOL_VERBS, ...COMMANDS].join('|')}>`;
+
+const HELP = `${USAGE_LINE}
+
+Docker credential helper for Harbor registries with OIDC login (EIDF).
+
+Credential-helper verbs (called by docker, podman, buildah, skopeo through credHelpers):
+  store | get | erase | list | version
+
+Commands for people:
+  setup [--undo]        wire this helper into Docker's and containers' auth files for the registry
+  status [--json]       show the registry, the agent and where secrets are kept
+  daemon start|stop|run start, stop, or run the per-user agent in the foreground
+
+Settings (environment, or the same names in the config file): EIDF_REGISTRY, EIDF_STORE
+(keychain|memory|file), EIDF_HOME, EIDF_OIDC_ISSUER, EIDF_OIDC_CLIENT_ID. See README.md.
+`;
+
+/**
+ * Runs one invocation. Protocol verbs answer on stdout (errors too, as one line, exit 1);
+ * commands for people write to stderr and map error codes to exit codes in one place.
+ */
+export async function run(argv: readonly string[], deps: CliDeps): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb === '--version' || verb === '-v') {
+    deps.stdout.write(`${PRODUCT} ${deps.version}\n`);
+    return EXIT.ok;
+  }
+  if (verb === '--help' || verb === '-h' || verb === 'help') {
+    deps.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  if (verb !== undefined && isProtocolVerb(verb)) {
+    if (rest.length > 0) {
+      deps.stdout.write(`${USAGE_LINE}\n`);
+      return 1;
+    }
+    return runProtocolVerb(verb, deps, () => config(deps));
+  }
+  if (verb === undefined || !(COMMANDS as readonly string[]).includes(verb)) {
+    deps.stdout.write(`${USAGE_LINE}\n`);
+    return 1;
+  }
+  try {
+    return await runCommand(verb as (typeof COMMANDS)[number], rest, deps);
+  } catch (err) {
+    deps.stderr.write(`${PRODUCT}: ${oneLine(err)}\n`);
+    return err instanceof EidfError ? exitCodeFor(err.code) : EXIT.error;
+  }
+}
+
+async function runCommand(command: (typeof COMMANDS)[number], args: string[], deps: CliDeps): Promise<number> {
+  switch (command) {
+    case 'daemon':
+      return (await import('./commands/daemon.ts')).daemonCommand(args, deps, config(deps));
+    case 'status':
+      return (await import('./commands/status.ts')).statusCommand(args, deps, config(deps));
+    case 'setup':
+      return (await import('./commands/setup.ts')).setupCommand(args, deps, config(deps));
+    case 'login':
+    case 'logout':
+      throw new EidfError('USAGE', `${command} is not available in this version yet`);
+  }
+}
+
+function config(deps: CliDeps): Config {
+  return loadConfig(deps.env, deps.uid, deps.readText);
+}

@@ -1,0 +1,196 @@
+import { EidfError } from './core/errors.ts';
+import { registryKey } from './core/registry-url.ts';
+import type { StoreKind } from './core/ports.ts';
+
+/**
+ * Every setting of the product, documented and validated in one place.
+ *
+ * Each setting is read from the environment first, then from the config file
+ * (`<configDir>/config.json`, keys as in `fileKey`), then takes its default. A bad value is a
+ * CONFIG_INVALID error that names the setting, raised before any network or keychain access.
+ */
+export interface Config {
+  /** EIDF_REGISTRY: the registry host Docker keys credentials by, e.g. `registry.eidf.ac.uk`. */
+  registry: string;
+  /** Base URL of the registry's Harbor (scheme + host), derived from EIDF_REGISTRY. */
+  registryUrl: string;
+  /** EIDF_STORE: where secrets live. `auto` = keychain where it works, else memory (with a warning). */
+  store: StoreKind | 'auto';
+  /** EIDF_OIDC_ISSUER: the OIDC issuer (SAFE) the device login runs against. */
+  oidcIssuer: string | undefined;
+  /** EIDF_OIDC_CLIENT_ID: the public client the device login uses. */
+  oidcClientId: string | undefined;
+  /** EIDF_OIDC_SCOPES: scopes asked for at login; must include `openid` and `offline_access`. */
+  oidcScopes: string;
+  /** EIDF_ALLOW_INSECURE_LOOPBACK=1: allow `http://` issuer and registry URLs on loopback hosts only. */
+  allowInsecureLoopback: boolean;
+  /** EIDF_LOGIN_ON_GET: `auto` starts a device login from `get` on a terminal; `never` does not. */
+  loginOnGet: 'auto' | 'never';
+  /** EIDF_KEEPALIVE_SECONDS: how often the agent checks the registry secret (default 15 min). */
+  keepAliveSeconds: number;
+  /** EIDF_KEYCHAIN_TIMEOUT_MS: upper bound on any one keychain call. */
+  keychainTimeoutMs: number;
+  /** EIDF_AGENT_IDLE_SECONDS: the agent exits after this long without a session or request (0 = never). */
+  agentIdleSeconds: number;
+  paths: Paths;
+}
+
+export interface Paths {
+  /** EIDF_HOME, when set, replaces every per-user folder below with one folder. */
+  home: string | undefined;
+  configFile: string;
+  /** Folder holding the agent socket: 0700, owned by the user, not a symlink. */
+  runtimeDir: string;
+  socket: string;
+  fileStore: string;
+  logFile: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads a file's text, or undefined if it does not exist (injected so config stays pure). */
+export type ReadText = (path: string) => string | undefined;
+
+const DEFAULT_REGISTRY = 'registry.eidf.ac.uk';
+const SOCKET_PATH_MAX = 100; // sun_path is 108 bytes on Linux, 104 on macOS
+
+export function resolvePaths(env: Env, uid: number): Paths {
+  const join = (...parts: string[]) => parts.join('/').replace(/\/+/g, '/');
+  if (env.EIDF_HOME !== undefined) {
+    const home = env.EIDF_HOME;
+    if (!home.startsWith('/')) throw invalid('EIDF_HOME', 'must be an absolute path');
+    return {
+      home,
+      configFile: join(home, 'config.json'),
+      runtimeDir: join(home, 'run'),
+      socket: join(home, 'run', 'agent.sock'),
+      fileStore: join(home, 'secrets.json'),
+      logFile: join(home, 'agent.log'),
+    };
+  }
+  const userHome = env.HOME ?? `/tmp/docker-credential-eidf-${uid}`;
+  const xdg = (name: string, fallback: string) => {
+    const value = env[name];
+    return value && value.startsWith('/') ? value : join(userHome, fallback);
+  };
+  const app = 'docker-credential-eidf';
+  const runtimeBase = env.XDG_RUNTIME_DIR?.startsWith('/') ? env.XDG_RUNTIME_DIR : undefined;
+  const runtimeDir = runtimeBase ? join(runtimeBase, app) : `/tmp/${app}-${uid}`;
+  return {
+    home: undefined,
+    configFile: join(xdg('XDG_CONFIG_HOME', '.config'), app, 'config.json'),
+    runtimeDir,
+    socket: join(runtimeDir, 'agent.sock'),
+    fileStore: join(xdg('XDG_DATA_HOME', '.local/share'), app, 'secrets.json'),
+    logFile: join(xdg('XDG_STATE_HOME', '.local/state'), app, 'agent.log'),
+  };
+}
+
+/** Builds and validates the configuration. Throws CONFIG_INVALID naming the bad setting. */
+export function loadConfig(env: Env, uid: number, readText: ReadText): Config {
+  const paths = resolvePaths(env, uid);
+  if (paths.socket.length > SOCKET_PATH_MAX) {
+    throw invalid(env.EIDF_HOME !== undefined ? 'EIDF_HOME' : 'XDG_RUNTIME_DIR', `gives a socket path longer than ${SOCKET_PATH_MAX} bytes`);
+  }
+  const file = readConfigFile(paths.configFile, readText);
+  const pick = (envName: string, fileKey: string): string | undefined => {
+    const fromEnv = env[envName];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    const fromFile = file[fileKey];
+    if (fromFile === undefined) return undefined;
+    if (typeof fromFile !== 'string' && typeof fromFile !== 'number' && typeof fromFile !== 'boolean') {
+      throw invalid(`${paths.configFile}: ${fileKey}`, 'must be a string, number or boolean');
+    }
+    return String(fromFile);
+  };
+
+  const allowInsecureLoopback = parseBoolean('EIDF_ALLOW_INSECURE_LOOPBACK', pick('EIDF_ALLOW_INSECURE_LOOPBACK', 'allowInsecureLoopback') ?? '0');
+  const { registry, registryUrl } = parseRegistry(pick('EIDF_REGISTRY', 'registry') ?? DEFAULT_REGISTRY, allowInsecureLoopback);
+  const oidcIssuer = pick('EIDF_OIDC_ISSUER', 'oidcIssuer');
+  if (oidcIssuer !== undefined) checkUrl('EIDF_OIDC_ISSUER', oidcIssuer, allowInsecureLoopback);
+  const oidcScopes = pick('EIDF_OIDC_SCOPES', 'oidcScopes') ?? 'openid offline_access profile email';
+  for (const required of ['openid', 'offline_access']) {
+    if (!oidcScopes.split(/\s+/).includes(required)) throw invalid('EIDF_OIDC_SCOPES', `must include ${required}`);
+  }
+  return {
+    registry,
+    registryUrl,
+    store: parseEnum('EIDF_STORE', pick('EIDF_STORE', 'store') ?? 'auto', ['auto', 'keychain', 'memory', 'file'] as const),
+    oidcIssuer,
+    oidcClientId: pick('EIDF_OIDC_CLIENT_ID', 'oidcClientId'),
+    oidcScopes,
+    allowInsecureLoopback,
+    loginOnGet: parseEnum('EIDF_LOGIN_ON_GET', pick('EIDF_LOGIN_ON_GET', 'loginOnGet') ?? 'auto', ['auto', 'never'] as const),
+    keepAliveSeconds: parseNumber('EIDF_KEEPALIVE_SECONDS', pick('EIDF_KEEPALIVE_SECONDS', 'keepAliveSeconds') ?? '900', 1, 86_400),
+    keychainTimeoutMs: parseNumber('EIDF_KEYCHAIN_TIMEOUT_MS', pick('EIDF_KEYCHAIN_TIMEOUT_MS', 'keychainTimeoutMs') ?? '3000', 50, 60_000),
+    agentIdleSeconds: parseNumber('EIDF_AGENT_IDLE_SECONDS', pick('EIDF_AGENT_IDLE_SECONDS', 'agentIdleSeconds') ?? '0', 0, 31_536_000),
+    paths,
+  };
+}
+
+function readConfigFile(path: string, readText: ReadText): Record<string, unknown> {
+  const text = readText(path);
+  if (text === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalid(path, 'is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid(path, 'must hold a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+function parseRegistry(value: string, allowInsecureLoopback: boolean): { registry: string; registryUrl: string } {
+  const hasScheme = /^[a-z]+:\/\//i.test(value);
+  let registry: string;
+  try {
+    registry = registryKey(value);
+  } catch {
+    throw invalid('EIDF_REGISTRY', 'must be a registry host such as registry.eidf.ac.uk');
+  }
+  const registryUrl = hasScheme ? `${new URL(value).protocol}//${registry}` : `https://${registry}`;
+  checkUrl('EIDF_REGISTRY', registryUrl, allowInsecureLoopback);
+  return { registry, registryUrl };
+}
+
+/** `https:` anywhere; `http:` only for loopback hosts and only when explicitly allowed. */
+function checkUrl(name: string, value: string, allowInsecureLoopback: boolean): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(name, 'must be a URL');
+  }
+  if (url.protocol === 'https:') return;
+  if (url.protocol !== 'http:') throw invalid(name, 'must be an https:// URL');
+  if (!isLoopbackHost(url.hostname)) throw invalid(name, 'must be an https:// URL (http:// is allowed only for loopback hosts)');
+  if (!allowInsecureLoopback) throw invalid(name, 'is http://; set EIDF_ALLOW_INSECURE_LOOPBACK=1 to allow that on loopback');
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function parseEnum<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw invalid(name, `must be one of ${allowed.join(', ')}`);
+}
+
+function parseNumber(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw invalid(name, `must be a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function parseBoolean(name: string, value: string): boolean {
+  if (['1', 'true', 'yes'].includes(value)) return true;
+  if (['0', 'false', 'no', ''].includes(value)) return false;
+  throw invalid(name, 'must be 1 or 0');
+}
+
+function invalid(setting: string, problem: string): EidfError {
+  return new EidfError('CONFIG_INVALID', `invalid configuration: ${setting} ${problem}`);
+}

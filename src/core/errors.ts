@@ -1,0 +1,54 @@
+/**
+ * The project's one error type. Every failure that reaches a person or a protocol caller is an
+ * EidfError with a stable `code`; `cli/exit-codes.ts` maps codes to exit codes in one place and
+ * the agent maps them to HTTP statuses in `daemon/http-errors.ts`.
+ *
+ * Messages are one line, lower-case, and never contain a secret.
+ */
+export const ERROR_CODES = [
+  'USAGE', // wrong verb, flag or argument
+  'BAD_INPUT', // malformed stdin or request body
+  'NOT_FOUND', // no credentials for that server
+  'CONFIG_INVALID', // a setting or a config file is invalid
+  'STORE_LOCKED', // the keychain is locked
+  'STORE_UNAVAILABLE', // the keychain (or file store) cannot be used
+  'STORE_TIMEOUT', // a keychain call did not answer in time
+  'AGENT_UNREACHABLE', // no agent answers and none could be started
+  'AGENT_UNSAFE', // the agent's folder or socket is not safe to use
+  'AGENT_ERROR', // the agent answered something unexpected
+  'IDP_UNREACHABLE',
+  'IDP_ERROR',
+  'LOGIN_EXPIRED',
+  'LOGIN_DENIED',
+  'LOGIN_CANCELLED',
+  'NOT_LOGGED_IN',
+  'HARBOR_UNREACHABLE',
+  'HARBOR_ERROR',
+  'HARBOR_FORBIDDEN',
+  'NEEDS_WEB_LOGIN',
+  'NOT_ONBOARDED',
+  'KUBECTL_FAILED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class EidfError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EidfError';
+    this.code = code;
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** The message of any thrown value, reduced to its first line (errors are shown as one line). */
+export function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n', 1)[0]!.trim();
+}

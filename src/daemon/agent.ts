@@ -1,0 +1,76 @@
+import { createServer } from 'node:http';
+import type { Config } from '../config.ts';
+import type { Clock, Logger, SecretStore, StoreKind } from '../core/ports.ts';
+import { createAgentApp } from './app.ts';
+import { RegistryCredentials } from './registry-credentials.ts';
+import { prepareRuntimeDir } from './runtime-dir.ts';
+import { AgentAlreadyRunning, closeSocketServer, listenOnSocket } from './socket-server.ts';
+
+export interface AgentRunDeps {
+  config: Config;
+  uid: number;
+  pid: number;
+  version: string;
+  clock: Clock;
+  logger: Logger;
+  openStore(): Promise<{ store: SecretStore; kind: StoreKind; reason: string }>;
+}
+
+export interface RunningAgent {
+  /** Resolves with the reason once the agent has stopped and removed its socket. */
+  stopped: Promise<string>;
+  stop(reason: string): void;
+}
+
+/**
+ * Runs the agent in this process: private folder, store, handler, socket; stops on request,
+ * on idleness (config.agentIdleSeconds) or when told to. Returns undefined when another agent
+ * already serves the socket.
+ */
+export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undefined> {
+  const { config, logger } = deps;
+  prepareRuntimeDir(config.paths.runtimeDir, deps.uid);
+  const opened = await deps.openStore();
+  let stop: (reason: string) => void = () => {};
+  let lastActivity = deps.clock.now();
+  const app = createAgentApp({
+    version: deps.version,
+    pid: deps.pid,
+    clock: deps.clock,
+    logger,
+    credentials: new RegistryCredentials(opened.store),
+    store: { kind: opened.kind, reason: opened.reason },
+    requestShutdown: (reason) => stop(reason),
+    onActivity: () => {
+      lastActivity = deps.clock.now();
+    },
+  });
+  const server = createServer(app);
+  try {
+    await listenOnSocket(server, config.paths.socket, deps.pid);
+  } catch (err) {
+    if (err instanceof AgentAlreadyRunning) return undefined;
+    throw err;
+  }
+  logger.info(`agent ${deps.version} (pid ${deps.pid}) listening; store: ${opened.kind} (${opened.reason})`);
+
+  let idleTimer: NodeJS.Timeout | undefined;
+  if (config.agentIdleSeconds > 0) {
+    idleTimer = setInterval(() => {
+      if (deps.clock.now() - lastActivity >= config.agentIdleSeconds * 1000) stop('idle');
+    }, Math.min(config.agentIdleSeconds * 1000, 60_000));
+    idleTimer.unref();
+  }
+
+  const stopped = new Promise<string>((resolve) => {
+    let stopping = false;
+    stop = (reason: string) => {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(idleTimer);
+      logger.info(`agent stopping: ${reason}`);
+      void closeSocketServer(server, config.paths.socket).then(() => resolve(reason));
+    };
+  });
+  return { stopped, stop: (reason) => stop(reason) };
+}

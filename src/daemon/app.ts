@@ -1,0 +1,106 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { EidfError } from '../core/errors.ts';
+import type { Clock, Logger, StoreKind } from '../core/ports.ts';
+import type { RegistryCredentials } from './registry-credentials.ts';
+import { httpStatusOf, VERSION_HEADER, type WireError } from './wire.ts';
+
+export interface AgentDeps {
+  version: string;
+  pid: number;
+  clock: Clock;
+  logger: Logger;
+  credentials: RegistryCredentials;
+  store: { kind: StoreKind; reason: string };
+  /** Asked to stop the agent (after the answer is sent). */
+  requestShutdown(reason: string): void;
+  /** Called on every request, so the lifecycle can measure idleness. */
+  onActivity?(): void;
+}
+
+/**
+ * The agent's HTTP handler, separate from listen() so tests drive it with supertest.
+ * Every body is JSON; errors are `{error, error_description}` with the EidfError code.
+ */
+export function createAgentApp(deps: AgentDeps): express.Express {
+  const startedAt = deps.clock.now();
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use((req, res, next) => {
+    deps.onActivity?.();
+    const callerVersion = req.get(VERSION_HEADER);
+    if (callerVersion !== undefined && callerVersion !== deps.version && req.path !== '/v1/health') {
+      sendError(res, 409, { error: 'VERSION_MISMATCH', error_description: `agent ${deps.version} restarts for helper ${callerVersion}` });
+      res.on('finish', () => deps.requestShutdown(`helper version ${callerVersion}`));
+      return;
+    }
+    next();
+  });
+  app.use(express.json({ limit: '64kb', strict: true, type: () => true }));
+
+  app.get('/v1/health', (_req, res) => {
+    res.json({
+      product: 'docker-credential-eidf',
+      version: deps.version,
+      pid: deps.pid,
+      uptimeSeconds: Math.round((deps.clock.now() - startedAt) / 1000),
+      store: deps.store,
+    });
+  });
+
+  app.post('/v1/credentials/get', async (req, res) => {
+    const registry = requireString(req.body, 'registry');
+    const found = await deps.credentials.get(registry);
+    if (!found) throw new EidfError('NOT_FOUND', 'credentials not found in native keychain');
+    res.json(found);
+  });
+
+  app.post('/v1/credentials/store', async (req, res) => {
+    const registry = requireString(req.body, 'registry');
+    const Username = requireString(req.body, 'Username');
+    const Secret = typeof req.body?.Secret === 'string' ? (req.body.Secret as string) : '';
+    await deps.credentials.add(registry, { Username, Secret });
+    deps.logger.info(`stored a credential for ${registry} (user ${Username})`);
+    res.status(204).end();
+  });
+
+  app.post('/v1/credentials/erase', async (req, res) => {
+    const registry = requireString(req.body, 'registry');
+    await deps.credentials.delete(registry);
+    deps.logger.info(`erased the credential for ${registry}`);
+    res.status(204).end();
+  });
+
+  app.get('/v1/credentials', async (_req, res) => {
+    res.json(await deps.credentials.list());
+  });
+
+  app.post('/v1/shutdown', (_req, res) => {
+    res.status(202).json({ stopping: true });
+    res.on('finish', () => deps.requestShutdown('asked to stop'));
+  });
+
+  app.use((_req, res) => sendError(res, 404, { error: 'USAGE', error_description: 'no such agent endpoint' }));
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof EidfError) return sendError(res, httpStatusOf(err.code), { error: err.code, error_description: err.message });
+    const parseError = err as { type?: string; status?: number };
+    if (parseError.type === 'entity.too.large') return sendError(res, 413, { error: 'BAD_INPUT', error_description: 'request body too large' });
+    if (typeof parseError.status === 'number' && parseError.status < 500) {
+      return sendError(res, 400, { error: 'BAD_INPUT', error_description: 'request body is not valid JSON' });
+    }
+    // Unknown failures are logged in the agent and masked on the wire (they may carry anything).
+    deps.logger.warn(`internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    sendError(res, 500, { error: 'INTERNAL', error_description: 'internal error in the agent; see its log' });
+  });
+  return app;
+}
+
+function sendError(res: Response, status: number, body: WireError): void {
+  res.status(status).json(body);
+}
+
+function requireString(body: unknown, field: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[field];
+  if (typeof value !== 'string' || value === '') throw new EidfError('BAD_INPUT', `request needs a non-empty string "${field}"`);
+  return value;
+}

@@ -1,0 +1,138 @@
+import { request as httpRequest } from 'node:http';
+import { EidfError } from '../core/errors.ts';
+import { errorFromWire, VERSION_HEADER } from './wire.ts';
+
+/**
+ * The helper's side of the socket: one JSON request, one JSON answer. It starts the agent when
+ * none answers (once per process), and restarts it when the agent is of another version.
+ * Loads only node:http, so the `get` path stays light.
+ */
+export interface AgentClientOptions {
+  socketPath: string;
+  version: string;
+  /** Starts a detached agent; called at most once per client. */
+  spawnAgent(): void;
+  /** How long to wait for a freshly started agent to answer. */
+  startTimeoutMs?: number;
+  /** Upper bound on one request (the agent answers `get` from memory). */
+  requestTimeoutMs?: number;
+  sleep?(ms: number): Promise<void>;
+}
+
+export interface AgentAnswer {
+  status: number;
+  body: unknown;
+}
+
+const NO_AGENT = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK']);
+
+export class AgentClient {
+  readonly #options: AgentClientOptions;
+  #spawned = false;
+
+  constructor(options: AgentClientOptions) {
+    this.#options = options;
+  }
+
+  /** Sends a request; answers 2xx bodies, throws EidfError for anything else. */
+  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    let answer = await this.#send(method, path, body, true);
+    if (answer.status === 409 && (answer.body as { error?: string } | null)?.error === 'VERSION_MISMATCH') {
+      await this.#waitUntil(async () => !(await this.#answers()));
+      answer = await this.#send(method, path, body, true);
+    }
+    if (answer.status >= 200 && answer.status < 300) return answer.body as T;
+    throw errorFromWire(answer.status, answer.body);
+  }
+
+  /** Like call(), but never starts an agent: undefined when none is running. */
+  async callIfRunning<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T | undefined> {
+    let answer: AgentAnswer;
+    try {
+      answer = await this.#raw(method, path, body);
+    } catch (err) {
+      if (NO_AGENT.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+      throw unreachable(err);
+    }
+    if (answer.status >= 200 && answer.status < 300) return answer.body as T;
+    throw errorFromWire(answer.status, answer.body);
+  }
+
+  async #send(method: string, path: string, body: unknown, mayStart: boolean): Promise<AgentAnswer> {
+    try {
+      return await this.#raw(method, path, body);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (!mayStart || !NO_AGENT.has(code) || this.#spawned) throw unreachable(err);
+    }
+    this.#spawned = true;
+    this.#options.spawnAgent();
+    const started = await this.#waitUntil(() => this.#answers());
+    if (!started) throw new EidfError('AGENT_UNREACHABLE', `the agent did not start; see its log (daemon run in the foreground shows why)`);
+    try {
+      return await this.#raw(method, path, body);
+    } catch (err) {
+      throw unreachable(err);
+    }
+  }
+
+  async #answers(): Promise<boolean> {
+    try {
+      return (await this.#raw('GET', '/v1/health', undefined)).status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  async #waitUntil(condition: () => Promise<boolean>): Promise<boolean> {
+    const sleep = this.#options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const deadline = Date.now() + (this.#options.startTimeoutMs ?? 10_000);
+    for (let delay = 5; Date.now() < deadline; delay = Math.min(delay * 2, 100)) {
+      if (await condition()) return true;
+      await sleep(delay);
+    }
+    return condition();
+  }
+
+  #raw(method: string, path: string, body: unknown): Promise<AgentAnswer> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          socketPath: this.#options.socketPath,
+          method,
+          path,
+          headers: {
+            [VERSION_HEADER]: this.#options.version,
+            ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          },
+          timeout: this.#options.requestTimeoutMs ?? 30_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = null;
+            try {
+              parsed = text === '' ? null : JSON.parse(text);
+            } catch {
+              parsed = null;
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(Object.assign(new Error('agent request timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+}
+
+function unreachable(err: unknown): EidfError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ECONNRESET' || code === undefined ? 'the agent closed the connection' : `the agent is not reachable (${code})`;
+  return new EidfError('AGENT_UNREACHABLE', why, { cause: err });
+}

@@ -1,0 +1,45 @@
+import { EidfError, isErrorCode, type ErrorCode } from '../core/errors.ts';
+
+/**
+ * What travels between the helper and the agent over the socket: paths, headers and the error
+ * body. Shared by `app.ts` (server) and `client.ts` (helper side); kept free of heavy imports.
+ */
+export const VERSION_HEADER = 'x-eidf-version';
+
+/** Error body of every non-2xx answer, like OAuth's `{error, error_description}`. */
+export interface WireError {
+  error: ErrorCode | 'VERSION_MISMATCH';
+  error_description: string;
+}
+
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  USAGE: 400,
+  BAD_INPUT: 400,
+  CONFIG_INVALID: 400,
+  NOT_FOUND: 404,
+  NOT_LOGGED_IN: 401,
+  NEEDS_WEB_LOGIN: 401,
+  NOT_ONBOARDED: 401,
+  HARBOR_FORBIDDEN: 403,
+  LOGIN_CANCELLED: 409,
+  LOGIN_DENIED: 403,
+  LOGIN_EXPIRED: 408,
+  STORE_LOCKED: 423,
+  STORE_UNAVAILABLE: 503,
+  STORE_TIMEOUT: 504,
+  IDP_UNREACHABLE: 502,
+  IDP_ERROR: 502,
+  HARBOR_UNREACHABLE: 502,
+  HARBOR_ERROR: 502,
+};
+
+export function httpStatusOf(code: ErrorCode): number {
+  return STATUS_BY_CODE[code] ?? 500;
+}
+
+/** Rebuilds the agent's error on the helper side; anything unreadable becomes AGENT_ERROR. */
+export function errorFromWire(status: number, body: unknown): EidfError {
+  const { error, error_description: description } = (body ?? {}) as Partial<WireError>;
+  if (isErrorCode(error) && typeof description === 'string') return new EidfError(error, description);
+  return new EidfError('AGENT_ERROR', `the agent answered HTTP ${status} without a readable error`);
+}

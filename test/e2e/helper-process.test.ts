@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { isolatedHome, runCli, type CliResult } from '../helpers/cli.ts';
+
+async function agentPid(env: NodeJS.ProcessEnv): Promise<number> {
+  const status = await runCli(['status', '--json'], { env });
+  assert.equal(status.code, 0, status.stderr);
+  return JSON.parse(status.stdout).agent.pid as number;
+}
+
+function assertOneLineError(result: CliResult, message: string | RegExp) {
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, /^[^\n]+\n$/);
+  if (typeof message === 'string') assert.equal(result.stdout, `${message}\n`);
+  else assert.match(result.stdout, message);
+}
+
+describe('the helper as a process, with its agent', () => {
+  const ctx = isolatedHome();
+  after(() => ctx.cleanup());
+
+  it('get of an unknown registry prints exactly the not-found text, exit 1 (starting the agent)', async () => {
+    const result = await runCli(['get'], { env: ctx.env, input: 'registry.example' });
+    assert.deepEqual(result, { code: 1, stdout: 'credentials not found in native keychain\n', stderr: '' });
+    assert.ok(existsSync(join(ctx.home, 'run', 'agent.sock')));
+    assert.equal(statSync(join(ctx.home, 'run')).mode & 0o777, 0o700);
+    assert.equal(statSync(join(ctx.home, 'run', 'agent.sock')).mode & 0o777, 0o600);
+  });
+
+  it('store, get under every spelling Docker uses, list, erase', async () => {
+    const stored = await runCli(['store'], { env: ctx.env, input: '{"ServerURL":"https://reg.example:5000","Username":"alice","Secret":"pw-1"}' });
+    assert.deepEqual(stored, { code: 0, stdout: '', stderr: '' });
+    for (const key of ['reg.example:5000', 'https://reg.example:5000', 'https://reg.example:5000/v2/', 'http://reg.example:5000/']) {
+      const got = await runCli(['get'], { env: ctx.env, input: key });
+      assert.equal(got.stdout, `${JSON.stringify({ ServerURL: key, Username: 'alice', Secret: 'pw-1' })}\n`);
+    }
+    assertOneLineError(await runCli(['get'], { env: ctx.env, input: 'reg.example' }), 'credentials not found in native keychain');
+    assert.equal((await runCli(['list'], { env: ctx.env })).stdout, '{"reg.example:5000":"alice"}\n');
+    for (const key of ['reg.example:5000', 'reg.example:5000', 'http://reg.example:5000', 'https://reg.example:5000']) {
+      assert.deepEqual(await runCli(['erase'], { env: ctx.env, input: key }), { code: 0, stdout: '', stderr: '' });
+    }
+    assertOneLineError(await runCli(['get'], { env: ctx.env, input: 'reg.example:5000' }), 'credentials not found in native keychain');
+  });
+
+  const badInputs: Array<[string, string[], string | Uint8Array, string | RegExp]> = [
+    ['truncated JSON', ['store'], '{"ServerURL":"r","Username":', 'credentials on stdin are not valid JSON'],
+    ['missing ServerURL', ['store'], '{"Username":"u","Secret":"s"}', 'no credentials server URL'],
+    ['missing Username', ['store'], '{"ServerURL":"r","Secret":"s"}', 'no credentials username'],
+    ['empty stdin on store', ['store'], '', 'no credentials on stdin: expected {"ServerURL","Username","Secret"}'],
+    ['1 MiB of stdin', ['store'], new Uint8Array(1024 * 1024).fill(0x61), 'input too large: more than 65536 bytes on stdin'],
+    ['invalid UTF-8', ['store'], new Uint8Array([0xc3, 0x28]), 'input is not valid UTF-8'],
+    ['unknown verb', ['fetch'], '', /^Usage: docker-credential-eidf <store\|get\|erase\|list\|version\|/],
+    ['extra arguments', ['get', 'extra'], 'reg.example', /^Usage: docker-credential-eidf </],
+    ['no verb', [], '', /^Usage: docker-credential-eidf </],
+  ];
+  for (const [name, args, input, message] of badInputs) {
+    it(`${name}: one line on stdout, exit 1, store unchanged`, async () => {
+      await runCli(['store'], { env: ctx.env, input: '{"ServerURL":"keep.example","Username":"k","Secret":"kept"}' });
+      const result = await runCli(args, { env: ctx.env, input });
+      assertOneLineError(result, message);
+      assert.equal((await runCli(['list'], { env: ctx.env })).stdout, '{"keep.example":"k"}\n');
+    });
+  }
+
+  it('a broken setting is one line on stdout for protocol verbs and changes nothing', async () => {
+    const result = await runCli(['get'], { env: { ...ctx.env, EIDF_STORE: 'vault' }, input: 'keep.example' });
+    assertOneLineError(result, 'invalid configuration: EIDF_STORE must be one of auto, keychain, memory, file');
+  });
+
+  it('version, --version and --help', async () => {
+    assert.deepEqual(await runCli(['version'], { env: ctx.env }), { code: 0, stdout: 'docker-credential-eidf (docker-credential-eidf) 0.1.0\n', stderr: '' });
+    assert.deepEqual(await runCli(['--version'], { env: ctx.env }), { code: 0, stdout: 'docker-credential-eidf 0.1.0\n', stderr: '' });
+    const help = await runCli(['--help'], { env: ctx.env });
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: docker-credential-eidf </);
+  });
+});
+
+describe('agent lifecycle', () => {
+  it('a killed agent leaves a stale socket; the next call cleans it up and starts one agent', async () => {
+    const ctx = isolatedHome();
+    try {
+      const first = await agentPid(ctx.env);
+      process.kill(first, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(existsSync(join(ctx.home, 'run', 'agent.sock')), 'the socket file outlives a SIGKILL');
+      const result = await runCli(['get'], { env: ctx.env, input: 'reg.example' });
+      assert.equal(result.stdout, 'credentials not found in native keychain\n');
+      const second = await agentPid(ctx.env);
+      assert.notEqual(second, first);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  it('ten helpers at once with no agent start exactly one', async () => {
+    const ctx = isolatedHome();
+    try {
+      const results = await Promise.all(Array.from({ length: 10 }, () => runCli(['get'], { env: ctx.env, input: 'reg.example' })));
+      for (const r of results) assert.equal(r.stdout, 'credentials not found in native keychain\n', r.stderr);
+      await agentPid(ctx.env);
+      // Agents that lose the start race exit without listening; exactly one ever listened.
+      const log = readFileSync(join(ctx.home, 'agent.log'), 'utf8');
+      assert.equal(log.match(/ listening; store: /g)?.length, 1, log);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  it('an agent that dies mid-request gives one line and exit 1', async () => {
+    const ctx = isolatedHome();
+    try {
+      const pid = await agentPid(ctx.env);
+      process.kill(pid, 'SIGSTOP');
+      const pending = runCli(['get'], { env: ctx.env, input: 'reg.example' });
+      await new Promise((r) => setTimeout(r, 300));
+      process.kill(pid, 'SIGKILL');
+      const result = await pending;
+      assertOneLineError(result, /^the agent (closed the connection|is not reachable)/);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  it('daemon start/stop', async () => {
+    const ctx = isolatedHome();
+    try {
+      const started = await runCli(['daemon', 'start'], { env: ctx.env });
+      assert.equal(started.code, 0);
+      assert.match(started.stderr, /^agent 0\.1\.0 running \(pid \d+\)/);
+      assert.equal(started.stdout, '');
+      const stopped = await runCli(['daemon', 'stop'], { env: ctx.env });
+      assert.equal(stopped.stderr, 'agent stopped\n');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.ok(!existsSync(join(ctx.home, 'run', 'agent.sock')));
+      assert.equal((await runCli(['daemon', 'stop'], { env: ctx.env })).stderr, 'no agent was running\n');
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+});
+
+describe('unsafe agent folder', () => {
+  let ctx: ReturnType<typeof isolatedHome>;
+  before(() => {
+    ctx = isolatedHome();
+  });
+  after(() => ctx.cleanup());
+
+  it('refuses a runtime folder that is a symlink', async () => {
+    const elsewhere = join(ctx.home, 'elsewhere');
+    mkdirSync(elsewhere, { mode: 0o700 });
+    symlinkSync(elsewhere, join(ctx.home, 'run'));
+    const result = await runCli(['daemon', 'run'], { env: ctx.env });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^docker-credential-eidf: refusing to use .*\/run: it is a symlink\n$/);
+    rmSync(join(ctx.home, 'run'));
+  });
+
+  it('refuses a runtime folder owned by someone else', async () => {
+    mkdirSync(join(ctx.home, 'run'), { mode: 0o700 });
+    chownSync(join(ctx.home, 'run'), 4321, 4321);
+    const result = await runCli(['daemon', 'run'], { env: ctx.env });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, new RegExp(`refusing to use .*/run: it is owned by uid 4321, not ${process.getuid!()}\n$`));
+  });
+});
