@@ -1,0 +1,232 @@
+import { platform as osPlatform } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { EidfError } from '../core/errors.ts';
+import type { SecretStore } from '../core/ports.ts';
+import type { KeychainOp, KeychainReply, KeychainRequest } from './keychain-protocol.ts';
+import { readSecretServiceState, type StateReading } from './secret-service-state.ts';
+
+/** The keychain service name every entry is filed under; the account is the store key. */
+export const KEYCHAIN_SERVICE = 'docker-credential-eidf';
+
+/** A key no one stores; `check()` reads it to prove the keychain answers. */
+const PROBE_KEY = 'docker-credential-eidf-probe';
+
+/** Workers abandoned on a timeout that are still stuck; past this, calls fail at once. */
+const MAX_STUCK_WORKERS = 2;
+
+export interface KeychainStoreOptions {
+  /** Upper bound in ms on any one call, lock-state check included (config.keychainTimeoutMs). */
+  timeoutMs: number;
+  /** Service name to file entries under; tests use their own. Default KEYCHAIN_SERVICE. */
+  service?: string;
+  /** Default: this machine's. On `linux` the Secret Service is pinned and its lock state read. */
+  platform?: NodeJS.Platform;
+  /** Reads the Secret Service lock state (Linux). Default: a D-Bus tool, see secret-service-state.ts. */
+  readState?: (timeoutMs: number) => Promise<StateReading>;
+}
+
+interface WorkerHandle {
+  worker: Worker;
+  pending: Map<number, { resolve(value: unknown): void; reject(err: EidfError): void }>;
+}
+
+/**
+ * Secrets in the OS keychain through @napi-rs/keyring (Secret Service on Linux, pinned; Keychain
+ * on macOS; Credential Manager on Windows): service `docker-credential-eidf`, account = key.
+ *
+ * The addon is loaded only in a worker thread started on first use (see keychain-worker.ts), so a
+ * process that never touches the keychain never loads it, and a keychain that does not answer
+ * cannot block the event loop. Every call is bounded by `timeoutMs` → STORE_TIMEOUT. On Linux an
+ * empty answer (get → null, delete → false, keys → []) is trusted only after the default
+ * collection is seen unlocked: a locked gnome-keyring answers `null` for keys it cannot see, and
+ * that must surface as STORE_LOCKED, never as "not found".
+ */
+export class KeychainStore implements SecretStore {
+  readonly kind = 'keychain' as const;
+  readonly #timeoutMs: number;
+  readonly #service: string;
+  readonly #linux: boolean;
+  readonly #readState: (timeoutMs: number) => Promise<StateReading>;
+  #handle: WorkerHandle | undefined;
+  #nextId = 1;
+  #stuck = 0;
+
+  constructor(options: KeychainStoreOptions) {
+    this.#timeoutMs = options.timeoutMs;
+    this.#service = options.service ?? KEYCHAIN_SERVICE;
+    this.#linux = (options.platform ?? osPlatform()) === 'linux';
+    this.#readState = options.readState ?? readSecretServiceState;
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.#bounded('get', async () => {
+      const value = await this.#call('get', key);
+      if (value === null) await this.#confirmNothingHidden();
+      return typeof value === 'string' ? value : null;
+    });
+  }
+
+  set(key: string, value: string): Promise<void> {
+    return this.#bounded('set', async () => {
+      await this.#call('set', key, value);
+    });
+  }
+
+  delete(key: string): Promise<boolean> {
+    return this.#bounded('delete', async () => {
+      const deleted = (await this.#call('delete', key)) === true;
+      if (!deleted) await this.#confirmNothingHidden();
+      return deleted;
+    });
+  }
+
+  keys(): Promise<string[]> {
+    return this.#bounded('list', async () => {
+      const accounts = (await this.#call('keys')) as string[];
+      if (accounts.length === 0) await this.#confirmNothingHidden();
+      return accounts;
+    });
+  }
+
+  /**
+   * Proves the keychain can be used now. Rejects STORE_LOCKED, STORE_UNAVAILABLE (no bus, no
+   * Secret Service, no default keyring, addon not loadable) or STORE_TIMEOUT. Writes nothing.
+   */
+  check(): Promise<void> {
+    return this.#bounded('check', async () => {
+      if (this.#linux) {
+        const { state, detail } = await this.#readState(this.#timeoutMs);
+        if (state === 'no-collection') throw new EidfError('STORE_UNAVAILABLE', `keychain has no default keyring: ${detail}`);
+        this.#throwUnlessUsable(state, detail);
+      }
+      await this.#call('get', PROBE_KEY);
+    });
+  }
+
+  /**
+   * Stops the worker thread, if one runs; waits at most `timeoutMs` for it (a worker stuck in a
+   * D-Bus call only ends when that call returns). The store can still be used afterwards.
+   */
+  async close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    if (!handle) return;
+    handle.worker.unref();
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#timeoutMs);
+      timer.unref();
+    });
+    await Promise.race([handle.worker.terminate().catch(() => undefined), waited]);
+    clearTimeout(timer);
+  }
+
+  async #confirmNothingHidden(): Promise<void> {
+    if (!this.#linux) return;
+    const { state, detail } = await this.#readState(this.#timeoutMs);
+    // no-collection: nothing can be stored there, so "nothing" is the truth; unknown: no tool
+    // to ask, so the addon's answer stands.
+    this.#throwUnlessUsable(state, detail);
+  }
+
+  #throwUnlessUsable(state: StateReading['state'], detail: string): void {
+    if (state === 'locked') throw lockedError();
+    if (state === 'no-service') throw new EidfError('STORE_UNAVAILABLE', `keychain unavailable: ${detail}`);
+    if (state === 'timeout') throw this.#timeoutError('lock-state check');
+  }
+
+  async #bounded<T>(what: string, task: () => Promise<T>): Promise<T> {
+    if (this.#stuck >= MAX_STUCK_WORKERS) throw this.#timeoutError(what, ' (earlier calls are still stuck)');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.#abandonWorker();
+        reject(this.#timeoutError(what));
+      }, this.#timeoutMs);
+    });
+    const work = task();
+    work.catch(() => undefined); // it may settle after the timeout has answered
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #call(op: KeychainOp, account?: string, value?: string): Promise<unknown> {
+    const handle = this.#worker();
+    const id = this.#nextId++;
+    const request: KeychainRequest = { id, op, service: this.#service, pin: this.#linux };
+    if (account !== undefined) request.account = account;
+    if (value !== undefined) request.value = value;
+    return new Promise((resolve, reject) => {
+      handle.pending.set(id, { resolve, reject });
+      handle.worker.ref(); // keep the process alive while a reply is due
+      handle.worker.postMessage(request);
+    });
+  }
+
+  #worker(): WorkerHandle {
+    if (this.#handle) return this.#handle;
+    // No inherited flags: some (--input-type, --eval) are refused by workers, and none is needed.
+    const worker = new Worker(new URL('./keychain-worker.ts', import.meta.url), { execArgv: [] });
+    const handle: WorkerHandle = { worker, pending: new Map() };
+    const settleAll = (err: EidfError) => {
+      for (const { reject } of handle.pending.values()) reject(err);
+      handle.pending.clear();
+      if (this.#handle === handle) this.#handle = undefined;
+    };
+    worker.on('message', (reply: KeychainReply) => {
+      const waiter = handle.pending.get(reply.id);
+      handle.pending.delete(reply.id);
+      if (handle.pending.size === 0) worker.unref();
+      if (!waiter) return;
+      if (reply.ok) waiter.resolve(reply.value);
+      else waiter.reject(keychainError(reply.message));
+    });
+    worker.on('error', (err) => settleAll(new EidfError('STORE_UNAVAILABLE', `keychain unavailable: ${firstLine(err.message)}`)));
+    worker.on('exit', () => settleAll(new EidfError('STORE_UNAVAILABLE', 'keychain unavailable: its worker stopped')));
+    worker.unref();
+    this.#handle = handle;
+    return handle;
+  }
+
+  /** Leaves a worker that is stuck in a keychain call; it ends by itself when the call returns. */
+  #abandonWorker(): void {
+    const handle = this.#handle;
+    if (!handle) return;
+    this.#handle = undefined;
+    handle.pending.clear();
+    this.#stuck++;
+    handle.worker.once('exit', () => this.#stuck--);
+    handle.worker.terminate().catch(() => undefined);
+    handle.worker.unref();
+  }
+
+  #timeoutError(what: string, suffix = ''): EidfError {
+    return new EidfError('STORE_TIMEOUT', `keychain did not answer (${what}) within ${this.#timeoutMs} ms${suffix}`);
+  }
+}
+
+function lockedError(): EidfError {
+  return new EidfError('STORE_LOCKED', 'keychain is locked; unlock it (for example by logging in to the desktop) and try again');
+}
+
+/**
+ * Turns an addon error message into a store error. Exported for unit tests. Messages seen from
+ * @napi-rs/keyring 2.1.2 on Linux: "…unlock prompt was dismissed" and "…IsLocked…" (locked),
+ * "…Did not receive a reply…" (libdbus reply timeout), "…not provided by any .service files",
+ * "…Failed to connect to socket…", "…no result found" (no default keyring).
+ */
+export function keychainError(message: string): EidfError {
+  const line = firstLine(message);
+  if (/locked|unlock prompt|prompt was dismissed/i.test(line)) {
+    return new EidfError('STORE_LOCKED', lockedError().message);
+  }
+  if (/Did not receive a reply|NoReply|timed out/i.test(line)) return new EidfError('STORE_TIMEOUT', `keychain did not answer: ${line}`);
+  return new EidfError('STORE_UNAVAILABLE', `keychain unavailable: ${line}`);
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n', 1)[0]!.trim();
+}

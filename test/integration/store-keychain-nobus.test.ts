@@ -1,0 +1,47 @@
+/** No D-Bus at all: the session bus address names a socket that does not exist. */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { EidfError } from '../../src/core/errors.ts';
+import { KeychainStore } from '../../src/store/keychain.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import { applyEnv } from '../helpers/keyring.ts';
+
+/** A Config for store tests: every per-user path under a temp EIDF_HOME, the store chosen by name. */
+function storeTestConfig(home: string, store: 'auto' | 'keychain' | 'memory' | 'file', keychainTimeoutMs = 3000): Config {
+  return loadConfig({ EIDF_HOME: home, EIDF_STORE: store, EIDF_KEYCHAIN_TIMEOUT_MS: String(keychainTimeoutMs) }, 1000, () => undefined);
+}
+
+let dir: string;
+let restoreEnv: () => void;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'eidf-store-nobus-'));
+  restoreEnv = applyEnv({ DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-such-bus')}`, XDG_RUNTIME_DIR: dir, HOME: dir });
+});
+
+after(async () => {
+  restoreEnv?.();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('without a session bus the keychain is STORE_UNAVAILABLE and auto falls back to memory', async () => {
+  const store = new KeychainStore({ timeoutMs: 3000 });
+  try {
+    await assert.rejects(store.get('registry:x.example'), (err) => {
+      assert.ok(err instanceof EidfError);
+      assert.equal(err.code, 'STORE_UNAVAILABLE');
+      assert.match(err.message, /no-such-bus/);
+      return true;
+    });
+  } finally {
+    await store.close();
+  }
+  const warnings: string[] = [];
+  const choice = await openStore(storeTestConfig(join(dir, 'eidf'), 'auto'), { warn: (line) => warnings.push(line) });
+  assert.equal(choice.kind, 'memory');
+  assert.equal(warnings.length, 1);
+});

@@ -1,0 +1,125 @@
+/**
+ * KeychainStore and openStore against a real gnome-keyring on a private D-Bus (unlocked), and the
+ * same keyring made "slow" by SIGSTOPping its daemon. One keyring per file: the addon's libdbus
+ * keeps the first session bus address a process uses.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { EidfError } from '../../src/core/errors.ts';
+import { KEYCHAIN_SERVICE, KeychainStore } from '../../src/store/keychain.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import { applyEnv, startPrivateKeyring, type PrivateKeyring } from '../helpers/keyring.ts';
+
+/** A Config for store tests: every per-user path under a temp EIDF_HOME, the store chosen by name. */
+function storeTestConfig(home: string, store: 'auto' | 'keychain' | 'memory' | 'file', keychainTimeoutMs = 3000): Config {
+  return loadConfig({ EIDF_HOME: home, EIDF_STORE: store, EIDF_KEYCHAIN_TIMEOUT_MS: String(keychainTimeoutMs) }, 1000, () => undefined);
+}
+
+let keyring: PrivateKeyring;
+let restoreEnv: () => void;
+let home: string;
+const stores: KeychainStore[] = [];
+const newStore = (timeoutMs = 3000) => {
+  const store = new KeychainStore({ timeoutMs });
+  stores.push(store);
+  return store;
+};
+
+before(async () => {
+  keyring = await startPrivateKeyring();
+  restoreEnv = applyEnv(keyring.env);
+  home = await mkdtemp(join(tmpdir(), 'eidf-store-kc-'));
+});
+
+after(async () => {
+  keyring?.resume();
+  await Promise.all(stores.map((s) => s.close()));
+  restoreEnv?.();
+  await keyring?.stop();
+  await rm(home, { recursive: true, force: true });
+});
+
+/** Reads an entry with secret-tool, i.e. straight from the Secret Service, not through the addon. */
+function secretToolLookup(account: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile('secret-tool', ['lookup', 'service', KEYCHAIN_SERVICE, 'username', account], { env: { ...process.env, ...keyring.env } },
+      (err, stdout) => resolve(err ? null : String(stdout)));
+  });
+}
+
+test('secrets round-trip through the Secret Service (not the kernel keyring)', async () => {
+  const store = newStore();
+  assert.equal(store.kind, 'keychain');
+  assert.equal(await store.get('registry:one.example'), null);
+  const big = `{"u":"ünï\\"cødé","s":"${'x'.repeat(4000)}"}`;
+  await store.set('registry:one.example', 'first');
+  await store.set('registry:one.example', big);
+  await store.set('oidc-refresh:client@https://idp.example', 'refresh-token');
+  assert.equal(await store.get('registry:one.example'), big);
+  assert.equal(await secretToolLookup('registry:one.example'), big);
+  assert.deepEqual((await store.keys()).sort(), ['oidc-refresh:client@https://idp.example', 'registry:one.example']);
+  assert.equal(await store.delete('registry:one.example'), true);
+  assert.equal(await store.delete('registry:one.example'), false);
+  assert.equal(await secretToolLookup('registry:one.example'), null);
+  assert.deepEqual(await store.keys(), ['oidc-refresh:client@https://idp.example']);
+  assert.equal(await store.delete('oidc-refresh:client@https://idp.example'), true);
+  assert.deepEqual(await store.keys(), []);
+});
+
+test('openStore: auto picks the working keychain without a warning; explicit keychain too', async () => {
+  for (const mode of ['auto', 'keychain'] as const) {
+    const warnings: string[] = [];
+    const choice = await openStore(storeTestConfig(home, mode), { warn: (line) => warnings.push(line) });
+    stores.push(choice.store as KeychainStore);
+    assert.equal(choice.kind, 'keychain');
+    assert.equal(choice.store.kind, 'keychain');
+    assert.match(choice.reason, mode === 'auto' ? /EIDF_STORE=auto/ : /EIDF_STORE=keychain/);
+    assert.deepEqual(warnings, []);
+  }
+});
+
+test('a keychain that does not answer gives STORE_TIMEOUT, then works again once it answers', async () => {
+  const store = newStore(400);
+  await store.set('slow-key', 'v');
+  keyring.pause();
+  try {
+    await assert.rejects(store.get('slow-key'), (err) => isCode(err, 'STORE_TIMEOUT', /did not answer \(get\) within 400 ms/));
+    await assert.rejects(store.set('slow-key', 'w'), (err) => isCode(err, 'STORE_TIMEOUT', /within 400 ms/));
+    // Two workers are now stuck inside D-Bus calls: the store stops starting more.
+    await assert.rejects(store.keys(), (err) => isCode(err, 'STORE_TIMEOUT', /still stuck/));
+
+    const warnings: string[] = [];
+    await assert.rejects(openStore(storeTestConfig(home, 'keychain', 400), { warn: (l) => warnings.push(l) }),
+      (err) => isCode(err, 'STORE_TIMEOUT', /^EIDF_STORE=keychain but keychain did not answer/));
+    const fallback = await openStore(storeTestConfig(home, 'auto', 400), { warn: (l) => warnings.push(l) });
+    assert.equal(fallback.kind, 'memory');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /kept in agent memory only.*EIDF_STORE=file/);
+  } finally {
+    keyring.resume();
+  }
+  // The stuck workers finish once the daemon answers; a fresh one serves the next call.
+  await waitUntil(async () => (await store.get('slow-key').catch(() => undefined)) === 'v');
+  assert.equal(await store.delete('slow-key'), true);
+});
+
+function isCode(err: unknown, code: string, message: RegExp): true {
+  assert.ok(err instanceof EidfError, `expected an EidfError, got ${String(err)}`);
+  assert.equal(err.code, code);
+  assert.match(err.message, message);
+  assert.ok(!err.message.includes('\n'));
+  return true;
+}
+
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail('condition not met within 5 s');
+}
