@@ -16,6 +16,8 @@ export interface CliDeps {
   env: Env;
   uid: number;
   pid: number;
+  /** The working folder (relative DOCKER_CONFIG and friends are resolved against it). */
+  cwd: string;
   clock: Clock;
   stdin(): Promise<Uint8Array>;
   stdout: TextOutput;

@@ -11,8 +11,16 @@ const deps: CliDeps = {
   env: process.env,
   uid: process.getuid?.() ?? 0,
   pid: process.pid,
+  cwd: process.cwd(),
   clock: { now: () => Date.now() },
   stdin: async () => {
+    // readFileSync(0) loads no stream machinery (a file on stdin would pull in fs/promises and
+    // readline, ~5 ms); a non-blocking stdin answers EAGAIN, and then the stream reads it.
+    try {
+      return readFileSync(0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
@@ -27,7 +35,8 @@ const deps: CliDeps = {
       throw err;
     }
   },
-  selfCommand: [process.execPath, ...process.execArgv, process.argv[1]!],
+  // The agent always runs from this file (TypeScript), even when the helper runs from the bundle.
+  selfCommand: [process.execPath, '--disable-warning=ExperimentalWarning', import.meta.filename],
   onTerminate: (handler) => {
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);
@@ -39,4 +48,7 @@ const deps: CliDeps = {
   version: VERSION,
 };
 
-process.exitCode = await run(process.argv.slice(2), deps);
+// No top-level await: this file is also bundled as CommonJS (scripts/build.ts).
+void run(process.argv.slice(2), deps).then((code) => {
+  process.exitCode = code;
+});

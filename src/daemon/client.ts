@@ -1,17 +1,17 @@
-import { request as httpRequest } from 'node:http';
 import { EidfError } from '../core/errors.ts';
+import { socketRequest } from './socket-http.ts';
 import { errorFromWire, VERSION_HEADER } from './wire.ts';
 
 /**
  * The helper's side of the socket: one JSON request, one JSON answer. It starts the agent when
  * none answers (once per process), and restarts it when the agent is of another version.
- * Loads only node:http, so the `get` path stays light.
+ * Speaks HTTP through socket-http.ts (node:net only), so the `get` path stays light.
  */
 export interface AgentClientOptions {
   socketPath: string;
   version: string;
   /** Starts a detached agent; called at most once per client. */
-  spawnAgent(): void;
+  spawnAgent(): void | Promise<void>;
   /** How long to wait for a freshly started agent to answer. */
   startTimeoutMs?: number;
   /** Upper bound on one request (the agent answers `get` from memory). */
@@ -66,7 +66,7 @@ export class AgentClient {
       if (!mayStart || !NO_AGENT.has(code) || this.#spawned) throw unreachable(err);
     }
     this.#spawned = true;
-    this.#options.spawnAgent();
+    await this.#options.spawnAgent();
     const started = await this.#waitUntil(() => this.#answers());
     if (!started) throw new EidfError('AGENT_UNREACHABLE', `the agent did not start; see its log (daemon run in the foreground shows why)`);
     try {
@@ -94,40 +94,21 @@ export class AgentClient {
     return condition();
   }
 
-  #raw(method: string, path: string, body: unknown): Promise<AgentAnswer> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(
-        {
-          socketPath: this.#options.socketPath,
-          method,
-          path,
-          headers: {
-            [VERSION_HEADER]: this.#options.version,
-            ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-          },
-          timeout: this.#options.requestTimeoutMs ?? 30_000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = null;
-            try {
-              parsed = text === '' ? null : JSON.parse(text);
-            } catch {
-              parsed = null;
-            }
-            resolve({ status: res.statusCode ?? 0, body: parsed });
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(Object.assign(new Error('agent request timed out'), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
-      req.end(payload);
+  async #raw(method: string, path: string, body: unknown): Promise<AgentAnswer> {
+    const answer = await socketRequest(this.#options.socketPath, {
+      method,
+      path,
+      headers: { [VERSION_HEADER]: this.#options.version },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs: this.#options.requestTimeoutMs ?? 30_000,
     });
+    let parsed: unknown = null;
+    try {
+      parsed = answer.body === '' ? null : JSON.parse(answer.body);
+    } catch {
+      parsed = null;
+    }
+    return { status: answer.status, body: parsed };
   }
 }
 

@@ -1,13 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
  * Starts `docker-credential-eidf daemon run` detached from this process, with its output
  * appended to the agent log (0600). `command` is the argv prefix that runs this CLI
- * (node + script from a checkout, or the single executable alone).
+ * (node + script from a checkout).
  */
-export function spawnDetachedAgent(command: readonly string[], logFile: string, env: NodeJS.ProcessEnv): void {
+export async function spawnDetachedAgent(command: readonly string[], logFile: string, env: NodeJS.ProcessEnv): Promise<void> {
+  // Loaded here, not at the top: the helper's `get` path rarely starts an agent.
+  const { spawn } = await import('node:child_process');
   mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
   const log = openSync(logFile, 'a', 0o600);
   try {

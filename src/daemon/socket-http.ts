@@ -1,0 +1,83 @@
+import { createConnection } from 'node:net';
+
+/**
+ * A minimal HTTP/1.1 client for the agent's unix socket: one request, `Connection: close`, the
+ * whole answer read until the agent closes. The helper's `get` path uses this instead of
+ * node:http, whose module graph costs ~30 ms of start-up (measured: `import 'node:http'` 51 ms
+ * user time vs 18 ms for an empty module on Node 24); node:net is already loaded at start.
+ * Handles Content-Length and chunked bodies, which is all express sends.
+ */
+export interface SocketAnswer {
+  status: number;
+  body: string;
+}
+
+export function socketRequest(
+  socketPath: string,
+  request: { method: string; path: string; headers: Record<string, string>; body?: string; timeoutMs: number },
+): Promise<SocketAnswer> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(socketPath);
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('agent request timed out'), { code: 'ETIMEDOUT' })), request.timeoutMs);
+    socket.on('connect', () => {
+      const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
+      const head = [`${request.method} ${request.path} HTTP/1.1`, 'Host: agent', 'Connection: close'];
+      for (const [name, value] of Object.entries(request.headers)) head.push(`${name}: ${value}`);
+      if (body) head.push('Content-Type: application/json', `Content-Length: ${body.length}`);
+      socket.write(`${head.join('\r\n')}\r\n\r\n`);
+      if (body) socket.write(body);
+    });
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    socket.on('end', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      try {
+        resolve(parseAnswer(Buffer.concat(chunks)));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+/** Parses a complete HTTP/1.1 response. Throws an ECONNRESET-coded error when it is cut short. */
+export function parseAnswer(raw: Buffer): SocketAnswer {
+  const split = raw.indexOf('\r\n\r\n');
+  if (split < 0) throw cutShort();
+  const [statusLine, ...headerLines] = raw.subarray(0, split).toString('latin1').split('\r\n');
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '')?.[1]);
+  if (!Number.isInteger(status)) throw cutShort();
+  const headers = new Map(headerLines.map((line) => [line.slice(0, line.indexOf(':')).trim().toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  let body = raw.subarray(split + 4);
+  if (headers.get('transfer-encoding')?.toLowerCase() === 'chunked') body = dechunk(body);
+  const length = headers.get('content-length');
+  if (length !== undefined) {
+    if (body.length < Number(length)) throw cutShort();
+    body = body.subarray(0, Number(length));
+  }
+  return { status, body: body.toString('utf8') };
+}
+
+function dechunk(data: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  for (;;) {
+    const lineEnd = data.indexOf('\r\n', offset);
+    if (lineEnd < 0) throw cutShort();
+    const size = Number.parseInt(data.subarray(offset, lineEnd).toString('latin1'), 16);
+    if (!Number.isInteger(size)) throw cutShort();
+    if (size === 0) return Buffer.concat(parts);
+    if (lineEnd + 2 + size > data.length) throw cutShort();
+    parts.push(data.subarray(lineEnd + 2, lineEnd + 2 + size));
+    offset = lineEnd + 2 + size + 2;
+  }
+}
+
+function cutShort(): Error {
+  return Object.assign(new Error('the agent closed the connection mid-answer'), { code: 'ECONNRESET' });
+}
