@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { EidfError } from '../core/errors.ts';
+import { errno, ioError } from './json-file.ts';
+
+/** One file to replace (atomically, with these permission bits) or to remove. */
+export type FileChange = { path: string; content: string | Buffer; mode: number } | { path: string; remove: true };
+
+/** Mode of folders this product creates (Docker's own folder is 0700 as well). */
+export const NEW_DIR_MODE = 0o700;
+
+/**
+ * Replaces `path` atomically: writes a temp file in the same folder (0600 while written), sets
+ * `mode`, fsyncs, then renames it over `path`. A symlink at `path` is replaced, not followed, so
+ * callers pass the symlink's target. Creates missing folders 0700; returns the first folder it
+ * created (for rollback), if any. No temp file is left behind on failure.
+ */
+export async function writeFileAtomic(path: string, content: string | Buffer, mode: number): Promise<string | undefined> {
+  const dir = dirname(path);
+  const created = await mkdir(dir, { recursive: true, mode: NEW_DIR_MODE });
+  const temp = join(dir, `.${basename(path)}.eidf-tmp-${randomBytes(6).toString('hex')}`);
+  const handle = await open(temp, 'wx', 0o600);
+  try {
+    try {
+      await handle.writeFile(content);
+      await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await syncDir(dir);
+  return created;
+}
+
+/**
+ * Applies every change or none: on the first failure, the changes already made are undone
+ * (previous bytes and mode written back, created files and folders removed) and a one-line
+ * CONFIG_INVALID error naming the failing file is thrown.
+ */
+export async function applyChanges(changes: readonly FileChange[]): Promise<void> {
+  const undo: Array<() => Promise<void>> = [];
+  for (const change of changes) {
+    try {
+      const previous = await snapshot(change.path);
+      if ('remove' in change) {
+        await unlink(change.path).catch((err: unknown) => {
+          if (errno(err) !== 'ENOENT') throw err;
+        });
+      } else {
+        const createdDir = await writeFileAtomic(change.path, change.content, change.mode);
+        if (createdDir !== undefined) undo.push(() => removeEmptyDirs(dirname(change.path), createdDir));
+      }
+      undo.push(() => restore(change.path, previous));
+    } catch (err) {
+      const rolledBack = await rollback(undo);
+      const failure = err instanceof EidfError ? err : ioError('write', change.path, err);
+      const outcome = rolledBack ? 'nothing was changed' : 'some files could not be put back';
+      throw new EidfError(failure.code, `${failure.message}; ${outcome}`, { cause: err });
+    }
+  }
+}
+
+type Snapshot = { content: Buffer; mode: number } | null;
+
+async function snapshot(path: string): Promise<Snapshot> {
+  try {
+    const info = await stat(path);
+    return { content: await readFile(path), mode: info.mode & 0o7777 };
+  } catch (err) {
+    if (errno(err) === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+async function restore(path: string, previous: Snapshot): Promise<void> {
+  if (previous === null) await rm(path, { force: true });
+  else await writeFileAtomic(path, previous.content, previous.mode);
+}
+
+async function rollback(undo: Array<() => Promise<void>>): Promise<boolean> {
+  let ok = true;
+  for (const step of undo.reverse()) {
+    try {
+      await step();
+    } catch {
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+/** Removes `dir` and its parents up to and including `top`, stopping at the first one not empty. */
+async function removeEmptyDirs(dir: string, top: string): Promise<void> {
+  for (let current = dir; current.startsWith(top); current = dirname(current)) {
+    try {
+      await rmdir(current);
+    } catch {
+      return;
+    }
+    if (current === top) return;
+  }
+}
+
+/** Makes the rename durable; not every file system supports fsync on a folder, so failures are ignored. */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // best effort
+  }
+}
