@@ -35,11 +35,14 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class EidfError extends Error {
   readonly code: ErrorCode;
+  /** A finer, stable reason a caller may act on (e.g. NOT_FOUND because 'login-required'). */
+  readonly reason: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; reason?: string }) {
     super(message, options);
     this.name = 'EidfError';
     this.code = code;
+    this.reason = options?.reason;
   }
 }
 

@@ -1,0 +1,296 @@
+import { EidfError, oneLine } from '../core/errors.ts';
+import type { Clock, Logger, SecretStore } from '../core/ports.ts';
+import { DEFAULT_REFRESH_POLICY } from '../core/refresh-policy.ts';
+import { refreshTokenKey } from '../core/store-keys.ts';
+import type { TokenSet } from '../oidc/types.ts';
+import { HeldTokens } from './held-tokens.ts';
+import { LoginAttempt, waitOrAbandon } from './login-attempt.ts';
+import { revokeAndForget } from './logout-steps.ts';
+import { realScheduler, RefreshTimer } from './refresh-timer.ts';
+import type {
+  LoginOutcome, LoginStart, LogoutReport, SessionChange, SessionDeps, SessionEvent, SessionOidc, SessionState, SessionStatus,
+} from './types.ts';
+
+/**
+ * The agent's OIDC session: device login, token refresh ahead of expiry, restore on start, logout.
+ *
+ * The refresh token lives only in the SecretStore (`refreshTokenKey(issuer, clientId)`); ID and
+ * access tokens only in this object's memory. A rotated refresh token is written to the store
+ * before the new tokens are used; if that write fails the old state stays. One refresh runs at a
+ * time; failures back off (capped) and keep the tokens; `invalid_grant` ends the session.
+ */
+export class SessionManager {
+  readonly #oidc: SessionOidc;
+  readonly #store: SecretStore;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #timer: RefreshTimer;
+  readonly #random: () => number;
+  readonly #key: string;
+  readonly #held: HeldTokens;
+  readonly #listeners = new Set<(change: SessionChange) => void>();
+  #refreshing: Promise<void> | null = null;
+  #login: LoginAttempt | null = null;
+  #lastLoginOutcome: LoginOutcome | null = null;
+  #epoch = 0; // bumped by login and logout: a refresh begun in an older epoch must not commit
+  #commits: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: SessionDeps) {
+    this.#oidc = deps.oidc;
+    this.#store = deps.store;
+    this.#clock = deps.clock;
+    this.#logger = deps.logger;
+    this.#timer = new RefreshTimer(deps.scheduler ?? realScheduler, deps.clock);
+    this.#random = deps.random ?? Math.random;
+    this.#held = new HeldTokens(deps.policy ?? DEFAULT_REFRESH_POLICY);
+    this.#key = refreshTokenKey(deps.oidc.issuer, deps.oidc.clientId);
+  }
+
+  /**
+   * Starts a device login, or joins the one in progress (same device code), and returns the prompt
+   * as soon as the IdP has issued it. Rejects with IDP_UNREACHABLE / IDP_ERROR if it cannot start.
+   */
+  async login(): Promise<LoginStart> {
+    const current = this.#login;
+    if (current && !current.cancelled) {
+      current.waiters++;
+      await current.authorization;
+      return { prompt: current.prompt!, joined: true };
+    }
+    const attempt = new LoginAttempt(this.#oidc.startDeviceAuthorization());
+    this.#login = attempt;
+    this.#lastLoginOutcome = null;
+    void this.#runLogin(attempt);
+    await attempt.authorization;
+    return { prompt: attempt.prompt!, joined: false };
+  }
+
+  /** One caller of `login()` leaves; the last to leave (or `force`) cancels the login. True if it was cancelled. */
+  cancelLogin(options: { force?: boolean } = {}): boolean {
+    return this.#login?.leave(options.force ?? false) ?? false;
+  }
+
+  /** Resolves with the outcome of the login in progress (or of the last one); `signal` stops waiting only. */
+  async waitForLogin(signal?: AbortSignal): Promise<LoginOutcome> {
+    if (this.#login) return waitOrAbandon(this.#login.done, signal);
+    if (this.#lastLoginOutcome) return this.#lastLoginOutcome.ok ? { ok: true, status: this.status() } : this.#lastLoginOutcome;
+    if (this.#held.idToken !== null) return { ok: true, status: this.status() };
+    return { ok: false, error: new EidfError('NOT_LOGGED_IN', 'no login in progress') };
+  }
+
+  /**
+   * A valid ID token: at once when the one held is fresh enough, otherwise after the (single, shared)
+   * refresh. NOT_LOGGED_IN without a session; the refresh's error while the IdP cannot be used.
+   */
+  async getIdToken(): Promise<string> {
+    const held = this.#held;
+    const now = this.#clock.now();
+    const fresh = held.usableIdToken(now);
+    if (fresh !== null) {
+      if (held.refreshDue(now)) void this.#refresh(); // the timer is late (e.g. after suspend): catch up quietly
+      return fresh;
+    }
+    if (!held.session) {
+      throw new EidfError('NOT_LOGGED_IN', this.#login ? 'a login is in progress; approve it in the browser' : 'not logged in');
+    }
+    // While backing off, answer from the last failure rather than hit a struggling IdP again.
+    if (this.#refreshing || !held.backingOff(now)) await this.#refresh();
+    const after = held.usableIdToken(this.#clock.now());
+    if (after !== null) return after;
+    const reason = held.refreshError ?? held.lastError;
+    if (!held.session) throw new EidfError('NOT_LOGGED_IN', reason ? `not logged in: ${reason.message}` : 'not logged in', { cause: reason });
+    throw new EidfError(reason?.code ?? 'IDP_UNREACHABLE', reason?.message ?? 'the ID token could not be refreshed', { cause: reason });
+  }
+
+  /** On agent start: picks the session up from a stored refresh token (one refresh), asking nobody. */
+  async restore(): Promise<SessionStatus> {
+    if (!this.#held.session && !this.#login) {
+      this.#held.session = true; // tentatively: the refresh reads the store and settles it
+      await this.#refresh();
+    }
+    return this.status();
+  }
+
+  /** Revokes the refresh token where the IdP supports it, then wipes memory and store regardless. */
+  async logout(): Promise<LogoutReport> {
+    const login = this.#login;
+    const loginCancelled = this.cancelLogin({ force: true });
+    await login?.done;
+    await this.#refreshing; // let a rotation land first, so the newest token is the one revoked
+    return this.#commit(async () => {
+      const wasLoggedIn = this.#held.session;
+      this.#epoch++; // a refresh still in flight must not bring the session back
+      const report: LogoutReport = { wasLoggedIn, loginCancelled, ...(await revokeAndForget(this.#oidc, this.#store, this.#key)) };
+      this.#endSession(null);
+      this.#logger.info(`session: logged out (revocation: ${report.revoked})`);
+      this.#emit('logged-out');
+      return report;
+    });
+  }
+
+  /** A JSON-ready snapshot for `status --json`. Contains no token. */
+  status(): SessionStatus {
+    const held = this.#held;
+    const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+    return {
+      state: this.#state(),
+      issuer: this.#oidc.issuer,
+      subject: held.claims?.sub ?? null,
+      username: held.claims?.preferred_username ?? null,
+      email: held.claims?.email ?? null,
+      idTokenExpiresAt: iso(held.window?.expiresAt),
+      nextRefreshAt: held.session ? iso(held.retryAt ?? held.nextRefreshAt) : null,
+      lastError: held.lastError ? { code: held.lastError.code, message: oneLine(held.lastError) } : null,
+      loginPrompt: this.#login?.prompt ?? null,
+    };
+  }
+
+  /** Calls `listener` after every change of state. Returns the function that unsubscribes it. */
+  onChange(listener: (change: SessionChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Agent shutdown: stops the refresh timer and cancels a login. Tokens are left in the store. */
+  close(): void {
+    this.#timer.disable();
+    this.cancelLogin({ force: true });
+  }
+
+  #state(): SessionState {
+    const held = this.#held;
+    if (this.#login) return 'logging-in';
+    if (this.#refreshing) return 'refreshing';
+    if (held.session && held.refreshError) return 'error';
+    if (held.session && held.idToken !== null) return 'logged-in';
+    return 'logged-out';
+  }
+
+  async #runLogin(attempt: LoginAttempt): Promise<void> {
+    let outcome: LoginOutcome;
+    try {
+      const authorization = await attempt.authorization;
+      this.#emit('login-started');
+      if (attempt.cancelled) throw new EidfError('LOGIN_CANCELLED', 'the login was cancelled');
+      const tokens = await this.#oidc.pollDeviceAuthorization(authorization, attempt.controller.signal);
+      await this.#commit(async () => {
+        if (attempt.cancelled) throw new EidfError('LOGIN_CANCELLED', 'the login was cancelled');
+        await this.#store.set(this.#key, tokens.refreshToken!); // saved before anything uses the new tokens
+        this.#epoch++;
+        this.#hold(tokens);
+      });
+      this.#logger.info(`session: logged in as ${tokens.claims.preferred_username ?? tokens.claims.sub}`);
+      outcome = { ok: true, status: this.status() };
+    } catch (err) {
+      const error = asEidfError(err);
+      this.#held.lastError = error;
+      this.#logger.warn(`session: login failed: ${oneLine(error)}`);
+      outcome = { ok: false, error };
+    }
+    if (this.#login === attempt) this.#login = null;
+    if (outcome.ok) outcome.status = this.status();
+    this.#lastLoginOutcome = outcome;
+    this.#emit(outcome.ok ? 'logged-in' : 'login-failed');
+    attempt.finish(outcome);
+  }
+
+  #refresh(): Promise<void> {
+    if (!this.#refreshing) {
+      this.#refreshing = this.#runRefresh();
+      this.#emit('refresh-started');
+    }
+    return this.#refreshing;
+  }
+
+  async #runRefresh(): Promise<void> {
+    await Promise.resolve(); // let #refresh() record this promise before anything can finish
+    const epoch = this.#epoch;
+    let event: SessionEvent | null = null;
+    let refreshToken: string | null = null;
+    try {
+      refreshToken = await this.#store.get(this.#key);
+      if (refreshToken === null) {
+        if (epoch !== this.#epoch) return;
+        const hadTokens = this.#held.idToken !== null;
+        this.#endSession(hadTokens ? new EidfError('NOT_LOGGED_IN', 'the stored session is gone; log in again') : null);
+        event = 'logged-out';
+        return;
+      }
+      const tokens = await this.#oidc.refreshTokens(refreshToken);
+      const committed = await this.#commit(async () => {
+        if (epoch !== this.#epoch) return false; // logged out or in anew meanwhile
+        if (this.#held.claims && tokens.claims.sub !== this.#held.claims.sub) {
+          throw new EidfError('IDP_ERROR', 'the identity provider refreshed the session for another user'); // OIDC Core §12.2
+        }
+        // A rotated token is saved before the new tokens replace the old; if saving throws, nothing changes.
+        if (tokens.refreshToken !== undefined && tokens.refreshToken !== refreshToken) await this.#store.set(this.#key, tokens.refreshToken);
+        this.#hold(tokens);
+        return true;
+      });
+      if (committed) event = 'refreshed';
+    } catch (err) {
+      const error = asEidfError(err);
+      if (epoch !== this.#epoch) return;
+      if (error.code === 'NOT_LOGGED_IN' && refreshToken !== null) {
+        await this.#forgetDeadToken(refreshToken);
+        this.#endSession(error);
+        this.#logger.warn(`session: ${oneLine(error)}`);
+        event = 'logged-out';
+      } else {
+        const delay = this.#held.failed(error, this.#clock.now(), this.#random());
+        this.#timer.arm(this.#held.retryAt!, () => void this.#refresh());
+        this.#logger.warn(`session: refresh failed (${error.code}): ${oneLine(error)}; retry ${this.#held.failures} in ${Math.round(delay / 1000)} s`);
+        event = 'refresh-failed';
+      }
+    } finally {
+      this.#refreshing = null;
+      if (event) this.#emit(event);
+    }
+  }
+
+  /** Deletes the dead refresh token, unless a new login has replaced it meanwhile. */
+  async #forgetDeadToken(dead: string): Promise<void> {
+    await this.#commit(async () => {
+      try {
+        if ((await this.#store.get(this.#key)) === dead) await this.#store.delete(this.#key);
+      } catch (err) {
+        this.#logger.warn(`session: could not delete the dead refresh token: ${oneLine(err)}`);
+      }
+    });
+  }
+
+  #hold(tokens: TokenSet): void {
+    const now = this.#clock.now();
+    const at = this.#held.hold(tokens, now, this.#random());
+    this.#timer.arm(at, () => void this.#refresh());
+    this.#logger.debug(`session: ID token valid until ${new Date(tokens.idTokenExpiresAt).toISOString()}; next refresh in ${Math.round((at - now) / 1000)} s`);
+  }
+
+  #endSession(reason: EidfError | null): void {
+    this.#timer.clear();
+    this.#held.end(reason);
+    this.#lastLoginOutcome = null;
+  }
+
+  /** Runs store-changing steps one at a time, in call order. */
+  #commit<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.#commits.then(step, step);
+    this.#commits = run.catch(() => undefined);
+    return run;
+  }
+
+  #emit(event: SessionEvent): void {
+    const change: SessionChange = { event, status: this.status() };
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.#logger.warn(`session: a change listener failed: ${oneLine(err)}`);
+      }
+    }
+  }
+}
+
+function asEidfError(err: unknown): EidfError {
+  return err instanceof EidfError ? err : new EidfError('INTERNAL', oneLine(err), { cause: err });
+}

@@ -1,0 +1,352 @@
+import { afterEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { EidfError } from '../../src/core/errors.ts';
+import type { Logger, SecretStore } from '../../src/core/ports.ts';
+import { refreshTokenKey } from '../../src/core/store-keys.ts';
+import { createOidcClient } from '../../src/oidc/client.ts';
+import type { OidcClient } from '../../src/oidc/types.ts';
+import { SessionManager } from '../../src/session/session-manager.ts';
+import type { Scheduler, SessionStatus } from '../../src/session/types.ts';
+import { MemoryStore } from '../../src/store/memory.ts';
+import { startTestIdp, TEST_SCOPES } from '../helpers/test-idp.ts';
+import type { TestIdp } from '../helpers/test-idp.ts';
+
+const LONG_AFTER = 10 * 60_000; // far past the expiry of the IdP's 4-second tokens
+
+/** A clock the test moves by hand. */
+class FakeClock {
+  #now = Date.now();
+  now = () => this.#now;
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+}
+
+/** Holds timers until the test fires them. */
+class ManualScheduler implements Scheduler {
+  #next = 1;
+  readonly pending = new Map<number, { callback: () => void; delayMs: number }>();
+  setTimeout(callback: () => void, delayMs: number): unknown {
+    this.pending.set(this.#next, { callback, delayMs });
+    return this.#next++;
+  }
+  clearTimeout(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+  /** The delay of the one pending timer. */
+  get delay(): number {
+    assert.equal(this.pending.size, 1, 'exactly one timer is pending');
+    return [...this.pending.values()][0]!.delayMs;
+  }
+  fire(): void {
+    const timers = [...this.pending.values()];
+    this.pending.clear();
+    for (const timer of timers) timer.callback();
+  }
+}
+
+/** A MemoryStore whose next `set` can be made to fail; it records the session status seen at each write. */
+class FlakyStore extends MemoryStore implements SecretStore {
+  failNextSet = false;
+  observe: (() => SessionStatus) | undefined;
+  readonly seenAtSet: SessionStatus[] = [];
+  override async set(key: string, value: string): Promise<void> {
+    if (this.observe) this.seenAtSet.push(this.observe());
+    if (this.failNextSet) {
+      this.failNextSet = false;
+      throw new EidfError('STORE_UNAVAILABLE', 'the keychain is not available');
+    }
+    return super.set(key, value);
+  }
+}
+
+const logLines: string[] = [];
+const logger: Logger = { info: (m) => logLines.push(m), warn: (m) => logLines.push(m), debug: (m) => logLines.push(m) };
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Rig {
+  idp: TestIdp;
+  oidc: OidcClient;
+  clock: FakeClock;
+  scheduler: ManualScheduler;
+  store: FlakyStore;
+  key: string;
+  fetches: string[];
+  newSession(): SessionManager;
+}
+
+/** A test IdP with 4-second tokens, and what a SessionManager needs, all on a fake clock. */
+async function rig(options: { revocation?: boolean } = {}): Promise<Rig> {
+  const idp = await startTestIdp({ tokenTtl: 4, ...options });
+  cleanups.push(() => idp.stop());
+  const clock = new FakeClock();
+  const fetches: string[] = [];
+  const oidc = createOidcClient(
+    { issuer: idp.issuer, clientId: idp.clientId, scopes: TEST_SCOPES, allowInsecureLoopback: true },
+    { clock, fetch: (url, init) => (fetches.push(String(url)), fetch(url, init)), requestTimeoutMs: 2000 },
+  );
+  const scheduler = new ManualScheduler();
+  const store = new FlakyStore();
+  const r: Rig = {
+    idp, oidc, clock, scheduler, store, fetches, key: refreshTokenKey(idp.issuer, idp.clientId),
+    newSession() {
+      const session = new SessionManager({ oidc, store, clock, scheduler, logger, random: () => 0 });
+      cleanups.push(() => session.close());
+      return session;
+    },
+  };
+  return r;
+}
+
+function nextEvent(session: SessionManager, event: string): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = session.onChange((change) => {
+      if (change.event === event) {
+        stop();
+        resolve();
+      }
+    });
+  });
+}
+
+async function loggedIn(r: Rig): Promise<SessionManager> {
+  const session = r.newSession();
+  const { prompt } = await session.login();
+  await r.idp.approve(prompt.verification_uri_complete!);
+  const outcome = await session.waitForLogin();
+  assert.ok(outcome.ok, 'logged in');
+  return session;
+}
+
+describe('SessionManager refresh', () => {
+  it('20 concurrent getIdToken() calls after expiry cause exactly one refresh at the IdP', async () => {
+    const r = await rig();
+    const session = await loggedIn(r);
+    const first = await session.getIdToken();
+    assert.ok(first);
+    assert.equal(r.idp.refreshRequests(), 0, 'a fresh token is returned without a refresh');
+    const stored = await r.store.get(r.key);
+    // Given the clock is far past the token's expiry (and the timer has not fired)
+    r.clock.advance(LONG_AFTER);
+    // When twenty callers ask at once
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => session.getIdToken()));
+    // Then the IdP saw one refresh, the rotated token was stored once, and everyone got the same token
+    assert.equal(r.idp.refreshRequests(), 1);
+    assert.ok((await r.store.get(r.key)) !== stored, 'the rotated refresh token was stored');
+    assert.equal(new Set(tokens).size, 1);
+    assert.equal(session.status().state, 'logged-in');
+  });
+
+  it('the timer refreshes ahead of expiry, at the time the policy gives', async () => {
+    const r = await rig();
+    const session = await loggedIn(r);
+    // 4 s token: refreshed at half-life (random is 0, so no jitter)
+    assert.equal(r.scheduler.delay, 2000);
+    r.clock.advance(2000);
+    r.scheduler.fire();
+    assert.equal(session.status().state, 'refreshing');
+    await nextEvent(session, 'refreshed');
+    assert.equal(r.idp.refreshRequests(), 1);
+    assert.equal(session.status().state, 'logged-in');
+    assert.equal(r.scheduler.delay, 2000, 'the next refresh is scheduled');
+  });
+
+  it('saves a rotated refresh token before using it; if saving fails, the old state stays', async () => {
+    const r = await rig();
+    const session = await loggedIn(r);
+    const oldRefreshToken = await r.store.get(r.key);
+    const before = session.status();
+    r.store.observe = () => session.status();
+    // Given the store will refuse the next write
+    r.store.failNextSet = true;
+    r.clock.advance(LONG_AFTER);
+    // When a refresh rotates the token
+    await assert.rejects(session.getIdToken(), { code: 'STORE_UNAVAILABLE' });
+    assert.equal(r.idp.refreshRequests(), 1, 'the IdP did rotate');
+    // Then the save was attempted while the old tokens were still in use …
+    assert.equal(r.store.seenAtSet.length, 1);
+    assert.equal(r.store.seenAtSet[0]!.idTokenExpiresAt, before.idTokenExpiresAt);
+    // … and after the failure the old refresh token is still stored and the old state kept
+    assert.equal(await r.store.get(r.key), oldRefreshToken);
+    const after = session.status();
+    assert.equal(after.state, 'error');
+    assert.equal(after.lastError?.code, 'STORE_UNAVAILABLE');
+    assert.equal(after.idTokenExpiresAt, before.idTokenExpiresAt);
+    assert.equal(after.subject, 'alice');
+    // And with a working store, a successful refresh saves first, then uses the new tokens
+    const fresh = await loggedIn(r);
+    const stored = await r.store.get(r.key);
+    const beforeRefresh = fresh.status();
+    r.store.observe = () => fresh.status();
+    r.store.seenAtSet.length = 0;
+    r.clock.advance(LONG_AFTER);
+    await fresh.getIdToken();
+    assert.ok((await r.store.get(r.key)) !== stored, 'the rotated token was saved');
+    assert.equal(r.store.seenAtSet.length, 1);
+    assert.equal(r.store.seenAtSet[0]!.idTokenExpiresAt, beforeRefresh.idTokenExpiresAt, 'saved while the old tokens were in use');
+    assert.notEqual(fresh.status().idTokenExpiresAt, beforeRefresh.idTokenExpiresAt, 'new tokens in use after the save');
+  });
+
+  it('IdP down: error state, tokens kept, capped back-off; IdP back: recovers', async () => {
+    const r = await rig();
+    const session = await loggedIn(r);
+    const before = session.status();
+    // Given the IdP goes away and the token has expired
+    await r.idp.stop();
+    r.clock.advance(LONG_AFTER);
+    await assert.rejects(session.getIdToken(), { code: 'IDP_UNREACHABLE' });
+    let status = session.status();
+    assert.equal(status.state, 'error');
+    assert.equal(status.lastError?.code, 'IDP_UNREACHABLE');
+    assert.equal(status.subject, 'alice', 'identity kept');
+    assert.equal(status.idTokenExpiresAt, before.idTokenExpiresAt, 'tokens kept');
+    assert.equal(Date.parse(status.nextRefreshAt!) - r.clock.now(), 2000, 'first retry after 2 s');
+    // While backing off, callers get the error without another request
+    const fetchesBefore = r.fetches.length;
+    await assert.rejects(session.getIdToken(), { code: 'IDP_UNREACHABLE' });
+    assert.equal(r.fetches.length, fetchesBefore);
+    // The timer retries, doubling the delay
+    r.clock.advance(r.scheduler.delay);
+    r.scheduler.fire();
+    await assert.rejects(session.getIdToken(), { code: 'IDP_UNREACHABLE' });
+    assert.equal(r.scheduler.delay, 4000);
+    // When the IdP is back and the next retry runs
+    await r.idp.start();
+    r.clock.advance(r.scheduler.delay);
+    r.scheduler.fire();
+    const token = await session.getIdToken();
+    // Then the session has recovered
+    assert.ok(token);
+    status = session.status();
+    assert.equal(status.state, 'logged-in');
+    assert.equal(status.lastError, null);
+    assert.equal(r.scheduler.delay, 2000, 'back to the normal schedule');
+  });
+
+  it('restore() picks the session up from the stored refresh token in a new manager', async () => {
+    const r = await rig();
+    const first = await loggedIn(r);
+    const stored = await r.store.get(r.key);
+    first.close(); // the agent stops; memory is gone, the store stays
+    // When a new agent starts
+    const second = r.newSession();
+    const status = await second.restore();
+    // Then it refreshed once and is logged in as the same user, with the rotated token saved
+    assert.equal(status.state, 'logged-in');
+    assert.equal(status.subject, 'alice');
+    assert.equal(r.idp.refreshRequests(), 1);
+    assert.notEqual(await r.store.get(r.key), stored);
+    assert.equal((await second.restore()).state, 'logged-in', 'a second restore is a no-op');
+    assert.equal(r.idp.refreshRequests(), 1);
+  });
+
+  it('restore() while the keychain is locked or the IdP is down: error state, then recovers by itself', async () => {
+    const r = await rig();
+    (await loggedIn(r)).close();
+    // Given the keychain refuses the first read and the IdP is down
+    const get = r.store.get.bind(r.store);
+    let lockedReads = 1;
+    r.store.get = async (key) => (lockedReads-- > 0 ? Promise.reject(new EidfError('STORE_LOCKED', 'the keychain is locked')) : get(key));
+    await r.idp.stop();
+    const session = r.newSession();
+    // When the agent restores: the store error is reported, with a retry scheduled
+    let status = await session.restore();
+    assert.equal(status.state, 'error');
+    assert.equal(status.lastError?.code, 'STORE_LOCKED');
+    // Then the retry reaches the IdP, which is down
+    r.clock.advance(r.scheduler.delay);
+    r.scheduler.fire();
+    await nextEvent(session, 'refresh-failed');
+    assert.equal(session.status().lastError?.code, 'IDP_UNREACHABLE');
+    // And once the IdP is back, the next retry restores the session
+    await r.idp.start();
+    r.clock.advance(r.scheduler.delay);
+    r.scheduler.fire();
+    await nextEvent(session, 'refreshed');
+    status = session.status();
+    assert.equal(status.state, 'logged-in');
+    assert.equal(status.subject, 'alice');
+  });
+
+  it('restore() with nothing stored stays logged out without asking the IdP', async () => {
+    const r = await rig();
+    const status = await r.newSession().restore();
+    assert.equal(status.state, 'logged-out');
+    assert.equal(status.lastError, null);
+    assert.equal(r.fetches.length, 0);
+  });
+
+  it('a revoked refresh token ends the session and is deleted from the store', async () => {
+    const r = await rig();
+    const session = await loggedIn(r);
+    const events: string[] = [];
+    session.onChange((c) => events.push(c.event));
+    // Given the refresh token is revoked behind the agent's back
+    assert.equal(await r.oidc.revokeRefreshToken((await r.store.get(r.key))!), 'revoked');
+    r.clock.advance(LONG_AFTER);
+    // Then the next refresh logs the session out
+    await assert.rejects(session.getIdToken(), { code: 'NOT_LOGGED_IN' });
+    const status = session.status();
+    assert.equal(status.state, 'logged-out');
+    assert.equal(status.subject, null);
+    assert.equal(status.lastError?.code, 'NOT_LOGGED_IN');
+    assert.equal(await r.store.get(r.key), null);
+    assert.deepEqual(events, ['refresh-started', 'logged-out']);
+    assert.equal(r.scheduler.pending.size, 0, 'no more refreshes scheduled');
+  });
+});
+
+describe('SessionManager logout', () => {
+  it('revokes the refresh token, wipes memory and store, and says what it did', async () => {
+    const r = await rig();
+    const session = await loggedIn(r);
+    const refreshToken = (await r.store.get(r.key))!;
+    const report = await session.logout();
+    assert.deepEqual(report, {
+      wasLoggedIn: true, loginCancelled: false, revoked: 'revoked', revokeError: null, storeDeleted: true, storeError: null,
+    });
+    assert.equal(session.status().state, 'logged-out');
+    assert.equal(await r.store.get(r.key), null);
+    await assert.rejects(session.getIdToken(), { code: 'NOT_LOGGED_IN' });
+    // The IdP now refuses the refresh token
+    await assert.rejects(r.oidc.refreshTokens(refreshToken), { code: 'NOT_LOGGED_IN' });
+  });
+
+  it('still wipes locally when the IdP cannot be reached to revoke', async () => {
+    const r = await rig();
+    const session = await loggedIn(r);
+    await r.idp.stop();
+    const report = await session.logout();
+    assert.equal(report.revoked, 'failed');
+    assert.match(report.revokeError!, /could not reach/);
+    assert.equal(report.storeDeleted, true);
+    assert.equal(session.status().state, 'logged-out');
+    assert.equal(await r.store.get(r.key), null);
+  });
+
+  it("reports 'unsupported' where the IdP has no revocation, and cancels a login in progress", async () => {
+    const r = await rig({ revocation: false });
+    const session = await loggedIn(r);
+    await session.login();
+    const report = await session.logout();
+    assert.equal(report.revoked, 'unsupported');
+    assert.equal(report.loginCancelled, true);
+    assert.equal(session.status().state, 'logged-out');
+    assert.equal(session.status().loginPrompt, null);
+  });
+
+  it('no log line holds a token', async () => {
+    const r = await rig();
+    const session = await loggedIn(r);
+    const secrets = [(await r.store.get(r.key))!, await session.getIdToken()];
+    r.clock.advance(LONG_AFTER);
+    await session.getIdToken();
+    secrets.push((await r.store.get(r.key))!);
+    await session.logout();
+    assert.ok(logLines.length > 0);
+    for (const line of logLines) for (const secret of secrets) assert.ok(!line.includes(secret), `a token leaked into: ${line}`);
+  });
+});
