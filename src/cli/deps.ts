@@ -1,5 +1,5 @@
 import type { Env } from '../config.ts';
-import type { Clock } from '../core/ports.ts';
+import type { Clock, Fetch } from '../core/ports.ts';
 
 /** Output streams as the CLI needs them; tests pass buffers. */
 export interface TextOutput {
@@ -18,7 +18,9 @@ export interface CliDeps {
   pid: number;
   /** The working folder (relative DOCKER_CONFIG and friends are resolved against it). */
   cwd: string;
+  platform: NodeJS.Platform;
   clock: Clock;
+  fetch: Fetch;
   stdin(): Promise<Uint8Array>;
   stdout: TextOutput;
   stderr: TextOutput;

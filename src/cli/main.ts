@@ -12,7 +12,9 @@ const deps: CliDeps = {
   uid: process.getuid?.() ?? 0,
   pid: process.pid,
   cwd: process.cwd(),
+  platform: process.platform,
   clock: { now: () => Date.now() },
+  fetch: (input, init) => fetch(input, init),
   stdin: async () => {
     // readFileSync(0) loads no stream machinery (a file on stdin would pull in fs/promises and
     // readline, ~5 ms); a non-blocking stdin answers EAGAIN, and then the stream reads it.

@@ -6,7 +6,7 @@ import type { CliDeps } from './deps.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { runProtocolVerb } from './commands/protocol-verbs.ts';
 
-const COMMANDS = ['login', 'logout', 'status', 'setup', 'daemon'] as const;
+const COMMANDS = ['login', 'logout', 'status', 'setup', 'rotate-secret', 'daemon'] as const;
 export const USAGE_LINE = `Usage: ${PRODUCT} <${[...PROTOCOL_VERBS, ...COMMANDS].join('|')}>`;
 
 const HELP = `${USAGE_LINE}
@@ -17,8 +17,15 @@ Credential-helper verbs (called by docker, podman, buildah, skopeo through credH
   store | get | erase | list | version
 
 Commands for people:
+  login [--no-browser]  log in once with a device code; the agent keeps the session and the
+                        registry secret alive from then on
+  login --web           renew Harbor's own session in a browser when the registry secret died
+  login --secret-stdin --username U
+                        store a Harbor CLI secret by hand (IdP without Harbor-audience tokens)
+  logout                revoke the session at the IdP and forget the registry secret
+  status [--json]       login state, registry secret, store, agent (exit 0 logged in, 4 not)
+  rotate-secret --yes   set a new Harbor CLI secret (old copies stop working)
   setup [--undo]        wire this helper into Docker's and containers' auth files for the registry
-  status [--json]       show the registry, the agent and where secrets are kept
   daemon start|stop|run start, stop, or run the per-user agent in the foreground
 
 Settings (environment, or the same names in the config file): EIDF_REGISTRY, EIDF_STORE
@@ -67,8 +74,11 @@ async function runCommand(command: (typeof COMMANDS)[number], args: string[], de
     case 'setup':
       return (await import('./commands/setup.ts')).setupCommand(args, deps, config(deps));
     case 'login':
+      return (await import('./commands/login.ts')).loginCommand(args, deps, config(deps));
     case 'logout':
-      throw new EidfError('USAGE', `${command} is not available in this version yet`);
+      return (await import('./commands/logout.ts')).logoutCommand(args, deps, config(deps));
+    case 'rotate-secret':
+      return (await import('./commands/rotate-secret.ts')).rotateSecretCommand(args, deps, config(deps));
   }
 }
 

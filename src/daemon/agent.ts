@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
 import type { Config } from '../config.ts';
-import type { Clock, Logger, SecretStore, StoreKind } from '../core/ports.ts';
+import type { Clock, Fetch, Logger, SecretStore, StoreKind } from '../core/ports.ts';
+import { createAgentServices } from './agent-services.ts';
 import { createAgentApp } from './app.ts';
-import { RegistryCredentials } from './registry-credentials.ts';
+import { createSessionRouter } from './routes-session.ts';
 import { prepareRuntimeDir } from './runtime-dir.ts';
 import { AgentAlreadyRunning, closeSocketServer, listenOnSocket } from './socket-server.ts';
 
@@ -12,6 +13,7 @@ export interface AgentRunDeps {
   pid: number;
   version: string;
   clock: Clock;
+  fetch: Fetch;
   logger: Logger;
   openStore(): Promise<{ store: SecretStore; kind: StoreKind; reason: string }>;
 }
@@ -33,12 +35,34 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
   const opened = await deps.openStore();
   let stop: (reason: string) => void = () => {};
   let lastActivity = deps.clock.now();
+  const services = createAgentServices({ config, store: opened.store, fetch: deps.fetch, clock: deps.clock, logger });
   const app = createAgentApp({
     version: deps.version,
     pid: deps.pid,
     clock: deps.clock,
     logger,
-    credentials: new RegistryCredentials(opened.store),
+    credentials: services.credentials,
+    resolveCredential: services.resolveCredential,
+    onStoredChanged: (registry) => {
+      if (registry === config.registry) void services.keeper.check();
+    },
+    settled: () => services.settled(5_000),
+    statusDetails: () => ({
+      registry: config.registry,
+      oidc: services.session ? { issuer: config.oidcIssuer, clientId: config.oidcClientId } : null,
+      session: services.session?.status() ?? null,
+      registrySecret: services.keeper.status(),
+    }),
+    routers: {
+      session: createSessionRouter({
+        registry: config.registry,
+        session: services.session,
+        keeper: services.keeper,
+        credentials: services.credentials,
+        harbor: services.harbor,
+        logger,
+      }),
+    },
     store: { kind: opened.kind, reason: opened.reason },
     requestShutdown: (reason) => stop(reason),
     onActivity: () => {
@@ -53,6 +77,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     throw err;
   }
   logger.info(`agent ${deps.version} (pid ${deps.pid}) listening; store: ${opened.kind} (${opened.reason})`);
+  services.start();
 
   let idleTimer: NodeJS.Timeout | undefined;
   if (config.agentIdleSeconds > 0) {
@@ -68,6 +93,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
       if (stopping) return;
       stopping = true;
       clearInterval(idleTimer);
+      services.stop();
       logger.info(`agent stopping: ${reason}`);
       void closeSocketServer(server, config.paths.socket).then(() => resolve(reason));
     };

@@ -1,7 +1,7 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { EidfError } from '../core/errors.ts';
 import type { Clock, Logger, StoreKind } from '../core/ports.ts';
-import type { RegistryCredentials } from './registry-credentials.ts';
+import type { RegistryCredentials, UserSecret } from './registry-credentials.ts';
 import { httpStatusOf, VERSION_HEADER, type WireError } from './wire.ts';
 
 export interface AgentDeps {
@@ -10,6 +10,16 @@ export interface AgentDeps {
   clock: Clock;
   logger: Logger;
   credentials: RegistryCredentials;
+  /** Answers `get` (keeper first for the configured registry); defaults to the stored credentials. */
+  resolveCredential?(registry: string): Promise<UserSecret>;
+  /** Called after a credential was stored or erased through the protocol. */
+  onStoredChanged?(registry: string): void;
+  /** Extra status sections (session, registry secret) for GET /v1/status. */
+  statusDetails?(): Record<string, unknown>;
+  /** Awaited (bounded) before answering /v1/status, so a just-started agent reports its restored session. */
+  settled?(): Promise<void>;
+  /** Routers mounted under /v1/<name>. */
+  routers?: Record<string, Router>;
   store: { kind: StoreKind; reason: string };
   /** Asked to stop the agent (after the answer is sent). */
   requestShutdown(reason: string): void;
@@ -38,18 +48,25 @@ export function createAgentApp(deps: AgentDeps): express.Express {
   });
   app.use(express.json({ limit: '64kb', strict: true, type: () => true }));
 
+  const health = () => ({
+    product: 'docker-credential-eidf',
+    version: deps.version,
+    pid: deps.pid,
+    uptimeSeconds: Math.round((deps.clock.now() - startedAt) / 1000),
+    store: deps.store,
+  });
   app.get('/v1/health', (_req, res) => {
-    res.json({
-      product: 'docker-credential-eidf',
-      version: deps.version,
-      pid: deps.pid,
-      uptimeSeconds: Math.round((deps.clock.now() - startedAt) / 1000),
-      store: deps.store,
-    });
+    res.json(health());
+  });
+
+  app.get('/v1/status', async (_req, res) => {
+    await deps.settled?.();
+    res.json({ ...(deps.statusDetails?.() ?? {}), agent: health() });
   });
 
   app.post('/v1/credentials/get', async (req, res) => {
     const registry = requireString(req.body, 'registry');
+    if (deps.resolveCredential) return void res.json(await deps.resolveCredential(registry));
     const found = await deps.credentials.get(registry);
     if (!found) throw new EidfError('NOT_FOUND', 'credentials not found in native keychain');
     res.json(found);
@@ -61,6 +78,7 @@ export function createAgentApp(deps: AgentDeps): express.Express {
     const Secret = typeof req.body?.Secret === 'string' ? (req.body.Secret as string) : '';
     await deps.credentials.add(registry, { Username, Secret });
     deps.logger.info(`stored a credential for ${registry} (user ${Username})`);
+    deps.onStoredChanged?.(registry);
     res.status(204).end();
   });
 
@@ -68,6 +86,7 @@ export function createAgentApp(deps: AgentDeps): express.Express {
     const registry = requireString(req.body, 'registry');
     await deps.credentials.delete(registry);
     deps.logger.info(`erased the credential for ${registry}`);
+    deps.onStoredChanged?.(registry);
     res.status(204).end();
   });
 
@@ -80,9 +99,13 @@ export function createAgentApp(deps: AgentDeps): express.Express {
     res.on('finish', () => deps.requestShutdown('asked to stop'));
   });
 
+  for (const [name, router] of Object.entries(deps.routers ?? {})) app.use(`/v1/${name}`, router);
+
   app.use((_req, res) => sendError(res, 404, { error: 'USAGE', error_description: 'no such agent endpoint' }));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof EidfError) return sendError(res, httpStatusOf(err.code), { error: err.code, error_description: err.message });
+    if (err instanceof EidfError) {
+      return sendError(res, httpStatusOf(err.code), { error: err.code, error_description: err.message, ...(err.reason ? { reason: err.reason } : {}) });
+    }
     const parseError = err as { type?: string; status?: number };
     if (parseError.type === 'entity.too.large') return sendError(res, 413, { error: 'BAD_INPUT', error_description: 'request body too large' });
     if (typeof parseError.status === 'number' && parseError.status < 500) {

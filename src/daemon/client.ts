@@ -19,6 +19,13 @@ export interface AgentClientOptions {
   sleep?(ms: number): Promise<void>;
 }
 
+export interface RequestOptions {
+  /** Longer than the default for requests that wait on a person (a device login). */
+  timeoutMs?: number;
+  /** Aborting closes the connection; the agent treats that as the caller leaving. */
+  signal?: AbortSignal;
+}
+
 export interface AgentAnswer {
   status: number;
   body: unknown;
@@ -35,11 +42,11 @@ export class AgentClient {
   }
 
   /** Sends a request; answers 2xx bodies, throws EidfError for anything else. */
-  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    let answer = await this.#send(method, path, body, true);
+  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+    let answer = await this.#send(method, path, body, options);
     if (answer.status === 409 && (answer.body as { error?: string } | null)?.error === 'VERSION_MISMATCH') {
       await this.#waitUntil(async () => !(await this.#answers()));
-      answer = await this.#send(method, path, body, true);
+      answer = await this.#send(method, path, body, options);
     }
     if (answer.status >= 200 && answer.status < 300) return answer.body as T;
     throw errorFromWire(answer.status, answer.body);
@@ -58,19 +65,19 @@ export class AgentClient {
     throw errorFromWire(answer.status, answer.body);
   }
 
-  async #send(method: string, path: string, body: unknown, mayStart: boolean): Promise<AgentAnswer> {
+  async #send(method: string, path: string, body: unknown, options: RequestOptions): Promise<AgentAnswer> {
     try {
-      return await this.#raw(method, path, body);
+      return await this.#raw(method, path, body, options);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (!mayStart || !NO_AGENT.has(code) || this.#spawned) throw unreachable(err);
+      if (!NO_AGENT.has(code) || this.#spawned) throw unreachable(err);
     }
     this.#spawned = true;
     await this.#options.spawnAgent();
     const started = await this.#waitUntil(() => this.#answers());
     if (!started) throw new EidfError('AGENT_UNREACHABLE', `the agent did not start; see its log (daemon run in the foreground shows why)`);
     try {
-      return await this.#raw(method, path, body);
+      return await this.#raw(method, path, body, options);
     } catch (err) {
       throw unreachable(err);
     }
@@ -94,13 +101,14 @@ export class AgentClient {
     return condition();
   }
 
-  async #raw(method: string, path: string, body: unknown): Promise<AgentAnswer> {
+  async #raw(method: string, path: string, body: unknown, options: RequestOptions = {}): Promise<AgentAnswer> {
     const answer = await socketRequest(this.#options.socketPath, {
       method,
       path,
       headers: { [VERSION_HEADER]: this.#options.version },
       body: body === undefined ? undefined : JSON.stringify(body),
-      timeoutMs: this.#options.requestTimeoutMs ?? 30_000,
+      timeoutMs: options.timeoutMs ?? this.#options.requestTimeoutMs ?? 30_000,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     let parsed: unknown = null;
     try {

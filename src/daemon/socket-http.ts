@@ -14,10 +14,12 @@ export interface SocketAnswer {
 
 export function socketRequest(
   socketPath: string,
-  request: { method: string; path: string; headers: Record<string, string>; body?: string; timeoutMs: number },
+  request: { method: string; path: string; headers: Record<string, string>; body?: string; timeoutMs: number; signal?: AbortSignal },
 ): Promise<SocketAnswer> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(socketPath);
+    // Aborting closes the connection, which is how the agent learns the caller went away.
+    request.signal?.addEventListener('abort', () => socket.destroy(Object.assign(new Error('request aborted'), { code: 'ABORT_ERR' })), { once: true });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => socket.destroy(Object.assign(new Error('agent request timed out'), { code: 'ETIMEDOUT' })), request.timeoutMs);
     socket.on('connect', () => {

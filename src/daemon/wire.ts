@@ -10,6 +10,8 @@ export const VERSION_HEADER = 'x-eidf-version';
 export interface WireError {
   error: ErrorCode | 'VERSION_MISMATCH';
   error_description: string;
+  /** EidfError.reason, when there is one. */
+  reason?: string;
 }
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
@@ -39,7 +41,9 @@ export function httpStatusOf(code: ErrorCode): number {
 
 /** Rebuilds the agent's error on the helper side; anything unreadable becomes AGENT_ERROR. */
 export function errorFromWire(status: number, body: unknown): EidfError {
-  const { error, error_description: description } = (body ?? {}) as Partial<WireError>;
-  if (isErrorCode(error) && typeof description === 'string') return new EidfError(error, description);
+  const { error, error_description: description, reason } = (body ?? {}) as Partial<WireError>;
+  if (isErrorCode(error) && typeof description === 'string') {
+    return new EidfError(error, description, typeof reason === 'string' ? { reason } : undefined);
+  }
   return new EidfError('AGENT_ERROR', `the agent answered HTTP ${status} without a readable error`);
 }

@@ -40,6 +40,7 @@ async function runInForeground(deps: CliDeps, config: Config): Promise<number> {
     pid: deps.pid,
     version: deps.version,
     clock: deps.clock,
+    fetch: deps.fetch,
     logger,
     openStore: () => openStore(config, { warn: (line) => logger.warn(line) }),
   });

@@ -1,7 +1,7 @@
 import type { Config } from '../../config.ts';
-import { oneLine } from '../../core/errors.ts';
+import { EidfError, oneLine } from '../../core/errors.ts';
 import type { AgentClient } from '../../daemon/client.ts';
-import { handle, type CredentialHelper, type ProtocolVerb } from '../../protocol/protocol.ts';
+import { handle, NOT_FOUND_MESSAGE, type CredentialHelper, type ProtocolVerb } from '../../protocol/protocol.ts';
 import { connectAgent } from '../agent-connection.ts';
 import type { CliDeps } from '../deps.ts';
 
@@ -10,7 +10,11 @@ export async function runProtocolVerb(verb: ProtocolVerb, deps: CliDeps, loadCon
   const versionLine = `docker-credential-eidf (docker-credential-eidf) ${deps.version}`;
   let helper: CredentialHelper;
   try {
-    helper = verb === 'version' ? unusedHelper : agentHelper(connectAgent(loadConfig(), deps));
+    if (verb === 'version') helper = unusedHelper;
+    else {
+      const config = loadConfig();
+      helper = agentHelper(connectAgent(config, deps), (reason, hint) => explainMissing(reason, hint, deps, config));
+    }
   } catch (err) {
     deps.stdout.write(`${oneLine(err)}\n`);
     return 1;
@@ -22,17 +26,51 @@ export async function runProtocolVerb(verb: ProtocolVerb, deps: CliDeps, loadCon
   return result.exitCode;
 }
 
+/**
+ * What `get` does when the agent has no credential for a reason it can name: log in right here
+ * when a person is watching stderr (then answer), otherwise one hint line and not-found at once.
+ * Resolves true when a login succeeded and the answer is worth asking for again.
+ */
+type ExplainMissing = (reason: string | undefined, hint: string) => Promise<boolean>;
+
+async function explainMissing(reason: string | undefined, hint: string, deps: CliDeps, config: Config): Promise<boolean> {
+  const canLogIn = reason === 'login-required' || reason === 'logging-in';
+  if (canLogIn && config.loginOnGet === 'auto' && deps.stderr.isTTY) {
+    const { deviceLogin } = await import('../device-login.ts');
+    const aborted = new AbortController();
+    const removeHandler = deps.onTerminate(() => aborted.abort());
+    try {
+      await deviceLogin(connectAgent(config, deps), deps, config, { browser: true, signal: aborted.signal });
+      return true;
+    } catch (err) {
+      deps.stderr.write(`docker-credential-eidf: ${oneLine(err)}\n`);
+      return false;
+    } finally {
+      removeHandler();
+    }
+  }
+  if (hint !== NOT_FOUND_MESSAGE) deps.stderr.write(`docker-credential-eidf: ${hint}\n`);
+  return false;
+}
+
 /** The protocol's backend: the agent, over its socket. */
-export function agentHelper(agent: AgentClient): CredentialHelper {
+export function agentHelper(agent: AgentClient, explain: ExplainMissing = async () => false): CredentialHelper {
   return {
     add: async (registry, credentials) => {
       await agent.call('POST', '/v1/credentials/store', { registry, Username: credentials.Username, Secret: credentials.Secret });
     },
     get: async (registry) => {
+      const ask = () => agent.call<{ Username: string; Secret: string }>('POST', '/v1/credentials/get', { registry });
       try {
-        return await agent.call<{ Username: string; Secret: string }>('POST', '/v1/credentials/get', { registry });
+        return await ask();
       } catch (err) {
-        if ((err as { code?: string }).code === 'NOT_FOUND') return null;
+        if (!(err instanceof EidfError) || err.code !== 'NOT_FOUND') throw err;
+        if (!(await explain(err.reason, err.message))) return null;
+      }
+      try {
+        return await ask();
+      } catch (err) {
+        if (err instanceof EidfError && err.code === 'NOT_FOUND') return null;
         throw err;
       }
     },

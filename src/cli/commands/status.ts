@@ -1,37 +1,70 @@
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
+import type { SecretStatus } from '../../harbor/secret-keeper.ts';
+import type { SessionStatus } from '../../session/types.ts';
 import { connectAgent } from '../agent-connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
 
-interface Health {
-  version: string;
-  pid: number;
-  uptimeSeconds: number;
+/** The schema of `status --json` (stable: fields are only ever added). */
+export interface StatusReport {
+  registry: string;
+  loggedIn: boolean;
+  oidc: { issuer: string; clientId: string } | null;
+  session: SessionStatus | null;
+  registrySecret: SecretStatus;
   store: { kind: string; reason: string };
+  agent: { pid: number; version: string; uptimeSeconds: number; socket: string };
 }
 
-/** `status [--json]`: the registry, the agent, and where secrets are kept. Starts the agent if needed. */
+interface AgentStatus {
+  registry: string;
+  oidc: StatusReport['oidc'];
+  session: SessionStatus | null;
+  registrySecret: SecretStatus;
+  agent: { pid: number; version: string; uptimeSeconds: number; store: { kind: string; reason: string } };
+}
+
+/**
+ * `status [--json]`: registry, login, registry secret, store, agent. Exit 0 when the registry
+ * secret works or a session is logged in, 4 otherwise. Starts the agent if needed.
+ */
 export async function statusCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
   const json = args.includes('--json');
   if (args.some((arg) => arg !== '--json')) throw new EidfError('USAGE', 'usage: docker-credential-eidf status [--json]');
-  const health = await connectAgent(config, deps).call<Health>('GET', '/v1/health');
-  const status = {
-    registry: config.registry,
-    store: health.store,
-    agent: { pid: health.pid, version: health.version, uptimeSeconds: health.uptimeSeconds, socket: config.paths.socket },
+  const answer = await connectAgent(config, deps).call<AgentStatus>('GET', '/v1/status');
+  const session = answer.session;
+  const report: StatusReport = {
+    registry: answer.registry,
+    loggedIn: answer.registrySecret.state === 'valid' || (session !== null && session.subject !== null),
+    oidc: answer.oidc,
+    session,
+    registrySecret: answer.registrySecret,
+    store: answer.agent.store,
+    agent: { pid: answer.agent.pid, version: answer.agent.version, uptimeSeconds: answer.agent.uptimeSeconds, socket: config.paths.socket },
   };
-  if (json) {
-    deps.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-  } else {
-    deps.stderr.write(
-      [
-        `registry:  ${status.registry}`,
-        `store:     ${status.store.kind} (${status.store.reason})`,
-        `agent:     pid ${status.agent.pid}, version ${status.agent.version}, up ${status.agent.uptimeSeconds}s`,
-        '',
-      ].join('\n'),
-    );
+  if (json) deps.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else deps.stderr.write(describe(report).map((line) => `${line}\n`).join(''));
+  return report.loggedIn ? EXIT.ok : EXIT.notLoggedIn;
+}
+
+function describe(report: StatusReport): string[] {
+  const { session, registrySecret: secret } = report;
+  const lines = [`registry:        ${report.registry}`];
+  if (!session) lines.push('login:           no OIDC issuer configured (EIDF_OIDC_ISSUER, EIDF_OIDC_CLIENT_ID)');
+  else {
+    const who = session.username ?? session.email ?? session.subject;
+    lines.push(`login:           ${session.state}${who ? ` as ${who}` : ''}`);
+    if (session.idTokenExpiresAt) lines.push(`ID token until:  ${session.idTokenExpiresAt}`);
+    if (session.nextRefreshAt) lines.push(`next refresh:    ${session.nextRefreshAt}`);
+    if (session.loginPrompt) lines.push(`waiting for:     ${session.loginPrompt.verification_uri_complete ?? session.loginPrompt.verification_uri} (code ${session.loginPrompt.user_code})`);
+    if (session.lastError) lines.push(`last error:      ${session.lastError.message}`);
   }
-  return EXIT.ok;
+  lines.push(`registry secret: ${secret.state}${secret.username ? ` (Harbor user ${secret.username})` : ''}${secret.mode ? `, ${secret.mode}: ${secret.modeReason}` : ''}`);
+  if (secret.lastCheckAt) lines.push(`last check:      ${secret.lastCheckAt}${secret.nextCheckAt ? `, next ${secret.nextCheckAt}` : ''}`);
+  if (secret.lastError && secret.state !== 'valid') lines.push(`secret error:    ${secret.lastError.message}`);
+  if (secret.action) lines.push(`to do:           ${secret.action}`);
+  lines.push(`store:           ${report.store.kind} (${report.store.reason})`);
+  lines.push(`agent:           pid ${report.agent.pid}, version ${report.agent.version}, up ${report.agent.uptimeSeconds}s`);
+  return lines;
 }

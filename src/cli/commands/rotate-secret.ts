@@ -1,0 +1,19 @@
+import type { Config } from '../../config.ts';
+import { EidfError } from '../../core/errors.ts';
+import type { SecretStatus } from '../../harbor/secret-keeper.ts';
+import { connectAgent } from '../agent-connection.ts';
+import type { CliDeps } from '../deps.ts';
+import { EXIT } from '../exit-codes.ts';
+
+/**
+ * `rotate-secret --yes`: sets a new CLI secret in Harbor (never done on the agent's own initiative:
+ * every other copy of the old secret stops working at once).
+ */
+export async function rotateSecretCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
+  if (args.some((arg) => arg !== '--yes')) throw new EidfError('USAGE', 'usage: docker-credential-eidf rotate-secret --yes');
+  deps.stderr.write(`warning: the old CLI secret for ${config.registry} stops working at once, on every machine and in every pull secret that holds it\n`);
+  if (!args.includes('--yes')) throw new EidfError('USAGE', 'run again with --yes to rotate');
+  const status = await connectAgent(config, deps).call<SecretStatus>('POST', '/v1/session/secret/rotate');
+  deps.stderr.write(`new CLI secret set and stored; registry secret: ${status.state}${status.action ? `: ${status.action}` : ''}\n`);
+  return status.state === 'valid' ? EXIT.ok : EXIT.error;
+}

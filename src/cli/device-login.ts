@@ -1,0 +1,54 @@
+import type { Config } from '../config.ts';
+import { EidfError } from '../core/errors.ts';
+import type { AgentClient } from '../daemon/client.ts';
+import type { SecretStatus } from '../harbor/secret-keeper.ts';
+import { openBrowser } from '../platform/browser.ts';
+import type { LoginStart, SessionStatus } from '../session/types.ts';
+import type { CliDeps } from './deps.ts';
+
+export interface LoginResult {
+  session: SessionStatus;
+  registrySecret: SecretStatus;
+}
+
+/**
+ * Runs (or joins) the device login in the agent and shows its progress on stderr: the URL, the
+ * code, a QR code on a terminal; opens the browser once for a login this call started. Resolves
+ * when the login ends; an abort (Ctrl-C) closes the connection, which cancels the login in the
+ * agent when nobody else waits for it.
+ */
+export async function deviceLogin(agent: AgentClient, deps: CliDeps, config: Config, options: { browser: boolean; signal: AbortSignal }): Promise<LoginResult> {
+  const start = await agent.call<LoginStart>('POST', '/v1/session/login');
+  const { prompt } = start;
+  const url = prompt.verification_uri_complete ?? prompt.verification_uri;
+  const out = (line: string) => deps.stderr.write(`${line}\n`);
+  out(`To log in to ${config.registry}${start.joined ? ' (joining the login already in progress)' : ''}, open:`);
+  out(`  ${url}`);
+  out(`and check that it shows the code: ${prompt.user_code}`);
+  if (deps.stderr.isTTY) {
+    const { renderUnicodeCompact } = await import('uqr');
+    out(renderUnicodeCompact(url));
+  }
+  if (options.browser && !start.joined && (await openBrowser(url, deps.env, deps.platform))) out('(opened in your browser)');
+  const expiresAt = Date.parse(prompt.expires_at);
+  out(`Waiting for approval until ${new Date(expiresAt).toISOString().slice(11, 19)} UTC; Ctrl-C cancels.`);
+  try {
+    return await agent.call<LoginResult>('POST', '/v1/session/login/wait', undefined, {
+      timeoutMs: Math.max(expiresAt - deps.clock.now(), 0) + 30_000,
+      signal: options.signal,
+    });
+  } catch (err) {
+    if (options.signal.aborted) throw new EidfError('LOGIN_CANCELLED', 'login cancelled');
+    throw err;
+  }
+}
+
+/** One or two lines on who is logged in and how the registry secret stands. */
+export function describeLogin(result: LoginResult): string[] {
+  const { session, registrySecret: secret } = result;
+  const who = session.username ?? session.email ?? session.subject ?? 'unknown user';
+  const lines = [`logged in as ${who}; the session renews itself (ID token valid until ${session.idTokenExpiresAt ?? 'unknown'})`];
+  if (secret.state === 'valid') lines.push(`registry secret: valid for Harbor user ${secret.username} (${secret.mode === 'oidc' ? 'read from Harbor' : 'stored'})`);
+  else lines.push(`registry secret: ${secret.state}${secret.action ? `: ${secret.action}` : ''}`);
+  return lines;
+}

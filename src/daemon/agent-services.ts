@@ -1,0 +1,84 @@
+import type { Config } from '../config.ts';
+import type { Clock, Fetch, Logger, SecretStore } from '../core/ports.ts';
+import type { HarborHttp } from '../harbor/http.ts';
+import { SecretKeeper } from '../harbor/secret-keeper.ts';
+import { createOidcClient, oidcSettingsFromConfig } from '../oidc/client.ts';
+import { SessionManager } from '../session/session-manager.ts';
+import { resolveCredential } from './credential-resolver.ts';
+import { RegistryCredentials } from './registry-credentials.ts';
+
+/**
+ * The agent's stateful parts, built from the configuration and wired together: the OIDC session
+ * (when an issuer is configured), the registry-secret keeper, and the stored credentials.
+ * Time, network and storage come in; nothing here listens or touches process.*.
+ */
+export interface AgentServices {
+  credentials: RegistryCredentials;
+  session: SessionManager | undefined;
+  keeper: SecretKeeper;
+  harbor: HarborHttp;
+  resolveCredential: (registry: string) => ReturnType<typeof resolveCredential>;
+  /** Restores the session from the store and runs the first secret check. */
+  start(): void;
+  /** Resolves once start() has settled (or at once if it has), bounded by `timeoutMs`. */
+  settled(timeoutMs: number): Promise<void>;
+  stop(): void;
+}
+
+export interface AgentServiceDeps {
+  config: Config;
+  store: SecretStore;
+  fetch: Fetch;
+  clock: Clock;
+  logger: Logger;
+  random?: () => number;
+}
+
+export function createAgentServices(deps: AgentServiceDeps): AgentServices {
+  const { config, store, clock, logger } = deps;
+  const credentials = new RegistryCredentials(store);
+  const harbor: HarborHttp = { baseUrl: config.registryUrl, fetch: deps.fetch, timeoutMs: 10_000 };
+  const session =
+    config.oidcIssuer && config.oidcClientId
+      ? new SessionManager({
+          oidc: createOidcClient(oidcSettingsFromConfig(config), { fetch: deps.fetch, clock }),
+          store,
+          clock,
+          logger,
+          ...(deps.random ? { random: deps.random } : {}),
+        })
+      : undefined;
+  const keeper = new SecretKeeper({
+    http: harbor,
+    webLoginUrl: `${config.registryUrl}/c/oidc/login`,
+    ...(session ? { session: { isLoggedIn: () => session.status().subject !== null, getIdToken: () => session.getIdToken() } } : {}),
+    storedCredential: () => credentials.get(config.registry),
+    clock,
+    logger,
+    intervalMs: config.keepAliveSeconds * 1000,
+    ...(deps.random ? { random: deps.random } : {}),
+  });
+  session?.onChange(({ event }) => {
+    if (event === 'logged-in') void keeper.check();
+    if (event === 'logged-out') keeper.forget();
+  });
+  let started: Promise<unknown> = Promise.resolve();
+  return {
+    credentials,
+    session,
+    keeper,
+    harbor,
+    resolveCredential: (registry) => resolveCredential({ registry: config.registry, credentials, keeper, ...(session ? { session } : {}) }, registry),
+    start: () => {
+      // Restoring may wait on the IdP: the agent answers meanwhile (get never waits on it).
+      const restored = session ? session.restore().catch((err: unknown) => logger.warn(`session restore failed: ${String(err)}`)) : Promise.resolve();
+      started = restored.then(() => keeper.check());
+    },
+    settled: (timeoutMs) =>
+      Promise.race([started.then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref())]),
+    stop: () => {
+      keeper.stop();
+      session?.close();
+    },
+  };
+}

@@ -1,0 +1,240 @@
+import { EidfError, oneLine, type ErrorCode } from '../core/errors.ts';
+import type { Clock, Logger } from '../core/ports.ts';
+import type { HarborHttp } from './http.ts';
+import { probeSecret, readCurrentUser } from './users.ts';
+
+/**
+ * Keeps the user's registry secret known and alive.
+ *
+ * Where the secret comes from (`mode`): with an OIDC session, Harbor's own copy read from
+ * users/current with the ID token ('oidc'); without one, or when Harbor refuses the ID token, the
+ * secret the user stored once through the helper protocol ('stored-secret').
+ * Why it stays alive: each probe (GET /service/token, Basic) makes Harbor refresh the OIDC token
+ * it stored at the last web login once that token has expired, and save the result; probing more
+ * often than the IdP's refresh-token idle timeout keeps the secret working until the IdP's
+ * session limit. Checks run one at a time, on a jittered schedule and when asked.
+ *
+ * `credential()` answers from memory only: the helper's `get` never waits for Harbor.
+ */
+export type SecretState = 'unknown' | 'no-credential' | 'valid' | 'needs-web-login' | 'not-onboarded' | 'unreachable' | 'error';
+export type SecretMode = 'oidc' | 'stored-secret';
+
+export interface RegistrySecret {
+  Username: string;
+  Secret: string;
+}
+
+export interface SecretStatus {
+  state: SecretState;
+  mode: SecretMode | null;
+  modeReason: string | null;
+  username: string | null;
+  lastCheckAt: string | null;
+  lastValidAt: string | null;
+  nextCheckAt: string | null;
+  lastError: { code: ErrorCode; message: string } | null;
+  /** What the user should do, one line, or null when nothing is needed. */
+  action: string | null;
+}
+
+export interface SecretKeeperDeps {
+  http: HarborHttp;
+  /** `https://<registry>/c/oidc/login`, for hints. */
+  webLoginUrl: string;
+  /** The OIDC session, when one is configured. */
+  session?: { isLoggedIn(): boolean; getIdToken(): Promise<string> };
+  /** The secret stored through the protocol for this registry (fallback mode). */
+  storedCredential(): Promise<RegistrySecret | null>;
+  clock: Clock;
+  logger: Logger;
+  random?: () => number;
+  intervalMs: number;
+  setTimer?(callback: () => void, delayMs: number): { cancel(): void };
+}
+
+const RETRY_MIN_MS = 5_000;
+
+export class SecretKeeper {
+  readonly #deps: SecretKeeperDeps;
+  #state: SecretState = 'unknown';
+  #mode: SecretMode | null = null;
+  #modeReason: string | null = null;
+  #credential: RegistrySecret | null = null;
+  #lastCheckAt: number | null = null;
+  #lastValidAt: number | null = null;
+  #nextCheckAt: number | null = null;
+  #lastError: EidfError | null = null;
+  #failures = 0;
+  #running: Promise<SecretStatus> | null = null;
+  #timer: { cancel(): void } | null = null;
+  #stopped = false;
+  readonly #listeners = new Set<(status: SecretStatus) => void>();
+
+  constructor(deps: SecretKeeperDeps) {
+    this.#deps = deps;
+  }
+
+  /** The registry secret to hand to clients, from memory; null unless it is believed to work. */
+  credential(): RegistrySecret | null {
+    return this.#state === 'valid' || this.#state === 'unreachable' ? this.#credential : null;
+  }
+
+  get state(): SecretState {
+    return this.#state;
+  }
+
+  /** Checks now (or joins the check in progress), then schedules the next one. */
+  check(): Promise<SecretStatus> {
+    this.#running ??= this.#runCheck().finally(() => {
+      this.#running = null;
+    });
+    return this.#running;
+  }
+
+  /** Forgets everything (logout); the next check starts from scratch. */
+  forget(): void {
+    this.#timer?.cancel();
+    this.#timer = null;
+    this.#nextCheckAt = null;
+    this.#set('unknown', null);
+    this.#mode = null;
+    this.#modeReason = null;
+    this.#lastError = null;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#timer?.cancel();
+  }
+
+  onChange(listener: (status: SecretStatus) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  status(): SecretStatus {
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return {
+      state: this.#state,
+      mode: this.#mode,
+      modeReason: this.#modeReason,
+      username: this.#credential?.Username ?? null,
+      lastCheckAt: iso(this.#lastCheckAt),
+      lastValidAt: iso(this.#lastValidAt),
+      nextCheckAt: iso(this.#nextCheckAt),
+      lastError: this.#lastError ? { code: this.#lastError.code, message: this.#lastError.message } : null,
+      action: this.#action(),
+    };
+  }
+
+  async #runCheck(): Promise<SecretStatus> {
+    const { logger } = this.#deps;
+    try {
+      const candidate = await this.#candidate();
+      if (candidate === null) {
+        this.#set('no-credential', null);
+      } else {
+        const verdict = await probeSecret(this.#deps.http, candidate.Username, candidate.Secret);
+        if (verdict === 'valid') {
+          this.#set('valid', candidate);
+          this.#lastValidAt = this.#deps.clock.now();
+        } else {
+          // Never hand out a secret Harbor has just refused.
+          this.#set('needs-web-login', null);
+          this.#lastError = new EidfError('NEEDS_WEB_LOGIN', 'Harbor refused the registry secret: its stored OIDC session has ended');
+        }
+      }
+      this.#failures = 0;
+      if (this.#state !== 'needs-web-login') this.#lastError = null;
+    } catch (err) {
+      this.#failures++;
+      this.#lastError = err instanceof EidfError ? err : new EidfError('HARBOR_ERROR', oneLine(err));
+      if (this.#lastError.code === 'NOT_ONBOARDED') this.#set('not-onboarded', null);
+      else if (this.#lastError.code === 'HARBOR_UNREACHABLE' || this.#lastError.code === 'IDP_UNREACHABLE') this.#set('unreachable', this.#credential);
+      else this.#set('error', null);
+      logger.warn(`registry secret check failed: ${this.#lastError.message}`);
+    } finally {
+      this.#lastCheckAt = this.#deps.clock.now();
+      this.#arm(this.#nextDelay());
+    }
+    return this.status();
+  }
+
+  /** The secret to probe: Harbor's copy via the ID token, else the stored one. */
+  async #candidate(): Promise<RegistrySecret | null> {
+    const { session } = this.#deps;
+    if (session?.isLoggedIn()) {
+      try {
+        const user = await readCurrentUser(this.#deps.http, await session.getIdToken());
+        if (!user.cliSecret) throw new EidfError('HARBOR_ERROR', 'Harbor returned no CLI secret: is it in OIDC mode?');
+        this.#mode = 'oidc';
+        this.#modeReason = 'read from Harbor with the OIDC session';
+        return { Username: user.username, Secret: user.cliSecret };
+      } catch (err) {
+        if (!(err instanceof EidfError) || err.code !== 'NOT_ONBOARDED') throw err;
+        const stored = await this.#deps.storedCredential();
+        if (!stored) throw err;
+        this.#mode = 'stored-secret';
+        this.#modeReason = 'Harbor refused the ID token (401), so the stored secret is used';
+        return stored;
+      }
+    }
+    const stored = await this.#deps.storedCredential();
+    if (stored) {
+      this.#mode = 'stored-secret';
+      this.#modeReason = session ? 'not logged in: keeping the stored secret alive' : 'no OIDC issuer configured: keeping the stored secret alive';
+    }
+    return stored;
+  }
+
+  #set(state: SecretState, credential: RegistrySecret | null): void {
+    const changed = state !== this.#state || credential?.Secret !== this.#credential?.Secret;
+    this.#state = state;
+    this.#credential = credential;
+    if (changed) for (const listener of this.#listeners) listener(this.status());
+  }
+
+  #nextDelay(): number {
+    const random = this.#deps.random ?? Math.random;
+    const interval = this.#deps.intervalMs;
+    if (this.#state === 'unreachable' || this.#state === 'error') {
+      const backoff = Math.min(interval, RETRY_MIN_MS * 2 ** Math.min(this.#failures - 1, 10));
+      return backoff * (0.8 + 0.2 * random());
+    }
+    // Jitter spreads many agents' probes; checks stay well inside the interval.
+    return interval * (0.9 + 0.1 * random());
+  }
+
+  #arm(delayMs: number): void {
+    if (this.#stopped) return;
+    this.#timer?.cancel();
+    const setTimer =
+      this.#deps.setTimer ??
+      ((callback: () => void, ms: number) => {
+        const handle = setTimeout(callback, ms);
+        handle.unref();
+        return { cancel: () => clearTimeout(handle) };
+      });
+    this.#nextCheckAt = this.#deps.clock.now() + delayMs;
+    this.#timer = setTimer(() => void this.check(), delayMs);
+  }
+
+  #action(): string | null {
+    const web = this.#deps.webLoginUrl;
+    switch (this.#state) {
+      case 'valid':
+      case 'unknown':
+        return null;
+      case 'unreachable':
+        return 'none for now: the registry is unreachable; the last good secret is still used';
+      case 'needs-web-login':
+        return `open ${web} in a browser (or run: docker-credential-eidf login --web), then try again`;
+      case 'not-onboarded':
+        return `log in once at ${web} so Harbor knows you; if that does not help, store your CLI secret with: docker-credential-eidf login --secret-stdin --username <harbor user>`;
+      case 'no-credential':
+        return 'run: docker-credential-eidf login';
+      case 'error':
+        return 'see lastError; the agent retries on its own';
+    }
+  }
+}
