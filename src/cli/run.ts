@@ -6,7 +6,7 @@ import type { CliDeps } from './deps.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { runProtocolVerb } from './commands/protocol-verbs.ts';
 
-const COMMANDS = ['login', 'logout', 'status', 'setup', 'rotate-secret', 'daemon'] as const;
+const COMMANDS = ['login', 'logout', 'status', 'setup', 'rotate-secret', 'export-k8s', 'robot', 'daemon'] as const;
 export const USAGE_LINE = `Usage: ${PRODUCT} <${[...PROTOCOL_VERBS, ...COMMANDS].join('|')}>`;
 
 const HELP = `${USAGE_LINE}
@@ -25,6 +25,11 @@ Commands for people:
   logout                revoke the session at the IdP and forget the registry secret
   status [--json]       login state, registry secret, store, agent (exit 0 logged in, 4 not)
   rotate-secret --yes   set a new Harbor CLI secret (old copies stop working)
+  export-k8s --namespace NS --project P [--robot NAME] [--days N] [--user] [--name N]
+             [-o yaml|json] [--apply [--context C] [--kubeconfig K]] [--output-file F]
+                        a Kubernetes image pull secret (a pull-only robot by default)
+  robot list|create|rotate|delete [NAME] --project P [--json]
+                        robot accounts of a project (project admins)
   setup [--undo]        wire this helper into Docker's and containers' auth files for the registry
   daemon start|stop|run start, stop, or run the per-user agent in the foreground
 
@@ -79,6 +84,10 @@ async function runCommand(command: (typeof COMMANDS)[number], args: string[], de
       return (await import('./commands/logout.ts')).logoutCommand(args, deps, config(deps));
     case 'rotate-secret':
       return (await import('./commands/rotate-secret.ts')).rotateSecretCommand(args, deps, config(deps));
+    case 'export-k8s':
+      return (await import('./commands/export-k8s.ts')).exportK8sCommand(args, deps, config(deps));
+    case 'robot':
+      return (await import('./commands/robot.ts')).robotCommand(args, deps, config(deps));
   }
 }
 

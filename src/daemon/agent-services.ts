@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import { EidfError } from '../core/errors.ts';
 import type { Clock, Fetch, Logger, SecretStore } from '../core/ports.ts';
 import type { HarborHttp } from '../harbor/http.ts';
 import { SecretKeeper } from '../harbor/secret-keeper.ts';
@@ -18,6 +19,8 @@ export interface AgentServices {
   keeper: SecretKeeper;
   harbor: HarborHttp;
   resolveCredential: (registry: string) => ReturnType<typeof resolveCredential>;
+  /** A fresh ID token for Harbor API calls; NOT_LOGGED_IN (with the hint) without a session. */
+  idToken(): Promise<string>;
   /** Restores the session from the store and runs the first secret check. */
   start(): void;
   /** Resolves once start() has settled (or at once if it has), bounded by `timeoutMs`. */
@@ -68,6 +71,11 @@ export function createAgentServices(deps: AgentServiceDeps): AgentServices {
     session,
     keeper,
     harbor,
+    idToken: async () => {
+      if (!session) throw new EidfError('NOT_LOGGED_IN', 'this needs an OIDC login, and no issuer is configured (EIDF_OIDC_ISSUER, EIDF_OIDC_CLIENT_ID)');
+      if (session.status().subject === null) throw new EidfError('NOT_LOGGED_IN', 'not logged in: run docker-credential-eidf login');
+      return session.getIdToken();
+    },
     resolveCredential: (registry) => resolveCredential({ registry: config.registry, credentials, keeper, ...(session ? { session } : {}) }, registry),
     start: () => {
       // Restoring may wait on the IdP: the agent answers meanwhile (get never waits on it).

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Clock, Fetch, Logger, SecretStore, StoreKind } from '../core/ports.ts';
 import { createAgentServices } from './agent-services.ts';
 import { createAgentApp } from './app.ts';
+import { createRobotRouter } from './routes-robots.ts';
 import { createSessionRouter } from './routes-session.ts';
 import { prepareRuntimeDir } from './runtime-dir.ts';
 import { AgentAlreadyRunning, closeSocketServer, listenOnSocket } from './socket-server.ts';
@@ -60,6 +61,14 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
         keeper: services.keeper,
         credentials: services.credentials,
         harbor: services.harbor,
+        logger,
+      }),
+      robots: createRobotRouter({
+        harbor: services.harbor,
+        registry: config.registry,
+        idToken: () => services.idToken(),
+        store: opened.store,
+        clock: deps.clock,
         logger,
       }),
     },

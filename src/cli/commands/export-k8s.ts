@@ -1,0 +1,101 @@
+import type { Config } from '../../config.ts';
+import { EidfError, oneLine } from '../../core/errors.ts';
+import type { PullCredential } from '../../daemon/robots-wire.ts';
+import { validateProjectName } from '../../harbor/projects.ts';
+import { validateRobotDays, validateRobotName } from '../../harbor/robots.ts';
+import { validateNamespace, validateSecretName } from '../../k8s/names.ts';
+import { renderPullSecret } from '../../k8s/secret.ts';
+import { connectAgent } from '../agent-connection.ts';
+import type { CliDeps } from '../deps.ts';
+import { EXIT } from '../exit-codes.ts';
+import { expiryNote } from '../robot-expiry.ts';
+import { daysFlag, parseStrict, stringFlag } from '../strict-args.ts';
+import { checkKubectlAvailable, deliverManifest, deliveryFrom, DELIVERY_OPTIONS } from './k8s-delivery.ts';
+
+/** Secret name when `--name` is not given. */
+export const DEFAULT_SECRET_NAME = 'eidfreg';
+
+const USAGE = 'usage: docker-credential-eidf export-k8s --namespace NS (--project P [--robot NAME] [--days N] | --user) [--name N] [-o yaml|json] [--output-file F | --apply [--context C] [--kubeconfig K]]';
+
+const OPTIONS = {
+  ...DELIVERY_OPTIONS,
+  project: { type: 'string', short: 'p' },
+  robot: { type: 'string' },
+  days: { type: 'string' },
+  user: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * `export-k8s`: a `kubernetes.io/dockerconfigjson` Secret for `config.registry`, printed on stdout, written
+ * to a 0600 file (`--output-file`) or piped to `kubectl apply -f -` (`--apply`).
+ *
+ * The credential is a pull-only project robot, created through the agent on first use and reused after
+ * (its secret is kept in the store); `--user` takes the user's own CLI secret instead, with a warning.
+ * Every name is checked before the agent is asked for anything; if the robot was created by this run and
+ * the Secret then cannot be delivered, the robot is deleted again so nothing half-done is left behind.
+ * People-facing lines go to stderr; stdout carries only the manifest.
+ */
+export async function exportK8sCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
+  const { values } = parseStrict(args, OPTIONS, USAGE);
+  if (values.help === true) {
+    deps.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  const namespace = stringFlag(values, 'namespace');
+  if (namespace === undefined) throw new EidfError('USAGE', `--namespace is required; ${USAGE}`);
+  const name = stringFlag(values, 'name') ?? DEFAULT_SECRET_NAME;
+  validateNamespace(namespace);
+  validateSecretName(name);
+  const { delivery, format } = deliveryFrom(values);
+  const useUser = values.user === true;
+  const project = stringFlag(values, 'project');
+  const robot = stringFlag(values, 'robot');
+  const days = daysFlag(values);
+  if (useUser && (project !== undefined || robot !== undefined || days !== undefined)) {
+    throw new EidfError('USAGE', '--user exports your own credential: it cannot be combined with --project, --robot or --days');
+  }
+  if (!useUser) {
+    if (project === undefined) throw new EidfError('USAGE', `--project is required (or --user for your own credential); ${USAGE}`);
+    validateProjectName(project);
+    if (robot !== undefined) validateRobotName(robot);
+    if (days !== undefined) validateRobotDays(days);
+  }
+  checkKubectlAvailable(delivery, deps.env);
+
+  const agent = connectAgent(config, deps);
+  let login: { username: string; password: string };
+  let created: PullCredential | undefined;
+  if (useUser) {
+    const own = await agent.call<{ Username: string; Secret: string }>('POST', '/v1/credentials/get', { registry: config.registry });
+    login = { username: own.Username, password: own.Secret };
+    deps.stderr.write(`warning: exporting your own credential (${own.Username}): it stops working when your login session at Harbor ends; a project robot (--project) does not\n`);
+  } else {
+    const credential = await agent.call<PullCredential>('POST', '/v1/robots/pull-credential', { project, robot, days });
+    login = { username: credential.username, password: credential.secret };
+    if (credential.created) created = credential;
+    const note = expiryNote(credential.expiresAt, deps.clock.now());
+    deps.stderr.write(`${credential.created ? 'created' : 'using'} robot ${credential.username}, expires ${note.text}\n`);
+    if (note.soon) deps.stderr.write(`warning: robot ${credential.username} expires soon; delete and re-create it (robot delete, then export-k8s again)\n`);
+  }
+
+  try {
+    const manifest = renderPullSecret({ name, namespace, server: config.registry, ...login }, format);
+    await deliverManifest(manifest, delivery, deps, `Secret ${name} (namespace ${namespace})`);
+  } catch (err) {
+    if (created && project !== undefined) await undoCreation(agent, project, created, deps);
+    throw err;
+  }
+  return EXIT.ok;
+}
+
+/** Deletes a robot this run created, after the export failed; says so on stderr either way. */
+async function undoCreation(agent: ReturnType<typeof connectAgent>, project: string, created: PullCredential, deps: CliDeps): Promise<void> {
+  const shortName = created.username.slice(created.username.lastIndexOf('+') + 1);
+  try {
+    await agent.call('POST', '/v1/robots/delete', { project, robot: shortName });
+    deps.stderr.write(`deleted robot ${created.username} again, since the export failed\n`);
+  } catch (err) {
+    deps.stderr.write(`warning: could not delete robot ${created.username} after the failed export: ${oneLine(err)}\n`);
+  }
+}

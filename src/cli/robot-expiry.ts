@@ -1,0 +1,21 @@
+/** Robots expiring within this many days get a warning (`robot list`, `export-k8s`). */
+export const EXPIRY_WARNING_DAYS = 14;
+const DAY_MS = 86_400_000;
+
+export interface ExpiryNote {
+  /** `2025-03-01 (in 89 days)`, `2025-03-01 (expired)` or `never`. */
+  text: string;
+  expired: boolean;
+  /** Not expired, and expires within EXPIRY_WARNING_DAYS. */
+  soon: boolean;
+}
+
+/** How a robot's expiry (ms since the epoch, null = never) reads at `now`. Pure. */
+export function expiryNote(expiresAt: number | null, now: number): ExpiryNote {
+  if (expiresAt === null) return { text: 'never', expired: false, soon: false };
+  const date = new Date(expiresAt).toISOString().slice(0, 10);
+  if (expiresAt <= now) return { text: `${date} (expired)`, expired: true, soon: false };
+  const days = Math.floor((expiresAt - now) / DAY_MS);
+  const left = days === 0 ? 'today' : days === 1 ? 'in 1 day' : `in ${days} days`;
+  return { text: `${date} (${left})`, expired: false, soon: expiresAt - now <= EXPIRY_WARNING_DAYS * DAY_MS };
+}

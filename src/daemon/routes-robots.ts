@@ -1,0 +1,198 @@
+import express from 'express';
+import { EidfError, oneLine } from '../core/errors.ts';
+import type { Clock, Logger, SecretStore } from '../core/ports.ts';
+import type { HarborHttp } from '../harbor/http.ts';
+import { findProject, validateProjectName, type HarborProject } from '../harbor/projects.ts';
+import {
+  createProjectRobot, deleteRobot, findProjectRobot, listProjectRobots, refreshRobotSecret, robotProblem,
+  validateRobotDays, validateRobotName, type RobotAccount,
+} from '../harbor/robots.ts';
+import { probeSecret } from '../harbor/users.ts';
+import { forgetRobotSecret, keepRobotSecret, readRobotSecret } from './robot-secrets.ts';
+import {
+  DEFAULT_ROBOT_DAYS, DEFAULT_ROBOT_NAME,
+  type CreatedRobotAnswer, type DeletedRobotAnswer, type PullCredential, type RobotList, type RobotView,
+} from './robots-wire.ts';
+
+export interface RobotRouterDeps {
+  harbor: HarborHttp;
+  /** Registry key the secrets are stored under (`robotSecretKey(registry, fullName)`). */
+  registry: string;
+  /** The session's current ID token; throws NOT_LOGGED_IN (or similar) when there is none. */
+  idToken(): Promise<string>;
+  store: SecretStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * The agent's robot-account endpoints (mounted at `/v1/robots`; shapes in `robots-wire.ts`). Every call
+ * reads the ID token, talks to Harbor with it, and keeps robot secrets in the store — the only copy of a
+ * secret Harbor shows once.
+ *
+ * Policy for a robot that exists in Harbor but whose secret this store does not hold (created elsewhere,
+ * or its kept secret no longer works): refuse with reason `robot-secret-unknown`/`robot-secret-stale` and
+ * point at `robot rotate`, rather than rotate silently — rotating would break every cluster already using
+ * the old secret. Expired or disabled robots are refused (rotation does not extend expiry).
+ * Bad names and lifetimes are refused before any Harbor request.
+ */
+export function createRobotRouter(deps: RobotRouterDeps): express.Router {
+  const router = express.Router();
+
+  router.post('/pull-credential', async (req, res) => {
+    const project = projectField(req.body);
+    const name = optionalName(req.body) ?? DEFAULT_ROBOT_NAME;
+    const days = daysField(req.body);
+    const token = await deps.idToken();
+    const found = await findProject(deps.harbor, token, project);
+    const existing = await findProjectRobot(deps.harbor, token, found, name);
+    if (existing) {
+      refuseUnusable(existing, found, deps.clock.now());
+      const kept = await readRobotSecret(deps.store, deps.registry, existing.fullName);
+      if (!kept || kept.robotId !== existing.id) throw secretNotHere(existing, found);
+      if ((await probeSecret(deps.harbor, existing.fullName, kept.secret)) === 'invalid') {
+        await forgetRobotSecret(deps.store, deps.registry, existing.fullName);
+        throw new EidfError('NOT_FOUND', `Harbor no longer accepts the secret kept for ${existing.fullName} (rotated elsewhere?); run "robot rotate ${existing.name} --project ${found.name}" to get a new one`, { reason: 'robot-secret-stale' });
+      }
+      deps.logger.info(`reused the kept secret of ${existing.fullName}`);
+      const reused: PullCredential = { robotId: existing.id, username: existing.fullName, secret: kept.secret, expiresAt: existing.expiresAt, created: false, reused: true };
+      res.json(reused);
+      return;
+    }
+    const created = await createAndKeep(token, found, name, days, true);
+    const fresh: PullCredential = { robotId: created.id, username: created.fullName, secret: created.secret, expiresAt: created.expiresAt, created: true, reused: false };
+    res.json(fresh);
+  });
+
+  router.get('/', async (req, res) => {
+    const project = projectField({ project: req.query.project });
+    const token = await deps.idToken();
+    const found = await findProject(deps.harbor, token, project);
+    const robots = await listProjectRobots(deps.harbor, token, found.projectId);
+    const views: RobotView[] = [];
+    for (const robot of robots) {
+      const kept = await readRobotSecret(deps.store, deps.registry, robot.fullName);
+      views.push({ ...robot, secretKept: kept?.robotId === robot.id });
+    }
+    const body: RobotList = { project: { projectId: found.projectId, name: found.name, isAdmin: found.isAdmin }, robots: views };
+    res.json(body);
+  });
+
+  router.post('/create', async (req, res) => {
+    const project = projectField(req.body);
+    const name = requiredName(req.body);
+    const days = daysField(req.body);
+    const token = await deps.idToken();
+    const found = await findProject(deps.harbor, token, project);
+    const created = await createAndKeep(token, found, name, days, false);
+    const body: CreatedRobotAnswer = { robot: { id: created.id, fullName: created.fullName, name, expiresAt: created.expiresAt, secretKept: true } };
+    res.status(201).json(body);
+  });
+
+  router.post('/rotate', async (req, res) => {
+    const { token, found, robot } = await existingRobot(req.body);
+    refuseUnusable(robot, found, deps.clock.now());
+    const secret = await asAdmin(found, 'rotate', () => refreshRobotSecret(deps.harbor, token, robot.id));
+    try {
+      await keepRobotSecret(deps.store, deps.registry, robot.fullName, { robotId: robot.id, secret });
+    } catch (err) {
+      // Harbor has already replaced the secret: say so, the old one is dead either way.
+      throw new EidfError(err instanceof EidfError ? err.code : 'INTERNAL', `rotated ${robot.fullName}, but could not keep the new secret (${oneLine(err)}); rotate again once the store works`, { cause: err });
+    }
+    deps.logger.info(`rotated the secret of ${robot.fullName}`);
+    const rotated: PullCredential = { robotId: robot.id, username: robot.fullName, secret, expiresAt: robot.expiresAt, created: false, reused: false };
+    res.json(rotated);
+  });
+
+  router.post('/delete', async (req, res) => {
+    const { token, found, robot } = await existingRobot(req.body);
+    await asAdmin(found, 'delete', () => deleteRobot(deps.harbor, token, robot.id));
+    const secretRemoved = await forgetRobotSecret(deps.store, deps.registry, robot.fullName);
+    deps.logger.info(`deleted ${robot.fullName}`);
+    const body: DeletedRobotAnswer = { deleted: robot.fullName, secretRemoved };
+    res.json(body);
+  });
+
+  async function existingRobot(body: unknown): Promise<{ token: string; found: HarborProject; robot: RobotAccount }> {
+    const project = projectField(body);
+    const name = requiredName(body);
+    const token = await deps.idToken();
+    const found = await findProject(deps.harbor, token, project);
+    const robot = await findProjectRobot(deps.harbor, token, found, name);
+    if (!robot) throw new EidfError('USAGE', `no robot named ${JSON.stringify(name)} in project ${JSON.stringify(found.name)}`, { reason: 'unknown-robot' });
+    return { token, found, robot };
+  }
+
+  async function createAndKeep(token: string, project: HarborProject, name: string, days: number, forExport: boolean) {
+    const created = await asAdmin(project, 'create', () =>
+      createProjectRobot(deps.harbor, token, { project: project.name, name, days, description: 'pull secret made by docker-credential-eidf' }), forExport);
+    try {
+      await keepRobotSecret(deps.store, deps.registry, created.fullName, { robotId: created.id, secret: created.secret });
+    } catch (err) {
+      // A robot whose secret nobody holds is useless: take it back so a retry starts clean.
+      await deleteRobot(deps.harbor, token, created.id).catch(() => deps.logger.warn(`could not delete ${created.fullName} after failing to keep its secret`));
+      throw err;
+    }
+    deps.logger.info(`created ${created.fullName} (id ${created.id}) in project ${project.name}`);
+    return created;
+  }
+  return router;
+}
+
+/** Runs a robot-admin call; a 403 becomes one line naming who may do it (project admins). */
+async function asAdmin<T>(project: HarborProject, verb: 'create' | 'rotate' | 'delete', call: () => Promise<T>, suggestUser = false): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof EidfError) || err.code !== 'HARBOR_FORBIDDEN') throw err;
+    const owner = project.ownerName ? ` (the project owner is ${project.ownerName})` : '';
+    const hint = suggestUser
+      ? '; ask one of them to create it, or export your own credential with --user (it stops working when your login session ends)'
+      : '; ask one of them';
+    throw new EidfError('HARBOR_FORBIDDEN', `only admins of project ${JSON.stringify(project.name)}${owner} can ${verb} robot accounts${hint}`, { reason: 'not-project-admin', cause: err });
+  }
+}
+
+function refuseUnusable(robot: RobotAccount, project: HarborProject, now: number): void {
+  const problem = robotProblem(robot, now);
+  if (problem === undefined) return;
+  const when = problem === 'expired' ? ` on ${new Date(robot.expiresAt as number).toISOString().slice(0, 10)}` : '';
+  throw new EidfError('HARBOR_ERROR', `robot ${robot.fullName} is ${problem}${when}: delete it with "robot delete ${robot.name} --project ${project.name}" and create it again (rotating does not extend it)`, {
+    reason: problem === 'expired' ? 'robot-expired' : 'robot-disabled',
+  });
+}
+
+function secretNotHere(robot: RobotAccount, project: HarborProject): EidfError {
+  return new EidfError('NOT_FOUND', `robot ${robot.fullName} exists but its secret is not kept on this machine (Harbor shows it only once): run "robot rotate ${robot.name} --project ${project.name}" for a new secret (copies elsewhere stop working), or choose another robot with --robot`, {
+    reason: 'robot-secret-unknown',
+  });
+}
+
+function projectField(body: unknown): string {
+  const value = (body as Record<string, unknown> | undefined)?.project;
+  if (typeof value !== 'string' || value === '') throw new EidfError('BAD_INPUT', 'request needs a non-empty string "project"');
+  validateProjectName(value);
+  return value;
+}
+
+function optionalName(body: unknown): string | undefined {
+  const value = (body as Record<string, unknown> | undefined)?.robot;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new EidfError('BAD_INPUT', '"robot" must be a string');
+  validateRobotName(value);
+  return value;
+}
+
+function requiredName(body: unknown): string {
+  const name = optionalName(body);
+  if (name === undefined) throw new EidfError('BAD_INPUT', 'request needs a non-empty string "robot"');
+  return name;
+}
+
+function daysField(body: unknown): number {
+  const value = (body as Record<string, unknown> | undefined)?.days;
+  if (value === undefined || value === null) return DEFAULT_ROBOT_DAYS;
+  if (typeof value !== 'number') throw new EidfError('BAD_INPUT', '"days" must be a number');
+  validateRobotDays(value);
+  return value;
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { EidfError } from '../../src/core/errors.ts';
+import { expiryNote } from '../../src/cli/robot-expiry.ts';
+import { daysFlag, parseStrict } from '../../src/cli/strict-args.ts';
+import { deliveryFrom } from '../../src/cli/commands/k8s-delivery.ts';
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2025, 0, 10, 12);
+const options = { days: { type: 'string' }, apply: { type: 'boolean' } } as const;
+
+function usage(pattern: RegExp) {
+  return (err: unknown): true => {
+    assert.ok(err instanceof EidfError);
+    assert.equal(err.code, 'USAGE');
+    assert.match(err.message, pattern);
+    assert.ok(!err.message.includes('\n'));
+    return true;
+  };
+}
+
+describe('parseStrict', () => {
+  test('takes "--days -1" as a value, which parseArgs alone refuses', () => {
+    assert.equal(daysFlag(parseStrict(['--days', '-1'], options, 'usage: x').values), -1);
+    assert.equal(daysFlag(parseStrict(['--days=30'], options, 'usage: x').values), 30);
+    assert.equal(daysFlag(parseStrict([], options, 'usage: x').values), undefined);
+  });
+
+  test('unknown flags, missing values and stray words are one-line USAGE errors ending in the usage', () => {
+    assert.throws(() => parseStrict(['--bogus'], options, 'usage: x'), usage(/^Unknown option '--bogus'; usage: x$/));
+    assert.throws(() => parseStrict(['--days'], options, 'usage: x'), usage(/argument missing; usage: x$/));
+    assert.throws(() => parseStrict(['word'], options, 'usage: x'), usage(/usage: x$/));
+    assert.deepEqual(parseStrict(['word'], options, 'usage: x', true).positionals, ['word']);
+  });
+
+  test('--days must be a whole number', () => {
+    for (const bad of ['ten', '1.5', '', '3d']) {
+      assert.throws(() => daysFlag({ days: bad }), usage(/--days .* is not valid/));
+    }
+  });
+});
+
+describe('deliveryFrom', () => {
+  test('stdout by default, file or apply on request, contradictions refused', () => {
+    assert.deepEqual(deliveryFrom({}), { delivery: { kind: 'stdout' }, format: 'yaml' });
+    assert.deepEqual(deliveryFrom({ output: 'json', 'output-file': '/tmp/x' }), { delivery: { kind: 'file', path: '/tmp/x' }, format: 'json' });
+    assert.deepEqual(deliveryFrom({ apply: true, context: 'c' }).delivery, { kind: 'apply', context: 'c', kubeconfig: undefined });
+    assert.throws(() => deliveryFrom({ output: 'xml' }), usage(/-o "xml" is not valid/));
+    assert.throws(() => deliveryFrom({ apply: true, 'output-file': 'f' }), usage(/cannot be combined/));
+    assert.throws(() => deliveryFrom({ context: 'c' }), usage(/only used with --apply/));
+  });
+});
+
+describe('expiryNote', () => {
+  test('never, expired, soon (within 14 days) and later', () => {
+    assert.deepEqual(expiryNote(null, NOW), { text: 'never', expired: false, soon: false });
+    assert.deepEqual(expiryNote(NOW - 1, NOW), { text: '2025-01-10 (expired)', expired: true, soon: false });
+    assert.deepEqual(expiryNote(NOW + 2 * DAY + 5, NOW), { text: '2025-01-12 (in 2 days)', expired: false, soon: true });
+    assert.deepEqual(expiryNote(NOW + DAY, NOW), { text: '2025-01-11 (in 1 day)', expired: false, soon: true });
+    assert.equal(expiryNote(NOW + 3_600_000, NOW).text, '2025-01-10 (today)');
+    assert.equal(expiryNote(NOW + 14 * DAY, NOW).soon, true);
+    assert.equal(expiryNote(NOW + 14 * DAY + 1, NOW).soon, false);
+    assert.equal(expiryNote(NOW + 90 * DAY, NOW).text, '2025-04-10 (in 90 days)');
+  });
+});
