@@ -8,6 +8,6 @@ export function connectAgent(config: Config, deps: CliDeps): AgentClient {
   return new AgentClient({
     socketPath: config.paths.socket,
     version: deps.version,
-    spawnAgent: () => spawnDetachedAgent(deps.selfCommand, config.paths.logFile, { ...deps.env }),
+    spawnAgent: () => spawnDetachedAgent(deps.agentCommand, config.paths.logFile, { ...deps.env }),
   });
 }

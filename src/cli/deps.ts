@@ -26,8 +26,8 @@ export interface CliDeps {
   stderr: TextOutput;
   /** Reads a small text file, undefined when it does not exist. */
   readText(path: string): string | undefined;
-  /** argv prefix that runs this CLI again (to start the agent). */
-  selfCommand: readonly string[];
+  /** argv prefix that runs this CLI again with the agent's Node flags (`… daemon run`). */
+  agentCommand: readonly string[];
   /** Registers a handler for SIGINT/SIGTERM; returns a function that removes it. */
   onTerminate(handler: () => void): () => void;
   version: string;

@@ -11,6 +11,8 @@ export const KEYCHAIN_SERVICE = 'docker-credential-eidf';
 /** A key no one stores; `check()` reads it to prove the keychain answers. */
 const PROBE_KEY = 'docker-credential-eidf-probe';
 
+/** How long an idle keychain worker lives before it is stopped. */
+const IDLE_WORKER_MS = 30_000;
 /** Workers abandoned on a timeout that are still stuck; past this, calls fail at once. */
 const MAX_STUCK_WORKERS = 2;
 
@@ -48,6 +50,7 @@ export class KeychainStore implements SecretStore {
   readonly #linux: boolean;
   readonly #readState: (timeoutMs: number) => Promise<StateReading>;
   #handle: WorkerHandle | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
   #nextId = 1;
   #stuck = 0;
 
@@ -154,6 +157,7 @@ export class KeychainStore implements SecretStore {
   }
 
   #call(op: KeychainOp, account?: string, value?: string): Promise<unknown> {
+    clearTimeout(this.#idleTimer);
     const handle = this.#worker();
     const id = this.#nextId++;
     const request: KeychainRequest = { id, op, service: this.#service, pin: this.#linux };
@@ -179,7 +183,10 @@ export class KeychainStore implements SecretStore {
     worker.on('message', (reply: KeychainReply) => {
       const waiter = handle.pending.get(reply.id);
       handle.pending.delete(reply.id);
-      if (handle.pending.size === 0) worker.unref();
+      if (handle.pending.size === 0) {
+        worker.unref();
+        this.#stopWhenIdle();
+      }
       if (!waiter) return;
       if (reply.ok) waiter.resolve(reply.value);
       else waiter.reject(keychainError(reply.message));
@@ -189,6 +196,18 @@ export class KeychainStore implements SecretStore {
     worker.unref();
     this.#handle = handle;
     return handle;
+  }
+
+  /**
+   * The agent caches what it reads, so the keychain is rarely used after start; an idle worker
+   * (a whole V8 isolate, ~20 MB) is stopped and started again on the next call (~85 ms).
+   */
+  #stopWhenIdle(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      if (this.#handle && this.#handle.pending.size === 0) void this.close();
+    }, IDLE_WORKER_MS);
+    this.#idleTimer.unref();
   }
 
   /** Leaves a worker that is stuck in a keychain call; it ends by itself when the call returns. */

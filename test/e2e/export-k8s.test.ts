@@ -61,7 +61,7 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
       clock: { now: () => Date.now() }, fetch, stdin: async () => new Uint8Array(),
       stdout: { write: (t) => void (stdout += t), isTTY: false }, stderr: { write: (t) => void (stderr += t), isTTY: false },
       readText: (path) => { try { return readFileSync(path, 'utf8'); } catch { return undefined; } },
-      selfCommand: ['/bin/false'], onTerminate: () => () => {}, version: VERSION,
+      agentCommand: ['/bin/false'], onTerminate: () => () => {}, version: VERSION,
     };
     try {
       return { code: await command(args, deps, config), stdout, stderr };
