@@ -1,0 +1,50 @@
+#!/bin/sh
+# Installs docker-credential-eidf for the current user from this checkout:
+#   ./install.sh [--prefix DIR] [--no-setup]     link the helper into DIR (default ~/.local/bin),
+#                                                 then wire it in with `docker-credential-eidf setup`
+#   ./install.sh --uninstall [--prefix DIR]      undo the wiring, stop the agent, remove the link
+# It installs npm dependencies with `npm ci` when they are missing. Nothing runs as root.
+set -eu
+
+root=$(cd "$(dirname "$0")" && pwd)
+prefix=${HOME:?HOME is not set}/.local/bin
+setup=yes
+action=install
+while [ $# -gt 0 ]; do
+  case $1 in
+    --prefix) [ $# -ge 2 ] || { echo "install.sh: --prefix needs a folder" >&2; exit 2; }; prefix=$2; shift 2 ;;
+    --no-setup) setup=no; shift ;;
+    --uninstall) action=uninstall; shift ;;
+    -h | --help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+link=$prefix/docker-credential-eidf
+
+if [ "$action" = uninstall ]; then
+  if [ -x "$link" ]; then
+    "$link" setup --undo || true
+    "$link" daemon stop || true
+  fi
+  rm -f "$link"
+  echo "removed $link" >&2
+  exit 0
+fi
+
+if [ ! -x "$root/node_modules/node/bin/node" ] || [ ! -f "$root/dist/protocol-helper.cjs" ]; then
+  echo "installing npm dependencies (npm ci)" >&2
+  (cd "$root" && npm ci --no-audit --no-fund >&2)
+fi
+mkdir -p "$prefix"
+ln -sf "$root/bin/docker-credential-eidf" "$link"
+echo "linked $link -> $root/bin/docker-credential-eidf" >&2
+"$link" version >&2
+
+case ":${PATH:-}:" in
+  *":$prefix:"*) ;;
+  *) echo "note: $prefix is not on PATH; docker finds helpers on PATH, so add it (e.g. in ~/.profile)" >&2 ;;
+esac
+if [ "$setup" = yes ]; then
+  "$link" setup
+  echo "next: docker-credential-eidf login" >&2
+fi
