@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { lstat, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat } from 'node:fs/promises';
 import { EidfError } from '../core/errors.ts';
+import { writeFileAtomic } from '../platform/atomic-file.ts';
 
 /** Permission bits of a file holding a secret: read and write for its owner only. */
 export const SECRET_FILE_MODE = 0o600;
@@ -21,20 +20,10 @@ export async function writeSecretFile(path: string, content: string): Promise<vo
   if (existing?.isSymbolicLink()) throw new EidfError('USAGE', `refusing to write the secret to ${path}: it is a symlink`);
   if (existing !== null && !existing.isFile()) throw new EidfError('USAGE', `cannot write ${path}: it is not a regular file`);
 
-  const temp = join(dirname(path), `.${basename(path)}.eidf-tmp-${randomBytes(6).toString('hex')}`);
   try {
-    const handle = await open(temp, 'wx', SECRET_FILE_MODE);
-    try {
-      await handle.chmod(SECRET_FILE_MODE); // the umask may only have removed bits; make it exact
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
     // rename replaces a symlink that appeared since the check instead of following it.
-    await rename(temp, path);
+    await writeFileAtomic(path, content, SECRET_FILE_MODE);
   } catch (err) {
-    await rm(temp, { force: true });
     throw writeError(path, err);
   }
 }

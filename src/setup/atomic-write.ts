@@ -1,42 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { EidfError } from '../core/errors.ts';
+import { writeFileAtomic } from '../platform/atomic-file.ts';
 import { errno, ioError } from './json-file.ts';
 
 /** One file to replace (atomically, with these permission bits) or to remove. */
 export type FileChange = { path: string; content: string | Buffer; mode: number } | { path: string; remove: true };
-
-/** Mode of folders this product creates (Docker's own folder is 0700 as well). */
-export const NEW_DIR_MODE = 0o700;
-
-/**
- * Replaces `path` atomically: writes a temp file in the same folder (0600 while written), sets
- * `mode`, fsyncs, then renames it over `path`. A symlink at `path` is replaced, not followed, so
- * callers pass the symlink's target. Creates missing folders 0700; returns the first folder it
- * created (for rollback), if any. No temp file is left behind on failure.
- */
-export async function writeFileAtomic(path: string, content: string | Buffer, mode: number): Promise<string | undefined> {
-  const dir = dirname(path);
-  const created = await mkdir(dir, { recursive: true, mode: NEW_DIR_MODE });
-  const temp = join(dir, `.${basename(path)}.eidf-tmp-${randomBytes(6).toString('hex')}`);
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    try {
-      await handle.writeFile(content);
-      await handle.chmod(mode);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-  await syncDir(dir);
-  return created;
-}
 
 /**
  * Applies every change or none: on the first failure, the changes already made are undone
@@ -53,7 +22,7 @@ export async function applyChanges(changes: readonly FileChange[]): Promise<void
           if (errno(err) !== 'ENOENT') throw err;
         });
       } else {
-        const createdDir = await writeFileAtomic(change.path, change.content, change.mode);
+        const createdDir = await writeFileAtomic(change.path, change.content, change.mode, { createFolders: true });
         if (createdDir !== undefined) undo.push(() => removeEmptyDirs(dirname(change.path), createdDir));
       }
       undo.push(() => restore(change.path, previous));
@@ -104,19 +73,5 @@ async function removeEmptyDirs(dir: string, top: string): Promise<void> {
       return;
     }
     if (current === top) return;
-  }
-}
-
-/** Makes the rename durable; not every file system supports fsync on a folder, so failures are ignored. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // best effort
   }
 }

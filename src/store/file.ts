@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { platform, userInfo } from 'node:os';
-import { dirname } from 'node:path';
 import { EidfError, oneLine } from '../core/errors.ts';
 import type { SecretStore } from '../core/ports.ts';
+import { writeFileAtomic } from '../platform/atomic-file.ts';
 
 /** The file's shape: a version so it can change later, and a flat key → secret map. */
 interface SecretsFile {
@@ -99,23 +98,11 @@ export class FileStore implements SecretStore {
 
   async #write(secrets: Record<string, string>): Promise<void> {
     const body: SecretsFile = { version: 1, secrets };
-    const folder = dirname(this.path);
-    const temp = `${this.path}.${randomUUID()}.tmp`;
     try {
-      await mkdir(folder, { recursive: true, mode: 0o700 });
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify(body, null, 2)}\n`, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, this.path);
+      await writeFileAtomic(this.path, `${JSON.stringify(body, null, 2)}\n`, 0o600, { createFolders: true });
     } catch (err) {
-      await unlink(temp).catch(() => undefined);
       throw this.#fail(`could not write secrets file ${this.path}: ${oneLine(err)}`, err);
     }
-    await syncFolder(folder);
   }
 
   #fail(message: string, cause?: unknown): EidfError {
@@ -132,18 +119,4 @@ function isSecretsFile(value: unknown): value is SecretsFile {
 
 function isNoEntry(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-}
-
-/** Makes the rename durable; some file systems refuse to open a folder for fsync, which is fine. */
-async function syncFolder(folder: string): Promise<void> {
-  try {
-    const handle = await open(folder, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // best effort only
-  }
 }
