@@ -10,8 +10,8 @@ import { errorFromWire, VERSION_HEADER } from './wire.ts';
 export interface AgentClientOptions {
   socketPath: string;
   version: string;
-  /** Starts a detached agent; called at most once per client. */
-  spawnAgent(): void | Promise<void>;
+  /** Starts a detached agent; called at most once per client. `exited` settles if it ends. */
+  spawnAgent(): Promise<{ exited: Promise<void> }>;
   /** How long to wait for a freshly started agent to answer. */
   startTimeoutMs?: number;
   /** Upper bound on one request (the agent answers `get` from memory). */
@@ -73,9 +73,12 @@ export class AgentClient {
       if (!NO_AGENT.has(code) || this.#spawned) throw unreachable(err);
     }
     this.#spawned = true;
-    await this.#options.spawnAgent();
-    const started = await this.#waitUntil(() => this.#answers());
-    if (!started) throw new EidfError('AGENT_UNREACHABLE', `the agent did not start; see its log (daemon run in the foreground shows why)`);
+    const { exited } = await this.#options.spawnAgent();
+    let agentExited = false;
+    void exited.then(() => (agentExited = true));
+    // An agent that lost a start race exits too, once the winner answers: hence the last ask.
+    const started = await this.#waitUntil(() => this.#answers(), () => agentExited);
+    if (!started) throw new EidfError('AGENT_UNREACHABLE', 'the agent did not start; its log, or `docker-credential-eidf daemon run`, shows why');
     try {
       return await this.#raw(method, path, body, options);
     } catch (err) {
@@ -91,10 +94,11 @@ export class AgentClient {
     }
   }
 
-  async #waitUntil(condition: () => Promise<boolean>): Promise<boolean> {
+  /** Polls `condition` until it holds, the start timeout passes, or `giveUp` says so. */
+  async #waitUntil(condition: () => Promise<boolean>, giveUp: () => boolean = () => false): Promise<boolean> {
     const sleep = this.#options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const deadline = Date.now() + (this.#options.startTimeoutMs ?? 10_000);
-    for (let delay = 5; Date.now() < deadline; delay = Math.min(delay * 2, 100)) {
+    for (let delay = 5; Date.now() < deadline && !giveUp(); delay = Math.min(delay * 2, 100)) {
       if (await condition()) return true;
       await sleep(delay);
     }

@@ -4,9 +4,9 @@ import { dirname } from 'node:path';
 /**
  * Starts `docker-credential-eidf daemon run` detached from this process, with its output
  * appended to the agent log (0600). `command` is the argv prefix that runs this CLI
- * (node + script from a checkout).
+ * (node + script from a checkout). `exited` settles if the agent process ends.
  */
-export async function spawnDetachedAgent(command: readonly string[], logFile: string, env: NodeJS.ProcessEnv): Promise<void> {
+export async function spawnDetachedAgent(command: readonly string[], logFile: string, env: NodeJS.ProcessEnv): Promise<{ exited: Promise<void> }> {
   // Loaded here, not at the top: the helper's `get` path rarely starts an agent.
   const { spawn } = await import('node:child_process');
   mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
@@ -18,6 +18,8 @@ export async function spawnDetachedAgent(command: readonly string[], logFile: st
       env,
     });
     child.unref();
+    // An agent that fails at start exits; the helper stops waiting for it then.
+    return { exited: new Promise<void>((resolve) => child.once('exit', () => resolve())) };
   } finally {
     closeSync(log);
   }

@@ -3,6 +3,7 @@ import { EidfError } from '../../core/errors.ts';
 import { runAgent } from '../../daemon/agent.ts';
 import { createLineLogger } from '../../platform/logger.ts';
 import { openStore } from '../../store/open-store.ts';
+import { UnusableStore } from '../../store/unusable.ts';
 import { connectAgent } from '../agent-connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -42,7 +43,15 @@ async function runInForeground(deps: CliDeps, config: Config): Promise<number> {
     clock: deps.clock,
     fetch: deps.fetch,
     logger,
-    openStore: () => openStore(config, { warn: (line) => logger.warn(line) }),
+    openStore: async () => {
+      try {
+        return await openStore(config, { warn: (line) => logger.warn(line) });
+      } catch (err) {
+        if (!(err instanceof EidfError) || config.store === 'auto') throw err;
+        logger.warn(`the ${config.store} store cannot be used: ${err.message}`);
+        return { store: new UnusableStore(config.store, err), kind: config.store, reason: `unusable: ${err.message}` };
+      }
+    },
   });
   if (!running) {
     deps.stderr.write('another agent is already running for this user\n');
