@@ -62,8 +62,12 @@ export function createAgentServices(deps: AgentServiceDeps): AgentServices {
     ...(deps.random ? { random: deps.random } : {}),
   });
   session?.onChange(({ event }) => {
-    if (event === 'logged-in') void keeper.check();
-    if (event === 'logged-out') keeper.forget();
+    if (event === 'logged-in') void keeper.recheck();
+    if (event === 'logged-out') {
+      // Logout, or the session's refresh token died: start over, so a stored secret is still kept alive.
+      keeper.forget();
+      void keeper.check();
+    }
   });
   let started: Promise<unknown> = Promise.resolve();
   return {

@@ -45,7 +45,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     credentials: services.credentials,
     resolveCredential: services.resolveCredential,
     onStoredChanged: (registry) => {
-      if (registry === config.registry) void services.keeper.check();
+      if (registry === config.registry) void services.keeper.recheck();
     },
     settled: () => services.settled(5_000),
     statusDetails: () => ({

@@ -46,7 +46,7 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
     const outcome = await session.waitForLogin();
     finished = true;
     if (!outcome.ok) throw outcome.error;
-    const secret = await deps.keeper.check();
+    const secret = await deps.keeper.recheck();
     if (!res.destroyed) res.json({ session: outcome.status, registrySecret: secret });
   });
 
@@ -66,11 +66,11 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
       throw new EidfError('BAD_INPUT', 'request needs a non-empty "username" and "secret"');
     }
     await deps.credentials.add(deps.registry, { Username: username, Secret: secret });
-    res.json(await deps.keeper.check());
+    res.json(await deps.keeper.recheck());
   });
 
   router.post('/secret/check', async (_req, res) => {
-    res.json(await deps.keeper.check());
+    res.json(await deps.keeper.recheck());
   });
 
   router.post('/secret/rotate', async (_req, res) => {
@@ -82,7 +82,7 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
     deps.logger.info(`rotated the CLI secret of ${user.username}`);
     await deps.credentials.add(deps.registry, { Username: user.username, Secret: secret });
     // The keeper re-reads users/current and probes the new secret.
-    res.json(await deps.keeper.check());
+    res.json(await deps.keeper.recheck());
   });
 
   return router;

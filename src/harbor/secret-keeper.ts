@@ -54,6 +54,13 @@ export interface SecretKeeperDeps {
 
 const RETRY_MIN_MS = 5_000;
 
+/** A secret worth probing, and where it came from. */
+interface Candidate {
+  credential: RegistrySecret;
+  mode: SecretMode;
+  modeReason: string;
+}
+
 export class SecretKeeper {
   readonly #deps: SecretKeeperDeps;
   #state: SecretState = 'unknown';
@@ -66,6 +73,8 @@ export class SecretKeeper {
   #lastError: EidfError | null = null;
   #failures = 0;
   #running: Promise<SecretStatus> | null = null;
+  /** Bumped by forget(): a check begun before it must not commit its (stale) verdict. */
+  #generation = 0;
   #timer: { cancel(): void } | null = null;
   #stopped = false;
   readonly #listeners = new Set<(status: SecretStatus) => void>();
@@ -76,7 +85,9 @@ export class SecretKeeper {
 
   /** The registry secret to hand to clients, from memory; null unless it is believed to work. */
   credential(): RegistrySecret | null {
-    return this.#state === 'valid' || this.#state === 'unreachable' ? this.#credential : null;
+    // Only a probe answering 401 says a secret is dead; while Harbor is down or answers garbage,
+    // the last secret it accepted is still the best answer.
+    return this.#state === 'valid' || this.#state === 'unreachable' || this.#state === 'error' ? this.#credential : null;
   }
 
   get state(): SecretState {
@@ -85,14 +96,28 @@ export class SecretKeeper {
 
   /** Checks now (or joins the check in progress), then schedules the next one. */
   check(): Promise<SecretStatus> {
-    this.#running ??= this.#runCheck().finally(() => {
-      this.#running = null;
-    });
+    if (!this.#running) {
+      const run: Promise<SecretStatus> = this.#runCheck(this.#generation).finally(() => {
+        if (this.#running === run) this.#running = null;
+      });
+      this.#running = run;
+    }
     return this.#running;
   }
 
-  /** Forgets everything (logout); the next check starts from scratch. */
+  /**
+   * A check whose answer reflects everything that happened before this call (a login, a stored
+   * secret, a web login): waits out a check already in flight, then runs a new one.
+   */
+  async recheck(): Promise<SecretStatus> {
+    await this.#running;
+    return this.check();
+  }
+
+  /** Forgets everything (logout, session ended); the next check starts from scratch and ignores any check in flight. */
   forget(): void {
+    this.#generation++;
+    this.#running = null;
     this.#timer?.cancel();
     this.#timer = null;
     this.#nextCheckAt = null;
@@ -127,16 +152,26 @@ export class SecretKeeper {
     };
   }
 
-  async #runCheck(): Promise<SecretStatus> {
+  async #runCheck(generation: number): Promise<SecretStatus> {
     const { logger } = this.#deps;
+    let outcome: { candidate: Candidate | null; verdict: 'valid' | 'invalid' | null } | { error: unknown };
     try {
       const candidate = await this.#candidate();
+      outcome = { candidate, verdict: candidate === null ? null : await probeSecret(this.#deps.http, candidate.credential.Username, candidate.credential.Secret) };
+    } catch (err) {
+      outcome = { error: err };
+    }
+    if (generation !== this.#generation) return this.status(); // forgotten meanwhile: a newer check decides
+    try {
+      if ('error' in outcome) throw outcome.error;
+      const { candidate, verdict } = outcome;
       if (candidate === null) {
         this.#set('no-credential', null);
       } else {
-        const verdict = await probeSecret(this.#deps.http, candidate.Username, candidate.Secret);
+        this.#mode = candidate.mode;
+        this.#modeReason = candidate.modeReason;
         if (verdict === 'valid') {
-          this.#set('valid', candidate);
+          this.#set('valid', candidate.credential);
           this.#lastValidAt = this.#deps.clock.now();
         } else {
           // Never hand out a secret Harbor has just refused.
@@ -151,7 +186,7 @@ export class SecretKeeper {
       this.#lastError = err instanceof EidfError ? err : new EidfError('HARBOR_ERROR', oneLine(err));
       if (this.#lastError.code === 'NOT_ONBOARDED') this.#set('not-onboarded', null);
       else if (this.#lastError.code === 'HARBOR_UNREACHABLE' || this.#lastError.code === 'IDP_UNREACHABLE') this.#set('unreachable', this.#credential);
-      else this.#set('error', null);
+      else this.#set('error', this.#credential);
       logger.warn(`registry secret check failed: ${this.#lastError.message}`);
     } finally {
       this.#lastCheckAt = this.#deps.clock.now();
@@ -161,30 +196,24 @@ export class SecretKeeper {
   }
 
   /** The secret to probe: Harbor's copy via the ID token, else the stored one. */
-  async #candidate(): Promise<RegistrySecret | null> {
+  async #candidate(): Promise<Candidate | null> {
     const { session } = this.#deps;
     if (session?.isLoggedIn()) {
       try {
         const user = await readCurrentUser(this.#deps.http, await session.getIdToken());
         if (!user.cliSecret) throw new EidfError('HARBOR_ERROR', 'Harbor returned no CLI secret: is it in OIDC mode?');
-        this.#mode = 'oidc';
-        this.#modeReason = 'read from Harbor with the OIDC session';
-        return { Username: user.username, Secret: user.cliSecret };
+        return { credential: { Username: user.username, Secret: user.cliSecret }, mode: 'oidc', modeReason: 'read from Harbor with the OIDC session' };
       } catch (err) {
         if (!(err instanceof EidfError) || err.code !== 'NOT_ONBOARDED') throw err;
         const stored = await this.#deps.storedCredential();
         if (!stored) throw err;
-        this.#mode = 'stored-secret';
-        this.#modeReason = 'Harbor refused the ID token (401), so the stored secret is used';
-        return stored;
+        return { credential: stored, mode: 'stored-secret', modeReason: 'Harbor refused the ID token (401), so the stored secret is used' };
       }
     }
     const stored = await this.#deps.storedCredential();
-    if (stored) {
-      this.#mode = 'stored-secret';
-      this.#modeReason = session ? 'not logged in: keeping the stored secret alive' : 'no OIDC issuer configured: keeping the stored secret alive';
-    }
-    return stored;
+    if (!stored) return null;
+    const modeReason = session ? 'not logged in: keeping the stored secret alive' : 'no OIDC issuer configured: keeping the stored secret alive';
+    return { credential: stored, mode: 'stored-secret', modeReason };
   }
 
   #set(state: SecretState, credential: RegistrySecret | null): void {
