@@ -4,7 +4,7 @@ import { accountByUsername } from './users.ts';
 export class FlagError extends Error {}
 
 const USAGE = 'usage: sandbox [--access-ttl S] [--refresh-idle-ttl S] [--refresh-absolute-ttl S] '
-  + '[--token-service-ttl S] [--device-interval S] [--no-harbor-audience] [--auto-approve USER] [--port N]';
+  + '[--token-service-ttl S] [--device-interval S] [--device-code-ttl S] [--no-harbor-audience] [--auto-approve USER] [--port N]';
 
 /** Parses main.ts's flags into SandboxOptions; throws FlagError with a one-line message. */
 export function parseFlags(argv: string[]): SandboxOptions {
@@ -15,6 +15,7 @@ export function parseFlags(argv: string[]): SandboxOptions {
     '--refresh-absolute-ttl': 'refreshAbsoluteTtl',
     '--token-service-ttl': 'tokenServiceTtl',
     '--device-interval': 'devicePollInterval',
+    '--device-code-ttl': 'deviceCodeTtl',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];

@@ -32,6 +32,8 @@ export interface SandboxOptions {
   autoApprove?: string;
   /** `interval` (seconds, fractions allowed) in device authorization responses (default 5). */
   devicePollInterval?: number;
+  /** Lifetime of a device code, whole seconds (default 600); short ones let a login expire in tests. */
+  deviceCodeTtl?: number;
   /** Users who have logged in to Harbor's web UI at start (default alice and bob). */
   onboarded?: string[];
   /** Fixed Harbor port (default: any free port). */
@@ -91,6 +93,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         refreshAbsoluteTtl: options.refreshAbsoluteTtl ?? 43_200,
         harborAudience: options.harborAudience ?? true,
         devicePollInterval: options.devicePollInterval ?? 5,
+        ...(options.deviceCodeTtl !== undefined ? { deviceCodeTtl: options.deviceCodeTtl } : {}),
         harborRedirectUri: `${origin}/c/oidc/callback`,
         onDeviceCode: autoApprove ? (uri: string) => {
           setTimeout(() => {

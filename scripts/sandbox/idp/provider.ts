@@ -19,6 +19,8 @@ export interface IdpSettings {
   /** Add Harbor's client id to the `aud` of ID tokens issued to the CLI client. */
   harborAudience: boolean;
   devicePollInterval: number;
+  /** Lifetime of a device code (and its user code), seconds (default 600). */
+  deviceCodeTtl?: number;
   harborRedirectUri: string;
   harborClientSecret: string;
   /** Called with `verification_uri_complete` whenever a device code is issued. */
@@ -80,7 +82,7 @@ export async function createProvider(settings: IdpSettings): Promise<IdpCore> {
       IdToken: settings.accessTokenTtl,
       RefreshToken: refreshTokenTtl,
       AuthorizationCode: 60,
-      DeviceCode: 600,
+      DeviceCode: settings.deviceCodeTtl ?? 600,
       Interaction: 600,
       Grant: settings.refreshAbsoluteTtl,
       Session: settings.refreshAbsoluteTtl,
