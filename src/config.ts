@@ -154,8 +154,11 @@ function parseRegistry(value: string, allowInsecureLoopback: boolean): { registr
   return { registry, registryUrl };
 }
 
-/** `https:` anywhere; `http:` only for loopback hosts and only when explicitly allowed. */
-function checkUrl(name: string, value: string, allowInsecureLoopback: boolean): void {
+/**
+ * `https:` anywhere; `http:` only for loopback hosts and only when explicitly allowed.
+ * Throws CONFIG_INVALID naming the setting `name`.
+ */
+export function checkUrl(name: string, value: string, allowInsecureLoopback: boolean): void {
   let url: URL;
   try {
     url = new URL(value);

@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import { EidfError } from '../core/errors.ts';
-import type { Config } from '../config.ts';
+import { checkUrl, type Config } from '../config.ts';
 import type { Clock } from '../core/ports.ts';
 import { toEidfError } from './errors.ts';
 import type { DeviceAuthorization, IdentityClaims, OidcClient, OidcDeps, OidcSettings, TokenSet } from './types.ts';
@@ -115,6 +115,9 @@ export function createOidcClient(settings: OidcSettings, deps: OidcDeps = {}): O
             if (signal?.aborted) throw new EidfError('LOGIN_CANCELLED', 'the login was cancelled', { cause: err });
             if (expiry.signal.aborted) throw expired();
             const mapped = toEidfError(err, 'device login', issuer);
+            // The IdP counts whole seconds and may drop an expired code before our timer fires;
+            // it then says invalid_grant (the code is unknown), which means expired here.
+            if ((err as { error?: unknown }).error === 'invalid_grant' && clock.now() >= authorization.expires_at - EXPIRY_SLACK_MS) throw expired();
             // A blip at the IdP need not end a login the user may be approving right now:
             // poll again (after the interval) until the device code expires.
             if (mapped.code !== 'IDP_UNREACHABLE') throw mapped;
@@ -149,23 +152,12 @@ export function createOidcClient(settings: OidcSettings, deps: OidcDeps = {}): O
 }
 
 function checkIssuer(settings: OidcSettings): URL {
-  let url: URL;
-  try {
-    url = new URL(settings.issuer);
-  } catch {
-    throw new EidfError('CONFIG_INVALID', 'invalid configuration: EIDF_OIDC_ISSUER must be a URL');
-  }
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && isLoopback(url.hostname)) {
-    if (settings.allowInsecureLoopback) return url;
-    throw new EidfError('CONFIG_INVALID', 'invalid configuration: EIDF_OIDC_ISSUER is http://; set EIDF_ALLOW_INSECURE_LOOPBACK=1 to allow that on loopback');
-  }
-  throw new EidfError('CONFIG_INVALID', 'invalid configuration: EIDF_OIDC_ISSUER must be an https:// URL (http:// is allowed only for loopback hosts)');
+  checkUrl('EIDF_OIDC_ISSUER', settings.issuer, settings.allowInsecureLoopback);
+  return new URL(settings.issuer);
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
+/** How close to the device code's expiry an invalid_grant counts as "expired". */
+const EXPIRY_SLACK_MS = 2_000;
 
 function expired(): EidfError {
   return new EidfError('LOGIN_EXPIRED', 'the login code expired before it was approved; start the login again');
