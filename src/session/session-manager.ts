@@ -263,7 +263,7 @@ export class SessionManager {
     const now = this.#clock.now();
     const at = this.#held.hold(tokens, now, this.#random());
     this.#timer.arm(at, () => void this.#refresh());
-    this.#logger.debug(`session: ID token valid until ${new Date(tokens.idTokenExpiresAt).toISOString()}; next refresh in ${Math.round((at - now) / 1000)} s`);
+    this.#logger.info(`session: ID token valid until ${new Date(tokens.idTokenExpiresAt).toISOString()}; next refresh in ${Math.round((at - now) / 1000)} s`);
   }
 
   #endSession(reason: EidfError | null): void {
