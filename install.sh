@@ -2,7 +2,9 @@
 # Installs docker-credential-eidf for the current user from this checkout:
 #   ./install.sh [--prefix DIR] [--no-setup]     link the helper into DIR (default ~/.local/bin),
 #                                                 then wire it in with `docker-credential-eidf setup`
-#   ./install.sh --uninstall [--prefix DIR]      undo the wiring, stop the agent, remove the link
+#   ./install.sh --binary [--from FILE] [...]    copy the single executable into DIR instead (built
+#                                                 with `npm run build:sea` unless FILE is given)
+#   ./install.sh --uninstall [--prefix DIR]      undo the wiring, stop the agent, remove the helper
 # It installs npm dependencies with `npm ci` when they are missing. Nothing runs as root.
 set -eu
 
@@ -10,12 +12,16 @@ root=$(cd "$(dirname "$0")" && pwd)
 prefix=${HOME:?HOME is not set}/.local/bin
 setup=yes
 action=install
+binary=no
+from=
 while [ $# -gt 0 ]; do
   case $1 in
     --prefix) [ $# -ge 2 ] || { echo "install.sh: --prefix needs a folder" >&2; exit 2; }; prefix=$2; shift 2 ;;
     --no-setup) setup=no; shift ;;
+    --binary) binary=yes; shift ;;
+    --from) [ $# -ge 2 ] || { echo "install.sh: --from needs a file" >&2; exit 2; }; binary=yes; from=$2; shift 2 ;;
     --uninstall) action=uninstall; shift ;;
-    -h | --help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -31,13 +37,36 @@ if [ "$action" = uninstall ]; then
   exit 0
 fi
 
-if [ ! -x "$root/node_modules/node/bin/node" ] || [ ! -f "$root/dist/protocol-helper.cjs" ]; then
-  echo "installing npm dependencies (npm ci)" >&2
-  (cd "$root" && npm ci --no-audit --no-fund >&2)
+if [ "$binary" = yes ]; then
+  if [ -z "$from" ]; then
+    from=$root/dist/sea/docker-credential-eidf
+    # Build when there is no executable yet, or a source file is newer than it.
+    if [ ! -x "$from" ] || [ -n "$(find "$root/src" "$root/scripts/build-sea.ts" -newer "$from" -print 2>/dev/null | head -n 1)" ]; then
+      if [ ! -x "$root/node_modules/node/bin/node" ]; then
+        echo "installing npm dependencies (npm ci)" >&2
+        (cd "$root" && npm ci --no-audit --no-fund >&2)
+      fi
+      echo "building the single executable (npm run build:sea)" >&2
+      (cd "$root" && npm run --silent build:sea >&2)
+    fi
+  fi
+  [ -f "$from" ] && [ -x "$from" ] || { echo "install.sh: $from is not an executable file" >&2; exit 2; }
+  mkdir -p "$prefix"
+  # Copy beside the target, then rename: replaces a link to a checkout (never writing through
+  # it) and a running copy (the agent) alike.
+  cp "$from" "$link.tmp.$$"
+  chmod 0755 "$link.tmp.$$"
+  mv -f "$link.tmp.$$" "$link"
+  echo "copied $from to $link" >&2
+else
+  if [ ! -x "$root/node_modules/node/bin/node" ] || [ ! -f "$root/dist/protocol-helper.cjs" ]; then
+    echo "installing npm dependencies (npm ci)" >&2
+    (cd "$root" && npm ci --no-audit --no-fund >&2)
+  fi
+  mkdir -p "$prefix"
+  ln -sf "$root/bin/docker-credential-eidf" "$link"
+  echo "linked $link -> $root/bin/docker-credential-eidf" >&2
 fi
-mkdir -p "$prefix"
-ln -sf "$root/bin/docker-credential-eidf" "$link"
-echo "linked $link -> $root/bin/docker-credential-eidf" >&2
 "$link" version >&2
 
 case ":${PATH:-}:" in

@@ -2,6 +2,7 @@
  * `npm run bench`: warm `get` latency of the helper next to its baselines, in one run.
  *
  * - `node -e 0` on the same (pinned) Node: the floor any Node helper pays to start;
+ * - the single executable (dist/sea), when built, next to the checkout launcher;
  * - Debian's Go `docker-credential-secretservice`, against the same private gnome-keyring,
  *   when it is installed;
  * - the agent's resident memory once idle.
@@ -59,6 +60,9 @@ try {
     { name: 'node -e 0', command: node, args: ['-e', '0'] },
     { name: 'docker-credential-eidf get', command: HELPER_BIN, args: ['get'], input: REGISTRY },
   ];
+  // The single executable (npm run build:sea; prebench builds it) asks the same agent.
+  const sea = join(import.meta.dirname, '..', 'dist', 'sea', 'docker-credential-eidf');
+  if (existsSync(sea)) candidates.push({ name: 'docker-credential-eidf get (single executable)', command: sea, args: ['get'], input: REGISTRY });
   if (existsSync(GO_HELPER)) {
     execFileSync(GO_HELPER, ['store'], { env, input: credential });
     candidates.push({ name: 'docker-credential-secretservice get (Go)', command: GO_HELPER, args: ['get'], input: REGISTRY });
@@ -73,6 +77,9 @@ try {
   }
   const ours = p50('docker-credential-eidf get');
   process.stdout.write(`ratio p50 eidf / node -e 0: ${(ours / p50('node -e 0')).toFixed(2)}x (target <= 1.10x)\n`);
+  if (times.has('docker-credential-eidf get (single executable)')) {
+    process.stdout.write(`ratio p50 single executable / node -e 0: ${(p50('docker-credential-eidf get (single executable)') / p50('node -e 0')).toFixed(2)}x\n`);
+  }
   if (times.has('docker-credential-secretservice get (Go)')) {
     process.stdout.write(`ratio p50 eidf / Go secretservice: ${(ours / p50('docker-credential-secretservice get (Go)')).toFixed(2)}x (target <= 1.8x)\n`);
     execFileSync(GO_HELPER, ['erase'], { env, input: REGISTRY });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { agentCommand } from '../platform/runtime.ts';
 import { VERSION } from '../version.ts';
 import type { CliDeps } from './deps.ts';
 import { run } from './run.ts';
@@ -37,9 +38,12 @@ const deps: CliDeps = {
       throw err;
     }
   },
-  // The agent always runs from this file (TypeScript), even when the helper runs from the bundle.
-  // A 1 MB young generation: the agent is idle nearly always, and this halves its heap (~30 MB).
-  agentCommand: [process.execPath, '--disable-warning=ExperimentalWarning', '--max-semi-space-size=1', import.meta.filename],
+  // From a checkout the agent always runs from this file (TypeScript), even when the helper runs
+  // from the bundle; the single executable runs itself. A getter: only a helper that starts the
+  // agent asks, so the `get` path never looks for node:sea.
+  get agentCommand() {
+    return agentCommand(process.execPath, import.meta.filename);
+  },
   onTerminate: (handler) => {
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);

@@ -7,11 +7,12 @@
  * 25 s reply timeout, and the async methods hold a libuv pool thread just as long. Here only this
  * worker blocks; the store abandons it after `timeoutMs` and starts a fresh one.
  *
- * Reads requests `{ id, op, service, account?, value?, pin }` from the parent port and answers
+ * Reads `workerData.addonPath` (set only by the single executable), then requests
+ * `{ id, op, service, account?, value?, pin }` from the parent port, and answers
  * `{ id, ok: true, value }` or `{ id, ok: false, message }` (the addon's message, one line;
  * it never holds the secret).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { KeychainReply, KeychainRequest } from './keychain-protocol.ts';
 
 type Keyring = typeof import('@napi-rs/keyring');
@@ -20,8 +21,18 @@ let keyring: Keyring | undefined;
 
 async function load(): Promise<Keyring> {
   if (keyring === undefined) {
-    const loaded = (await import('@napi-rs/keyring')) as Keyring & { default?: Keyring };
-    keyring = loaded.default ?? loaded;
+    // In the single executable there is no node_modules: the parent wrote the addon to a private
+    // file and names it in workerData (platform/sea-keychain.ts). The package's index.js only picks
+    // the addon for the platform and re-exports it, so the addon itself is the same API.
+    const addonPath = (workerData as { addonPath?: string } | null)?.addonPath;
+    if (addonPath !== undefined) {
+      const addon = { exports: {} as Keyring };
+      process.dlopen(addon, addonPath);
+      keyring = addon.exports;
+    } else {
+      const loaded = (await import('@napi-rs/keyring')) as Keyring & { default?: Keyring };
+      keyring = loaded.default ?? loaded;
+    }
   }
   return keyring;
 }

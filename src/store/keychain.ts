@@ -2,6 +2,7 @@ import { platform as osPlatform } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EidfError } from '../core/errors.ts';
 import type { SecretStore } from '../core/ports.ts';
+import { seaKeychainWorker, type SeaKeychainWorker } from '../platform/sea-keychain.ts';
 import type { KeychainOp, KeychainReply, KeychainRequest } from './keychain-protocol.ts';
 import { readSecretServiceState, type StateReading } from './secret-service-state.ts';
 
@@ -173,7 +174,17 @@ export class KeychainStore implements SecretStore {
   #worker(): WorkerHandle {
     if (this.#handle) return this.#handle;
     // No inherited flags: some (--input-type, --eval) are refused by workers, and none is needed.
-    const worker = new Worker(new URL('./keychain-worker.ts', import.meta.url), { execArgv: [] });
+    // The single executable has no keychain-worker.ts beside it: it carries the worker's code and
+    // the addon, and passes the worker the file it wrote the addon to (platform/sea-keychain.ts).
+    let sea: SeaKeychainWorker | undefined;
+    try {
+      sea = seaKeychainWorker();
+    } catch (err) {
+      throw new EidfError('STORE_UNAVAILABLE', `keychain unavailable: cannot unpack its addon: ${firstLine((err as Error).message)}`);
+    }
+    const worker = sea
+      ? new Worker(sea.code, { eval: true, workerData: sea.workerData, execArgv: [] })
+      : new Worker(new URL('./keychain-worker.ts', import.meta.url), { execArgv: [] });
     const handle: WorkerHandle = { worker, pending: new Map() };
     const settleAll = (err: EidfError) => {
       for (const { reject } of handle.pending.values()) reject(err);

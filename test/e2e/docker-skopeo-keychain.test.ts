@@ -82,7 +82,7 @@ describe('docker and skopeo through the helper, secrets in the keychain', () => 
     assert.deepEqual(JSON.parse(keychainEntry()), { Username: 'alice', Secret: PASSWORD });
 
     const push = await runProcess('skopeo', ['copy', '--dest-tls-verify=false', `oci:${join(work, 'image')}:latest`, `docker://${registry.host}/e2e/tiny:1`], { env });
-    assert.equal(push.code, 0, push.stderr);
+    assert.equal(push.code, 0, `${push.stderr}\nagent log:\n${readFileSync(join(work, 'eidf', 'agent.log'), 'utf8')}`);
     const inspect = await runProcess('docker', ['manifest', 'inspect', '--insecure', `${registry.host}/e2e/tiny:1`], { env });
     assert.equal(inspect.code, 0, inspect.stderr);
     assert.equal(JSON.parse(inspect.stdout).schemaVersion, 2);
