@@ -29,6 +29,20 @@ const BINARY = 'docker-registry';
  * REGISTRY_* variable of the caller can change its configuration.
  */
 export async function startRegistry(settings: RegistrySettings): Promise<RegistryProcess> {
+  // freePort() releases its probe before the registry binds: another process may take the port
+  // meanwhile. The registry then exits (or someone else answers), and another port is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePort(settings);
+    } catch (err) {
+      if (attempt === 5 || !(err instanceof PortTaken)) throw err;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnFreePort(settings: RegistrySettings): Promise<RegistryProcess> {
   const port = await freePort();
   const dataDir = join(settings.dir, 'data');
   await mkdir(dataDir, { recursive: true });
@@ -60,23 +74,24 @@ export async function startRegistry(settings: RegistrySettings): Promise<Registr
     stop: () => stopChild(child, exited),
   };
   try {
-    await Promise.race([waitReady(url, child), spawnError]);
+    await Promise.race([waitReady(url, child, settings.realm), spawnError]);
   } catch (err) {
     await registry.stop();
+    if (err instanceof PortTaken) throw err;
     throw new Error(`${err instanceof Error ? err.message : String(err)}\n${registry.recentLog()}`);
   }
   return registry;
 }
 
-/** Ready when /v2/ answers (401: token auth is on). */
-async function waitReady(url: string, child: ChildProcess): Promise<void> {
+/** Ready when /v2/ answers 401 with a challenge naming our realm (so it is our registry). */
+async function waitReady(url: string, child: ChildProcess, realm: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${BINARY} exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new PortTaken(`${BINARY} exited with code ${child.exitCode}`);
     try {
       const res = await fetch(`${url}/v2/`);
       await res.body?.cancel();
-      if (res.status === 401) return;
+      if (res.status === 401 && res.headers.get('www-authenticate')?.includes(`realm="${realm}"`)) return;
     } catch {
       // not listening yet
     }
