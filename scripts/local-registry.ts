@@ -1,8 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './sandbox/http-util.ts';
 
 /**
  * A real registry (Debian's `docker-registry`, distribution 2.8) with htpasswd auth on
@@ -12,17 +12,6 @@ import { join } from 'node:path';
 export interface LocalRegistry {
   host: string;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startHtpasswdRegistry(user: string, password: string): Promise<LocalRegistry> {

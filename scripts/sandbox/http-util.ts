@@ -22,7 +22,7 @@ export async function closeServer(server: http.Server): Promise<void> {
   await closed;
 }
 
-/** A free loopback port for a child process (bind, read, release; the race is accepted). */
+/** A free loopback port for a child process (bind, read, release: callers retry if it was taken meanwhile). */
 export async function freePort(): Promise<number> {
   const { server, port } = await listenLoopback(0);
   await closeServer(server);
