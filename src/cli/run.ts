@@ -6,7 +6,7 @@ import type { CliDeps } from './deps.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { runProtocolVerb } from './commands/protocol-verbs.ts';
 
-const COMMANDS = ['login', 'logout', 'status', 'setup', 'rotate-secret', 'export-k8s', 'robot', 'daemon'] as const;
+const COMMANDS = ['login', 'logout', 'status', 'doctor', 'setup', 'rotate-secret', 'export-k8s', 'robot', 'daemon'] as const;
 export const USAGE_LINE = `Usage: ${PRODUCT} <${[...PROTOCOL_VERBS, ...COMMANDS].join('|')}>`;
 
 const HELP = `${USAGE_LINE}
@@ -24,6 +24,8 @@ Commands for people:
                         store a Harbor CLI secret by hand (IdP without Harbor-audience tokens)
   logout                revoke the session at the IdP and forget the registry secret
   status [--json]       login state, registry secret, store, agent (exit 0 logged in, 4 not)
+  doctor [--json]       check each link (config, PATH, auth files, agent, store, IdP, Harbor,
+                        session, registry secret): ok / warn / fail and what to do (exit 1 on a fail)
   rotate-secret --yes   set a new Harbor CLI secret (old copies stop working)
   export-k8s --namespace NS --project P [--robot NAME] [--days N] [--user] [--name N]
              [-o yaml|json] [--apply [--context C] [--kubeconfig K]] [--output-file F]
@@ -76,6 +78,8 @@ async function runCommand(command: (typeof COMMANDS)[number], args: string[], de
       return (await import('./commands/daemon.ts')).daemonCommand(args, deps, config(deps));
     case 'status':
       return (await import('./commands/status.ts')).statusCommand(args, deps, config(deps));
+    case 'doctor':
+      return (await import('./commands/doctor.ts')).doctorCommand(args, deps, () => config(deps));
     case 'setup':
       return (await import('./commands/setup.ts')).setupCommand(args, deps, config(deps));
     case 'login':

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Clock, Fetch, Logger, SecretStore, StoreKind } from '../core/ports.ts';
 import { createAgentServices } from './agent-services.ts';
 import { createAgentApp } from './app.ts';
+import { createDoctorRouter } from './routes-doctor.ts';
 import { createRobotRouter } from './routes-robots.ts';
 import { createSessionRouter } from './routes-session.ts';
 import { prepareRuntimeDir } from './runtime-dir.ts';
@@ -63,6 +64,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
         harbor: services.harbor,
         logger,
       }),
+      doctor: createDoctorRouter({ config, fetch: deps.fetch, session: services.session, keeper: services.keeper, settled: () => services.settled(5_000) }),
       robots: createRobotRouter({
         harbor: services.harbor,
         registry: config.registry,

@@ -40,8 +40,13 @@ export function createAgentApp(deps: AgentDeps): express.Express {
     deps.onActivity?.();
     const callerVersion = req.get(VERSION_HEADER);
     if (callerVersion !== undefined && callerVersion !== deps.version && req.path !== '/v1/health') {
-      sendError(res, 409, { error: 'VERSION_MISMATCH', error_description: `agent ${deps.version} restarts for helper ${callerVersion}` });
-      res.on('finish', () => deps.requestShutdown(`helper version ${callerVersion}`));
+      // Read the body first: closing a connection with unread bytes resets it, and the helper
+      // would see ECONNRESET instead of this answer.
+      req.resume();
+      req.once('end', () => {
+        sendError(res, 409, { error: 'VERSION_MISMATCH', error_description: `agent ${deps.version} restarts for helper ${callerVersion}` });
+        res.on('finish', () => deps.requestShutdown(`helper version ${callerVersion}`));
+      });
       return;
     }
     next();
