@@ -1,6 +1,6 @@
 /**
- * Builds dist/protocol-helper.cjs: the CLI bundled into one CommonJS file for the credential-helper
- * verbs, which docker and friends run on every pull. One pre-compiled file starts as fast as
+ * Builds dist/protocol-helper.cjs: the credential-helper verbs (src/cli/protocol-main.ts) bundled
+ * into one CommonJS file, which docker and friends run on every pull. One pre-compiled file starts as fast as
  * `node -e 0` plus a few ms; the same sources loaded as ~15 ES modules with type stripping cost
  * ~20 ms more per call (measured with hyperfine, Node 24).
  *
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 await build({
-  entryPoints: [join(root, 'src/cli/main.ts')],
+  entryPoints: [join(root, 'src/cli/protocol-main.ts')],
   outfile: join(root, 'dist/protocol-helper.cjs'),
   bundle: true,
   platform: 'node',
@@ -21,11 +21,8 @@ await build({
   target: 'node24',
   packages: 'external',
   logLevel: 'warning',
-  // The keychain worker is located through import.meta.url; the bundle never opens the keychain
-  // (the launcher uses it for protocol verbs only, and those ask the agent).
-  logOverride: { 'empty-import-meta': 'silent' },
-  // main.ts names itself (import.meta.filename) as the command that starts the agent; in the
-  // bundle that must stay the TypeScript entry, not the bundle.
-  define: { 'import.meta.filename': '__eidf_cli_entry' },
-  banner: { js: "const __eidf_cli_entry = require('node:path').join(__dirname, '..', 'src', 'cli', 'main.ts');" },
+  // protocol-main.ts starts the agent from src/cli/main.ts, found next to itself
+  // (import.meta.dirname); in the bundle that folder is src/cli of this checkout, not dist/.
+  define: { 'import.meta.dirname': '__eidf_cli_dir' },
+  banner: { js: "const __eidf_cli_dir = require('node:path').join(__dirname, '..', 'src', 'cli');" },
 });

@@ -1,13 +1,11 @@
 import { loadConfig, type Config } from '../config.ts';
 import { EidfError, oneLine } from '../core/errors.ts';
-import { isProtocolVerb, PROTOCOL_VERBS } from '../protocol/protocol.ts';
+import { isProtocolVerb } from '../protocol/protocol.ts';
 import { PRODUCT } from '../version.ts';
 import type { CliDeps } from './deps.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { runProtocolVerb } from './commands/protocol-verbs.ts';
-
-const COMMANDS = ['login', 'logout', 'status', 'doctor', 'setup', 'rotate-secret', 'export-k8s', 'robot', 'daemon'] as const;
-export const USAGE_LINE = `Usage: ${PRODUCT} <${[...PROTOCOL_VERBS, ...COMMANDS].join('|')}>`;
+import { COMMANDS, USAGE_LINE, type Command } from './usage.ts';
 
 const HELP = `${USAGE_LINE}
 
@@ -65,14 +63,14 @@ export async function run(argv: readonly string[], deps: CliDeps): Promise<numbe
     return 1;
   }
   try {
-    return await runCommand(verb as (typeof COMMANDS)[number], rest, deps);
+    return await runCommand(verb as Command, rest, deps);
   } catch (err) {
     deps.stderr.write(`${PRODUCT}: ${oneLine(err)}\n`);
     return err instanceof EidfError ? exitCodeFor(err.code) : EXIT.error;
   }
 }
 
-async function runCommand(command: (typeof COMMANDS)[number], args: string[], deps: CliDeps): Promise<number> {
+async function runCommand(command: Command, args: string[], deps: CliDeps): Promise<number> {
   switch (command) {
     case 'daemon':
       return (await import('./commands/daemon.ts')).daemonCommand(args, deps, config(deps));

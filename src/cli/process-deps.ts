@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { agentCommand } from '../platform/runtime.ts';
+import { VERSION } from '../version.ts';
+import type { CliDeps } from './deps.ts';
+
+/**
+ * CliDeps from this process: the one place (with the entry files) that touches process.* .
+ * `cliEntry` is the path of src/cli/main.ts, which starts the agent from a checkout.
+ */
+export function processDeps(cliEntry: string): CliDeps {
+  return {
+    env: process.env,
+    uid: process.getuid?.() ?? 0,
+    pid: process.pid,
+    cwd: process.cwd(),
+    platform: process.platform,
+    clock: { now: () => Date.now() },
+    fetch: (input, init) => fetch(input, init),
+    stdin: async () => {
+      // readFileSync(0) loads no stream machinery (a file on stdin would pull in fs/promises and
+      // readline, ~5 ms); a non-blocking stdin answers EAGAIN, and then the stream reads it.
+      try {
+        return readFileSync(0);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    },
+    stdout: { write: (text) => void process.stdout.write(text), isTTY: process.stdout.isTTY === true },
+    stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },
+    readText: (path) => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    // From a checkout the agent always runs from src/cli/main.ts (TypeScript), even when the helper
+    // runs from the bundle; the single executable runs itself. A getter: only a helper that starts the
+    // agent asks, so the `get` path never looks for node:sea.
+    get agentCommand() {
+      return agentCommand(process.execPath, cliEntry);
+    },
+    onTerminate: (handler) => {
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
+    },
+    version: VERSION,
+  };
+}
