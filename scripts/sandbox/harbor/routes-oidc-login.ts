@@ -7,6 +7,9 @@ import { SESSION_COOKIE, parseCookies } from './security.ts';
 import type { HarborStore, WebSession } from './store.ts';
 import { now } from './store.ts';
 
+/** Clock leeway for the ID token the callback has just received (see OidcClient.verifyIdToken). */
+const CALLBACK_LEEWAY_SECONDS = 5;
+
 export interface OidcLoginDeps {
   store: HarborStore;
   oidc: HarborOidcClient;
@@ -53,7 +56,7 @@ export function oidcLoginRoutes(deps: OidcLoginDeps): Router {
       return;
     }
     const token = await oidc.exchangeCode(new URL(req.originalUrl, deps.origin), expected);
-    const claims = await oidc.verifyIdToken(token.idToken);
+    const claims = await oidc.verifyIdToken(token.idToken, CALLBACK_LEEWAY_SECONDS);
     const sub = String(claims.sub);
     const iss = String(claims.iss);
     let user = store.userBySubIss(sub, iss);
