@@ -16,15 +16,17 @@ async function probe(sandbox: Sandbox, user: string, secret = sandbox.cliSecretO
 describe('CLI secret life: Harbor\'s stored token, refreshed on use', { concurrency: true }, () => {
   let sandbox: Sandbox;
   before(async () => {
-    sandbox = await startSandbox({ registry: false, accessTokenTtl: 1, refreshIdleTtl: 2, refreshAbsoluteTtl: 60, onboarded: ['alice', 'bob', 'carol'] });
+    // Idle limit 4 s: lifetimes count whole seconds, so a 4 s token lives 3–4 s, which leaves a
+    // loaded machine room between two probes 1 s apart.
+    sandbox = await startSandbox({ registry: false, accessTokenTtl: 1, refreshIdleTtl: 4, refreshAbsoluteTtl: 60, onboarded: ['alice', 'bob', 'carol'] });
   });
   after(() => sandbox.stop());
 
   test('keeps working across several access-token lifetimes when checked regularly', async () => {
     const secret = sandbox.cliSecretOf('alice') as string;
-    for (let i = 0; i < 6; i++) { // ≈ 5 s: five access-token lifetimes, twice the idle limit
+    for (let i = 0; i < 9; i++) { // ≈ 9 s: nine access-token lifetimes, twice the idle limit
       assert.equal(await probe(sandbox, 'alice'), 200, `probe ${i}`);
-      await sleep(800);
+      await sleep(1000);
     }
     assert.equal(sandbox.cliSecretOf('alice'), secret, 'the secret itself never changed');
   });
@@ -42,7 +44,7 @@ describe('CLI secret life: Harbor\'s stored token, refreshed on use', { concurre
 
   test('dies when the refresh token idles out, works again after a web login', async () => {
     assert.equal(await probe(sandbox, 'carol'), 200);
-    await sleep(2300);
+    await sleep(5300);
     assert.equal(await probe(sandbox, 'carol'), 401);
     await sandbox.webLogin('carol');
     assert.equal(await probe(sandbox, 'carol'), 200);

@@ -8,7 +8,7 @@ import { cliConfig, decodeJwtPart, deviceLogin, sleep } from './helpers.ts';
 describe('IdP: device flow, tokens, lifetimes, auto-approve', { concurrency: true }, () => {
   let sandbox: Sandbox;
   before(async () => {
-    sandbox = await startSandbox({ registry: false, devicePollInterval: 0.1, refreshIdleTtl: 2, refreshAbsoluteTtl: 30 });
+    sandbox = await startSandbox({ registry: false, devicePollInterval: 0.1, refreshIdleTtl: 4, refreshAbsoluteTtl: 30 });
   });
   after(() => sandbox.stop());
 
@@ -59,12 +59,13 @@ describe('IdP: device flow, tokens, lifetimes, auto-approve', { concurrency: tru
   test('a refresh token unused for longer than the idle lifetime is dead; used ones slide', async () => {
     const config = await cliConfig(sandbox);
     let tokens = await deviceLogin(sandbox, 'alice', config);
-    // Token times are whole seconds, so a 2 s lifetime is really 1–2 s: use 0.8 s steps.
-    for (let i = 0; i < 3; i++) { // 3 × 0.8 s > 2 s idle; each use renews
-      await sleep(800);
+    // Token times are whole seconds, so a 4 s lifetime is really 3–4 s: 1 s steps leave a loaded
+    // machine plenty of room.
+    for (let i = 0; i < 5; i++) { // 5 × 1 s > 4 s idle; each use renews
+      await sleep(1000);
       tokens = await client.refreshTokenGrant(config, tokens.refresh_token as string);
     }
-    await sleep(2300);
+    await sleep(5300);
     await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token as string), (e: { error?: string }) => e.error === 'invalid_grant');
   });
 
@@ -80,13 +81,15 @@ describe('IdP: device flow, tokens, lifetimes, auto-approve', { concurrency: tru
   });
 
   test('refresh fails after the absolute lifetime even when used regularly', async () => {
-    const sandbox = await startSandbox({ registry: false, devicePollInterval: 0.1, refreshIdleTtl: 10, refreshAbsoluteTtl: 3, onboarded: [] });
+    // 6 s, counted in whole seconds from the grant: the refresh at ~1.5 s has room on a loaded
+    // machine, and the one after another 5 s is past the limit whatever the rounding.
+    const sandbox = await startSandbox({ registry: false, devicePollInterval: 0.1, refreshIdleTtl: 10, refreshAbsoluteTtl: 6, onboarded: [] });
     try {
       const config = await cliConfig(sandbox);
       let tokens = await deviceLogin(sandbox, 'carol', config);
       await sleep(1500);
       tokens = await client.refreshTokenGrant(config, tokens.refresh_token as string);
-      await sleep(2000);
+      await sleep(5000);
       await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token as string), (e: { error?: string }) => e.error === 'invalid_grant');
     } finally {
       await sandbox.stop();
