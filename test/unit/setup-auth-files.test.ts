@@ -35,9 +35,9 @@ const cases: Array<{ name: string; env: Record<string, string>; cwd?: string; do
   {
     name: 'relative settings resolve against cwd',
     env: { HOME: '/home/u', DOCKER_CONFIG: 'dc', REGISTRY_AUTH_FILE: '../a.json' },
-    cwd: '/work/dir',
-    docker: '/work/dir/dc/config.json',
-    containers: '/work/a.json',
+    cwd: '/srv/project',
+    docker: '/srv/project/dc/config.json',
+    containers: '/srv/a.json',
     sources: ['DOCKER_CONFIG', 'REGISTRY_AUTH_FILE'],
   },
 ];
