@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
+import { describe, it } from 'node:test';
+import type { Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { accountByUsername } from '../../scripts/sandbox/users.ts';
 import { runCli } from '../helpers/cli.ts';
-import { agentLog, LOGIN_URL, loginHome, refreshAtIdp, startCli, status, storedRefreshToken, USER_CODE, type Home } from './login-rig.ts';
+import { agentLog, LOGIN_URL, refreshAtIdp, startCli, status, storedRefreshToken, USER_CODE, type Home, useSandboxAndHome } from './login-rig.ts';
 
 /**
  * Issue 4 end to end, as real processes against the sandbox's IdP: `login --no-browser` with a
@@ -15,13 +15,9 @@ const ALICE = accountByUsername('alice')!.sub;
 describe('device login, restore after SIGKILL, logout', () => {
   let sandbox: Sandbox;
   let ctx: Home;
-  before(async () => {
-    sandbox = await startSandbox({ devicePollInterval: 0.05, registry: false });
-    ctx = loginHome(sandbox.env);
-  });
-  after(async () => {
-    await ctx?.cleanup();
-    await sandbox?.stop();
+  useSandboxAndHome((s, h) => {
+    sandbox = s;
+    ctx = h;
   });
 
   it('login --no-browser: URL and code on stderr only, approval ends it with exit 0', async () => {

@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
-import { agentLog, LOGIN_URL, loginHome, startCli, startOnTerminal, status, storedRefreshToken, USER_CODE, waitFor, type Home } from './login-rig.ts';
+import { describe, it } from 'node:test';
+import type { Sandbox } from '../../scripts/sandbox/sandbox.ts';
+import { agentLog, LOGIN_URL, startCli, startOnTerminal, status, storedRefreshToken, USER_CODE, waitFor, type Home, useSandboxAndHome } from './login-rig.ts';
 
 /** A device login that does not end in approval: Ctrl-C, and a code that expires. */
 describe('login stopped by Ctrl-C', () => {
   let sandbox: Sandbox;
   let ctx: Home;
   let cancelledCode: string | undefined;
-  before(async () => {
-    sandbox = await startSandbox({ devicePollInterval: 0.05, registry: false });
-    ctx = loginHome(sandbox.env);
-  });
-  after(async () => {
-    await ctx?.cleanup();
-    await sandbox?.stop();
+  useSandboxAndHome((s, h) => {
+    sandbox = s;
+    ctx = h;
   });
 
   it('SIGINT: one line, exit 2, and the agent has no login in progress', async () => {
@@ -59,15 +55,9 @@ describe('login stopped by Ctrl-C', () => {
 });
 
 describe('Ctrl-C typed on the terminal of a login that started the agent', () => {
-  let sandbox: Sandbox;
   let ctx: Home;
-  before(async () => {
-    sandbox = await startSandbox({ devicePollInterval: 0.05, registry: false });
-    ctx = loginHome(sandbox.env);
-  });
-  after(async () => {
-    await ctx?.cleanup();
-    await sandbox?.stop();
+  useSandboxAndHome((_sandbox, home) => {
+    ctx = home;
   });
 
   it('stops the login (exit 2, one line); the agent, outside the terminal, lives on with no login', async () => {
@@ -94,14 +84,10 @@ describe('Ctrl-C typed on the terminal of a login that started the agent', () =>
 describe('login whose device code expires', () => {
   let sandbox: Sandbox;
   let ctx: Home;
-  before(async () => {
-    sandbox = await startSandbox({ devicePollInterval: 0.05, registry: false, deviceCodeTtl: 2 });
-    ctx = loginHome(sandbox.env);
-  });
-  after(async () => {
-    await ctx?.cleanup();
-    await sandbox?.stop();
-  });
+  useSandboxAndHome((s, h) => {
+    sandbox = s;
+    ctx = h;
+  }, { deviceCodeTtl: 2 });
 
   it('ends with one line and exit 4; nothing is stored, no login left in progress', async () => {
     const login = startCli(['login', '--no-browser'], { env: ctx.env });

@@ -3,6 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../scripts/sandbox/sandbox.ts';
 import type { StatusReport } from '../../src/cli/commands/status.ts';
 import { HELPER_BIN, isolatedHome, runCli, type CliResult } from '../helpers/cli.ts';
 
@@ -16,6 +18,25 @@ export type Home = ReturnType<typeof isolatedHome>;
 /** A home with the file store (the session must outlive the agent) and debug lines in agent.log. */
 export function loginHome(sandboxEnv: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}): Home {
   return isolatedHome({ EIDF_STORE: 'file', EIDF_DEBUG: '1', EIDF_NO_BROWSER: '1', ...sandboxEnv, ...extraEnv });
+}
+
+/**
+ * Registers before/after hooks for the enclosing describe: a sandbox (fast device polling, no
+ * registry unless asked) and a login home on it, handed to `use` once started; both are stopped
+ * and removed afterwards.
+ */
+export function useSandboxAndHome(use: (sandbox: Sandbox, home: Home) => void, options: SandboxOptions = {}): void {
+  let sandbox: Sandbox | undefined;
+  let home: Home | undefined;
+  before(async () => {
+    sandbox = await startSandbox({ devicePollInterval: 0.05, registry: false, ...options });
+    home = loginHome(sandbox.env);
+    use(sandbox, home);
+  });
+  after(async () => {
+    await home?.cleanup();
+    await sandbox?.stop();
+  });
 }
 
 /** A CLI process still running: its output so far, a way to wait for a line, and its end. */
