@@ -4,16 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadConfig, type Config } from '../../src/config.ts';
 import { EidfError } from '../../src/core/errors.ts';
 import { KeychainStore } from '../../src/store/keychain.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { applyEnv } from '../helpers/keyring.ts';
+import { storeTestConfig } from '../helpers/store-config.ts';
 
-/** A Config for store tests: every per-user path under a temp EIDF_HOME, the store chosen by name. */
-function storeTestConfig(home: string, store: 'auto' | 'keychain' | 'memory' | 'file', keychainTimeoutMs = 3000): Config {
-  return loadConfig({ EIDF_HOME: home, EIDF_STORE: store, EIDF_KEYCHAIN_TIMEOUT_MS: String(keychainTimeoutMs) }, 1000, () => undefined);
-}
 
 let dir: string;
 let restoreEnv: () => void;

@@ -3,8 +3,8 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { EidfError } from '../../src/core/errors.ts';
 import { writeSecretFile } from '../../src/k8s/secret-file.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'eidf-k8s-file-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -16,16 +16,7 @@ const freshDir = async (): Promise<string> => {
 };
 const content = 'apiVersion: v1\ndata:\n  .dockerconfigjson: c2VjcmV0\n';
 
-function usage(pattern: RegExp) {
-  return (err: unknown): true => {
-    assert.ok(err instanceof EidfError);
-    assert.equal(err.code, 'USAGE');
-    assert.match(err.message, pattern);
-    assert.ok(!err.message.includes('\n'));
-    assert.ok(!err.message.includes('c2VjcmV0'), 'content never in the message');
-    return true;
-  };
-}
+const usage = (pattern: RegExp) => eidfError('USAGE', pattern, ['c2VjcmV0']); // the content never in the message
 
 test('a new file is 0600 even under a permissive umask, with exactly the content', async () => {
   const dir = await freshDir();

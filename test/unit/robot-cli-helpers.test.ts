@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EidfError } from '../../src/core/errors.ts';
 import { expiryNote } from '../../src/cli/robot-expiry.ts';
 import { daysFlag, parseStrict } from '../../src/cli/strict-args.ts';
 import { deliveryFrom } from '../../src/cli/commands/k8s-delivery.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 0, 10, 12);
 const options = { days: { type: 'string' }, apply: { type: 'boolean' } } as const;
 
-function usage(pattern: RegExp) {
-  return (err: unknown): true => {
-    assert.ok(err instanceof EidfError);
-    assert.equal(err.code, 'USAGE');
-    assert.match(err.message, pattern);
-    assert.ok(!err.message.includes('\n'));
-    return true;
-  };
-}
+const usage = (pattern: RegExp) => eidfError('USAGE', pattern);
 
 describe('parseStrict', () => {
   test('takes "--days -1" as a value, which parseArgs alone refuses', () => {

@@ -6,14 +6,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, type Config } from '../../src/config.ts';
 import { EidfError } from '../../src/core/errors.ts';
 import { openStore } from '../../src/store/open-store.ts';
+import { storeTestConfig } from '../helpers/store-config.ts';
 
-/** A Config for store tests: every per-user path under a temp EIDF_HOME, the store chosen by name. */
-function storeTestConfig(home: string, store: 'auto' | 'keychain' | 'memory' | 'file', keychainTimeoutMs = 3000): Config {
-  return loadConfig({ EIDF_HOME: home, EIDF_STORE: store, EIDF_KEYCHAIN_TIMEOUT_MS: String(keychainTimeoutMs) }, 1000, () => undefined);
-}
 
 const root = await mkdtemp(join(tmpdir(), 'eidf-openstore-'));
 after(() => rm(root, { recursive: true, force: true }));
