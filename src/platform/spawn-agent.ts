@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -10,6 +10,7 @@ export async function spawnDetachedAgent(command: readonly string[], logFile: st
   // Loaded here, not at the top: the helper's `get` path rarely starts an agent.
   const { spawn } = await import('node:child_process');
   mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
+  keepLogSmall(logFile);
   const log = openSync(logFile, 'a', 0o600);
   try {
     const child = spawn(command[0]!, [...command.slice(1), 'daemon', 'run'], {
@@ -22,5 +23,17 @@ export async function spawnDetachedAgent(command: readonly string[], logFile: st
     return { exited: new Promise<void>((resolve) => child.once('exit', () => resolve())) };
   } finally {
     closeSync(log);
+  }
+}
+
+/** Past this size the log is moved to `<log>.1` (replacing the one before) when an agent starts. */
+export const MAX_LOG_BYTES = 1024 * 1024;
+
+/** A long-lived user agent writes a line per refresh and per failed check: keep two files at most. */
+function keepLogSmall(logFile: string): void {
+  try {
+    if (statSync(logFile).size > MAX_LOG_BYTES) renameSync(logFile, `${logFile}.1`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }

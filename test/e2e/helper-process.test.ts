@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isolatedHome, runCli, type CliResult } from '../helpers/cli.ts';
@@ -166,5 +166,20 @@ describe('unsafe agent folder', () => {
     const result = await runCli(['daemon', 'run'], { env: ctx.env });
     assert.equal(result.code, 1);
     assert.match(result.stderr, new RegExp(`refusing to use .*/run: it is owned by uid 4321, not ${process.getuid!()}\n$`));
+  });
+});
+
+describe('agent log', () => {
+  it('a log past 1 MiB moves to agent.log.1 when an agent starts; the new log begins empty', async () => {
+    const ctx = isolatedHome();
+    try {
+      const big = 'x'.repeat(1024 * 1024 + 1);
+      writeFileSync(join(ctx.home, 'agent.log'), big, { mode: 0o600 });
+      await runCli(['daemon', 'start'], { env: ctx.env });
+      assert.equal(readFileSync(join(ctx.home, 'agent.log.1'), 'utf8'), big);
+      assert.match(readFileSync(join(ctx.home, 'agent.log'), 'utf8'), /^\S+ info agent 0\.1\.0 \(pid \d+\) listening/);
+    } finally {
+      await ctx.cleanup();
+    }
   });
 });
