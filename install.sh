@@ -4,7 +4,10 @@
 #                                                 then wire it in with `docker-credential-eidf setup`
 #   ./install.sh --binary [--from FILE] [...]    copy the single executable into DIR instead (built
 #                                                 with `npm run build:sea` unless FILE is given)
-#   ./install.sh --uninstall [--prefix DIR]      undo the wiring, stop the agent, remove the helper
+#   ./install.sh --systemd [...]                 also run the agent as a systemd user service, so it
+#                                                 keeps the registry secret alive from login on
+#   ./install.sh --uninstall [--prefix DIR]      undo the wiring and the service, stop the agent,
+#                                                 remove the helper
 # It installs npm dependencies with `npm ci` when they are missing. Nothing runs as root.
 set -eu
 
@@ -13,6 +16,7 @@ prefix=${HOME:?HOME is not set}/.local/bin
 setup=yes
 action=install
 binary=no
+systemd=no
 from=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -21,13 +25,21 @@ while [ $# -gt 0 ]; do
     --binary) binary=yes; shift ;;
     --from) [ $# -ge 2 ] || { echo "install.sh: --from needs a file" >&2; exit 2; }; binary=yes; from=$2; shift 2 ;;
     --uninstall) action=uninstall; shift ;;
-    -h | --help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --systemd) systemd=yes; shift ;;
+    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 link=$prefix/docker-credential-eidf
+unit_dir=${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user
+unit=$unit_dir/docker-credential-eidf.service
 
 if [ "$action" = uninstall ]; then
+  if [ -f "$unit" ]; then
+    if command -v systemctl >/dev/null 2>&1; then systemctl --user disable --now docker-credential-eidf.service >&2 || true; fi
+    rm -f "$unit"
+    echo "removed $unit" >&2
+  fi
   if [ -x "$link" ]; then
     "$link" setup --undo || true
     "$link" daemon stop || true
@@ -76,4 +88,26 @@ esac
 if [ "$setup" = yes ]; then
   "$link" setup
   echo "next: docker-credential-eidf login" >&2
+fi
+if [ "$systemd" = yes ]; then
+  mkdir -p "$unit_dir"
+  # Settings come from the config file (~/.config/docker-credential-eidf/config.json), not from
+  # a shell's environment, which a user service does not see.
+  cat > "$unit" <<UNIT
+[Unit]
+Description=docker-credential-eidf agent: keeps the EIDF registry login and secret alive
+
+[Service]
+ExecStart=$link daemon run
+Restart=on-failure
+
+[Install]
+WantedBy=default.target
+UNIT
+  echo "wrote $unit" >&2
+  if command -v systemctl >/dev/null 2>&1 && systemctl --user daemon-reload 2>/dev/null; then
+    systemctl --user enable --now docker-credential-eidf.service >&2
+  else
+    echo "note: no systemd user manager here; start it later with: systemctl --user enable --now docker-credential-eidf.service" >&2
+  fi
 fi

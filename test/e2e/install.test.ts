@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
@@ -40,4 +40,24 @@ it('install.sh refuses an unknown option with one line and exit 2', async () => 
   const result = await runProcess(join(REPO_ROOT, 'install.sh'), ['--bogus'], { env });
   assert.equal(result.code, 2);
   assert.equal(result.stderr, 'install.sh: unknown option --bogus (see --help)\n');
+});
+
+it('install.sh --systemd writes a user unit that runs the installed helper; --uninstall removes it', async () => {
+  const config = join(home, 'xdg-config');
+  // A systemctl that finds no user manager, as in a container, whatever this machine has.
+  const fakeBin = join(home, 'fake-bin');
+  mkdirSync(fakeBin, { recursive: true });
+  writeFileSync(join(fakeBin, 'systemctl'), '#!/bin/sh\necho "Failed to connect to bus" >&2\nexit 1\n', { mode: 0o755 });
+  const systemdEnv = { ...env, XDG_CONFIG_HOME: config, PATH: `${fakeBin}:${prefix}:${process.env.PATH}` };
+  const install = await runProcess(join(REPO_ROOT, 'install.sh'), ['--prefix', prefix, '--no-setup', '--systemd'], { env: systemdEnv });
+  assert.equal(install.code, 0, install.stderr);
+  const unit = join(config, 'systemd', 'user', 'docker-credential-eidf.service');
+  const text = readFileSync(unit, 'utf8');
+  assert.match(text, new RegExp(`^ExecStart=${join(prefix, 'docker-credential-eidf')} daemon run$`, 'm'));
+  assert.match(text, /^WantedBy=default\.target$/m);
+  // No systemd user manager runs here: the script says how to start it instead of failing.
+  assert.match(install.stderr, /systemctl --user enable --now docker-credential-eidf\.service/);
+  const uninstall = await runProcess(join(REPO_ROOT, 'install.sh'), ['--uninstall', '--prefix', prefix], { env: systemdEnv });
+  assert.equal(uninstall.code, 0, uninstall.stderr);
+  assert.ok(!existsSync(unit));
 });
