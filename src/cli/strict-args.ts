@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { EidfError } from '../core/errors.ts';
+import { EidfError, oneLine } from '../core/errors.ts';
 
 export interface StrictArgs {
   values: Record<string, string | boolean | undefined>;
@@ -28,7 +28,7 @@ export function parseStrict(args: readonly string[], options: ParseArgsOptionsCo
     const parsed = parseArgs({ args: joined, options, strict: true, allowPositionals });
     return { values: parsed.values as StrictArgs['values'], positionals: parsed.positionals };
   } catch (err) {
-    const first = (err instanceof Error ? err.message : String(err)).split('\n', 1)[0]!;
+    const first = oneLine(err);
     throw new EidfError('USAGE', `${first.replace(/\.$/, '')}; ${usage}`);
   }
 }

@@ -50,8 +50,14 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
 }
 
-/** The message of any thrown value, reduced to its first line (errors are shown as one line). */
+/** The message of any thrown value (or a text), reduced to its first line (errors are shown as one line). */
 export function oneLine(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return message.split('\n', 1)[0]!.trim();
+  return message.trim().split('\n', 1)[0]!.trim();
+}
+
+/** The errno code (ENOENT, EACCES…) of a file-system error, if it has one. */
+export function errnoCode(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { EidfError } from '../core/errors.ts';
+import { EidfError, errnoCode, oneLine } from '../core/errors.ts';
 
 export interface KubectlOptions {
   /** The kubectl program: a name looked up on `env.PATH`, or a path. Default `kubectl`. */
@@ -78,9 +78,7 @@ function notStarted(program: string, explicit: boolean, err: unknown): string {
 }
 
 function describe(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code === 'string') return code;
-  return (err instanceof Error ? err.message : String(err)).split('\n', 1)[0]!;
+  return errnoCode(err) ?? oneLine(err);
 }
 
 /** Calls `sink` once per line of `stream` (UTF-8; a last line without '\n' included); resolves at its end. */

@@ -1,5 +1,5 @@
 import { lstat } from 'node:fs/promises';
-import { EidfError } from '../core/errors.ts';
+import { EidfError, errnoCode } from '../core/errors.ts';
 import { writeFileAtomic } from '../platform/atomic-file.ts';
 
 /** Permission bits of a file holding a secret: read and write for its owner only. */
@@ -14,7 +14,7 @@ export const SECRET_FILE_MODE = 0o600;
  */
 export async function writeSecretFile(path: string, content: string): Promise<void> {
   const existing = await lstat(path).catch((err: unknown) => {
-    if (errnoOf(err) === 'ENOENT') return null;
+    if (errnoCode(err) === 'ENOENT') return null;
     throw writeError(path, err);
   });
   if (existing?.isSymbolicLink()) throw new EidfError('USAGE', `refusing to write the secret to ${path}: it is a symlink`);
@@ -28,12 +28,9 @@ export async function writeSecretFile(path: string, content: string): Promise<vo
   }
 }
 
-function errnoOf(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
-}
 
 function writeError(path: string, err: unknown): EidfError {
-  const code = errnoOf(err);
+  const code = errnoCode(err);
   const reason =
     code === 'ENOENT' ? 'its folder does not exist'
     : code === 'EACCES' || code === 'EPERM' ? 'permission denied'

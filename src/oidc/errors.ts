@@ -1,4 +1,4 @@
-import { EidfError } from '../core/errors.ts';
+import { EidfError, oneLine } from '../core/errors.ts';
 
 /** The OIDC operation that failed, as named in error messages. */
 export type OidcOperation = 'discovery' | 'device authorization' | 'device login' | 'refresh' | 'revocation';
@@ -61,22 +61,19 @@ export function toEidfError(err: unknown, op: OidcOperation, issuer: string, sec
   // fetch rejects with a bare TypeError ("fetch failed") when it cannot connect at all.
   if (err instanceof TypeError && e.code === undefined) {
     const reason = (e.cause as { code?: unknown } | undefined)?.code;
-    return fail('IDP_UNREACHABLE', `could not reach ${idp} (${typeof reason === 'string' ? reason : oneLineOf(err.message)})`);
+    return fail('IDP_UNREACHABLE', `could not reach ${idp} (${typeof reason === 'string' ? reason : oneLine(err.message)})`);
   }
   if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
     return fail('IDP_UNREACHABLE', `${idp} did not answer in time (${op})`);
   }
-  const message = typeof e?.message === 'string' ? oneLineOf(e.message) : String(err);
+  const message = typeof e?.message === 'string' ? oneLine(e.message) : String(err);
   return fail('IDP_ERROR', `${op} failed: ${message}`);
 }
 
 function describe(error: string, description: unknown): string {
-  return typeof description === 'string' && description !== '' ? `${error}: ${oneLineOf(description).slice(0, 200)}` : error;
+  return typeof description === 'string' && description !== '' ? `${error}: ${oneLine(description).slice(0, 200)}` : error;
 }
 
-function oneLineOf(text: string): string {
-  return text.split('\n', 1)[0]!.trim();
-}
 
 function mask(message: string, secrets: readonly string[]): string {
   let out = message;

@@ -1,8 +1,8 @@
 import { readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { EidfError } from '../core/errors.ts';
+import { EidfError, errnoCode } from '../core/errors.ts';
 import { writeFileAtomic } from '../platform/atomic-file.ts';
-import { errno, ioError } from './json-file.ts';
+import { ioError } from './json-file.ts';
 
 /** One file to replace (atomically, with these permission bits) or to remove. */
 export type FileChange = { path: string; content: string | Buffer; mode: number } | { path: string; remove: true };
@@ -19,7 +19,7 @@ export async function applyChanges(changes: readonly FileChange[]): Promise<void
       const previous = await snapshot(change.path);
       if ('remove' in change) {
         await unlink(change.path).catch((err: unknown) => {
-          if (errno(err) !== 'ENOENT') throw err;
+          if (errnoCode(err) !== 'ENOENT') throw err;
         });
       } else {
         const createdDir = await writeFileAtomic(change.path, change.content, change.mode, { createFolders: true });
@@ -42,7 +42,7 @@ async function snapshot(path: string): Promise<Snapshot> {
     const info = await stat(path);
     return { content: await readFile(path), mode: info.mode & 0o7777 };
   } catch (err) {
-    if (errno(err) === 'ENOENT') return null;
+    if (errnoCode(err) === 'ENOENT') return null;
     throw err;
   }
 }

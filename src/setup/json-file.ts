@@ -1,6 +1,6 @@
 import { lstat, readFile, readlink, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { EidfError } from '../core/errors.ts';
+import { EidfError, errnoCode } from '../core/errors.ts';
 
 /** A parsed JSON object; key order is the file's order (JSON.parse keeps it). */
 export type JsonObject = Record<string, unknown>;
@@ -47,7 +47,7 @@ export async function readJsonObjectFile(path: string): Promise<JsonObjectFile> 
     original = await readFile(target);
   } catch (err) {
     if (err instanceof EidfError) throw err;
-    if (errno(err) === 'ENOENT') return { path, target, original: null, mode: NEW_FILE_MODE, value: {}, style: DEFAULT_STYLE };
+    if (errnoCode(err) === 'ENOENT') return { path, target, original: null, mode: NEW_FILE_MODE, value: {}, style: DEFAULT_STYLE };
     throw ioError('read', path, err);
   }
   const text = original.toString('utf8');
@@ -93,7 +93,7 @@ export async function followSymlinks(path: string): Promise<string> {
     try {
       isLink = (await lstat(current)).isSymbolicLink();
     } catch (err) {
-      if (errno(err) === 'ENOENT') return current;
+      if (errnoCode(err) === 'ENOENT') return current;
       throw ioError('read', path, err);
     }
     if (!isLink) return current;
@@ -104,7 +104,7 @@ export async function followSymlinks(path: string): Promise<string> {
 
 /** A one-line CONFIG_INVALID error for a failed read or write of `path`. */
 export function ioError(verb: 'read' | 'write', path: string, err: unknown): EidfError {
-  const code = errno(err);
+  const code = errnoCode(err);
   const reasons: Record<string, string> = {
     EACCES: 'permission denied',
     EPERM: 'operation not permitted',
@@ -118,7 +118,3 @@ export function ioError(verb: 'read' | 'write', path: string, err: unknown): Eid
   return new EidfError('CONFIG_INVALID', `cannot ${verb} ${path}: ${reason}`, { cause: err });
 }
 
-export function errno(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}

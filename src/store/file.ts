@@ -1,6 +1,6 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { platform, userInfo } from 'node:os';
-import { EidfError, oneLine } from '../core/errors.ts';
+import { EidfError, errnoCode, oneLine } from '../core/errors.ts';
 import type { SecretStore } from '../core/ports.ts';
 import { writeFileAtomic } from '../platform/atomic-file.ts';
 
@@ -69,7 +69,7 @@ export class FileStore implements SecretStore {
       await this.#checkSafe();
       text = await readFile(this.path, 'utf8');
     } catch (err) {
-      if (isNoEntry(err)) return Object.create(null) as Record<string, string>;
+      if (errnoCode(err) === 'ENOENT') return Object.create(null) as Record<string, string>;
       throw err instanceof EidfError ? err : this.#fail(`could not read secrets file ${this.path}: ${oneLine(err)}`, err);
     }
     let parsed: unknown;
@@ -117,6 +117,3 @@ function isSecretsFile(value: unknown): value is SecretsFile {
   return Object.values(secrets).every((v) => typeof v === 'string');
 }
 
-function isNoEntry(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-}

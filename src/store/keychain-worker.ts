@@ -14,6 +14,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { KeychainReply, KeychainRequest } from './keychain-protocol.ts';
+import { oneLine } from '../core/errors.ts';
 
 type Keyring = typeof import('@napi-rs/keyring');
 
@@ -61,7 +62,7 @@ parentPort?.on('message', (request: KeychainRequest) => {
   perform(request).then(
     (value): void => parentPort?.postMessage({ id: request.id, ok: true, value } satisfies KeychainReply),
     (err: unknown): void => {
-      const message = (err instanceof Error ? err.message : String(err)).split('\n', 1)[0]!.trim();
+      const message = oneLine(err);
       parentPort?.postMessage({ id: request.id, ok: false, message } satisfies KeychainReply);
     },
   );

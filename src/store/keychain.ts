@@ -1,6 +1,6 @@
 import { platform as osPlatform } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { EidfError } from '../core/errors.ts';
+import { EidfError, oneLine } from '../core/errors.ts';
 import type { SecretStore } from '../core/ports.ts';
 import { seaKeychainWorker, type SeaKeychainWorker } from '../platform/sea-keychain.ts';
 import type { KeychainOp, KeychainReply, KeychainRequest } from './keychain-protocol.ts';
@@ -180,7 +180,7 @@ export class KeychainStore implements SecretStore {
     try {
       sea = seaKeychainWorker();
     } catch (err) {
-      throw new EidfError('STORE_UNAVAILABLE', `keychain unavailable: cannot unpack its addon: ${firstLine((err as Error).message)}`);
+      throw new EidfError('STORE_UNAVAILABLE', `keychain unavailable: cannot unpack its addon: ${oneLine((err as Error).message)}`);
     }
     const worker = sea
       ? new Worker(sea.code, { eval: true, workerData: sea.workerData, execArgv: [] })
@@ -202,7 +202,7 @@ export class KeychainStore implements SecretStore {
       if (reply.ok) waiter.resolve(reply.value);
       else waiter.reject(keychainError(reply.message));
     });
-    worker.on('error', (err) => settleAll(new EidfError('STORE_UNAVAILABLE', `keychain unavailable: ${firstLine(err.message)}`)));
+    worker.on('error', (err) => settleAll(new EidfError('STORE_UNAVAILABLE', `keychain unavailable: ${oneLine(err.message)}`)));
     worker.on('exit', () => settleAll(new EidfError('STORE_UNAVAILABLE', 'keychain unavailable: its worker stopped')));
     worker.unref();
     this.#handle = handle;
@@ -249,7 +249,7 @@ function lockedError(): EidfError {
  * "…Failed to connect to socket…", "…no result found" (no default keyring).
  */
 export function keychainError(message: string): EidfError {
-  const line = firstLine(message);
+  const line = oneLine(message);
   if (/locked|unlock prompt|prompt was dismissed/i.test(line)) {
     return new EidfError('STORE_LOCKED', lockedError().message);
   }
@@ -257,6 +257,3 @@ export function keychainError(message: string): EidfError {
   return new EidfError('STORE_UNAVAILABLE', `keychain unavailable: ${line}`);
 }
 
-function firstLine(text: string): string {
-  return text.trim().split('\n', 1)[0]!.trim();
-}
