@@ -171,3 +171,37 @@ describe('a secret Harbor cannot keep alive: notice at once, revive in one step'
     assert.match(second.stderr, /^docker-credential-eidf: the registry secret [^\n]*\(no new login prompt from get until \d\d:\d\d:\d\d UTC\)\r\n$/);
   });
 });
+
+/**
+ * Issue 10 point 4, get side: a device login that `get` starts on a terminal is bounded, and after
+ * it was cancelled or ran out, `get` starts no other for 10 minutes (a `docker build` on a terminal
+ * asks the helper for every configured registry). Device codes live 2 s here.
+ */
+describe('get on a terminal: a device prompt that ran out pauses new ones', () => {
+  let sandbox: Sandbox;
+  let ctx: Home;
+  before(async () => {
+    sandbox = await startSandbox({ registry: false, devicePollInterval: 0.05, deviceCodeTtl: 2 });
+    ctx = loginHome(sandbox.env);
+  });
+  after(async () => {
+    await ctx?.cleanup();
+    await sandbox?.stop();
+  });
+
+  it('the prompt expires: not-found, and the next get on a terminal starts no login', async () => {
+    const first = await startOnTerminal(['get'], { env: ctx.env, input: sandbox.registryHost, dir: ctx.home }).done;
+    assert.equal(first.code, 1, first.stderr);
+    assert.equal(first.stdout, NOT_FOUND);
+    assert.match(first.stderr, /shows the code: /);
+    assert.match(first.stderr, /no new login prompt from get until \d\d:\d\d:\d\d UTC; run docker-credential-eidf login meanwhile/);
+    const second = await startOnTerminal(['get'], { env: ctx.env, input: sandbox.registryHost, dir: ctx.home }).done;
+    assert.equal(second.code, 1);
+    assert.equal(second.stdout, NOT_FOUND);
+    assert.doesNotMatch(second.stderr, /shows the code/);
+    assert.match(second.stderr, /^docker-credential-eidf: not logged in to \S+: run docker-credential-eidf login \(no new login prompt from get until \d\d:\d\d:\d\d UTC\)\r\n$/);
+    const { report } = await status(ctx.env);
+    assert.equal(report.session?.state, 'logged-out', 'no login in progress in the agent');
+    assert.equal(report.session?.loginPrompt, null);
+  });
+});
