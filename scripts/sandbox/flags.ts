@@ -4,7 +4,7 @@ import { accountByUsername } from './users.ts';
 export class FlagError extends Error {}
 
 const USAGE = 'usage: sandbox [--access-ttl S] [--refresh-idle-ttl S] [--refresh-absolute-ttl S] '
-  + '[--token-service-ttl S] [--device-interval S] [--device-code-ttl S] [--no-harbor-audience] [--harbor-no-refresh-token] [--no-consent-prompt] [--no-device-login] [--auto-approve USER] [--port N]';
+  + '[--token-service-ttl S] [--device-interval S] [--device-code-ttl S] [--no-harbor-audience] [--harbor-no-refresh-token] [--no-consent-prompt] [--no-device-login] [--groups-only-membership] [--auto-approve USER] [--port N]';
 
 /** Parses main.ts's flags into SandboxOptions; throws FlagError with a one-line message. */
 export function parseFlags(argv: string[]): SandboxOptions {
@@ -41,6 +41,8 @@ export function parseFlags(argv: string[]): SandboxOptions {
       options.consentPrompt = false;
     } else if (flag === '--no-device-login') {
       options.cliOidc = false;
+    } else if (flag === '--groups-only-membership') {
+      options.groupsOnlyMembership = true;
     } else if (flag === '--auto-approve') {
       const user = value();
       if (!accountByUsername(user)) throw new FlagError(`--auto-approve: unknown sandbox user "${user}" (alice, bob, carol)`);

@@ -32,6 +32,11 @@ export interface SandboxOptions {
   consentPrompt?: boolean;
   /** `env` names the IdP and the CLI client (default true); false plays EIDF today: no device login known. */
   cliOidc?: boolean;
+  /**
+   * Project membership only through the `groups` claim, which only Harbor's own client gets in
+   * its ID tokens (default false): the web UI and CLI secrets see `demo`, the CLI's bearer does not.
+   */
+  groupsOnlyMembership?: boolean;
   /** CLI ID tokens carry Harbor's client id in `aud` (default true). */
   harborAudience?: boolean;
   /** Approve every new device code as this user, shortly after it is issued. */
@@ -98,6 +103,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         refreshIdleTtl: options.refreshIdleTtl ?? 3600,
         refreshAbsoluteTtl: options.refreshAbsoluteTtl ?? 43_200,
         harborAudience: options.harborAudience ?? true,
+        harborGroupsClaim: options.groupsOnlyMembership ?? false,
         devicePollInterval: options.devicePollInterval ?? 5,
         ...(options.deviceCodeTtl !== undefined ? { deviceCodeTtl: options.deviceCodeTtl } : {}),
         harborRedirectUri: `${origin}/c/oidc/callback`,
@@ -120,7 +126,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       cleanups.push(() => (registry as RegistryProcess).stop());
     }
 
-    const store = new HarborStore();
+    const store = new HarborStore({ groupsOnly: options.groupsOnlyMembership ?? false });
     const oidc = await HarborOidcClient.discover(idp.issuer, HARBOR_CLIENT_ID, idp.harborClientSecret, `${origin}/c/oidc/callback`, {
       offlineAccess: options.harborRefreshToken ?? true, consentPrompt: options.consentPrompt ?? true,
     });
