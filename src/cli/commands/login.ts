@@ -55,7 +55,7 @@ export async function loginCommand(args: string[], deps: CliDeps, config: Config
         ? await storeSecret(agent, username!, await secretFromStdin(deps))
         : await askForSecret(agent, deps, config, { browser, username, oidcConfigured });
       await writeLastUsername(config, deps, status.username ?? username ?? '');
-      for (const line of describeSecretLogin(config, status, oidcConfigured)) deps.stderr.write(`${line}\n`);
+      for (const line of describeSecretLogin(config, status)) deps.stderr.write(`${line}\n`);
       return status.state === 'valid' ? EXIT.ok : EXIT.notLoggedIn;
     }
     const result = await deviceLogin(agent, deps, config, { browser, signal: aborted.signal });
@@ -115,7 +115,7 @@ async function currentUsername(agent: AgentClient): Promise<string | undefined> 
   }
 }
 
-function describeSecretLogin(config: Config, status: SecretStatus, oidcConfigured: boolean): string[] {
+function describeSecretLogin(config: Config, status: SecretStatus): string[] {
   if (status.state !== 'valid') return [`stored the CLI secret; registry secret: ${status.state}${status.action ? `: ${status.action}` : ''}`];
   const lines = [
     `logged in to ${config.registry} as Harbor user ${status.username}: the CLI secret is stored and kept alive by the agent`,
@@ -123,7 +123,6 @@ function describeSecretLogin(config: Config, status: SecretStatus, oidcConfigure
     'and `docker-credential-eidf login --web` brings the same secret back',
   ];
   if (status.mode === 'oidc') lines.push('(while the OIDC session is logged in, the agent uses the secret Harbor gives it instead)');
-  else if (!oidcConfigured) lines.push('(a device login that keeps it alive needs EIDF_OIDC_ISSUER and EIDF_OIDC_CLIENT_ID)');
   return lines;
 }
 
