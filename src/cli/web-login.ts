@@ -12,17 +12,20 @@ const RECHECK_EVERY_MS = 3000;
  * OIDC token for the user). Shows the URL of /c/oidc/login, opens it when there is a display,
  * and asks the agent to re-check the secret until it works, `maxWaitMs` passes (NEEDS_WEB_LOGIN)
  * or `signal` aborts (LOGIN_CANCELLED). Resolves with the working secret's status.
+ * `browser: 'first'` opens it only if no other waiter did in the last minutes (parallel `get`s).
  */
 export async function waitForWebLogin(
   agent: AgentClient,
   deps: CliDeps,
   config: Config,
-  options: { browser: boolean; signal: AbortSignal; maxWaitMs: number },
+  options: { browser: boolean | 'first'; signal: AbortSignal; maxWaitMs: number },
 ): Promise<SecretStatus> {
   const url = `${config.registryUrl}/c/oidc/login`;
   const out = (line: string) => deps.stderr.write(`${line}\n`);
   out(`Log in to Harbor on the web to bring the registry secret back: ${url}`);
-  if (options.browser && (await openBrowser(url, deps.env, deps.platform))) out('(opened in your browser)');
+  const first = async () => (await agent.call<{ open: boolean }>('POST', '/v1/session/web-login/browser').catch(() => ({ open: true }))).open;
+  const open = options.browser === 'first' ? await first() : options.browser;
+  if (open && (await openBrowser(url, deps.env, deps.platform))) out('(opened in your browser)');
   const deadline = deps.clock.now() + options.maxWaitMs;
   out(`Waiting until the same secret works again (until ${new Date(deadline).toISOString().slice(11, 19)} UTC); Ctrl-C stops waiting.`);
   for (;;) {

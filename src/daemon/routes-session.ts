@@ -14,7 +14,9 @@ import type { RegistryCredentials } from './registry-credentials.ts';
  * until the login ends; closing it cancels this waiter's share of the login), POST /logout,
  * POST /secret (store a CLI secret after Harbor accepted it: secret mode), POST /secret/check,
  * POST /secret/rotate; GET|POST /prompt-pause (after a login prompt that `get` started was
- * cancelled or expired, `get` starts no other for a while: docker asks for every registry).
+ * cancelled or expired, `get` starts no other for a while: docker asks for every registry);
+ * POST /web-login/browser (whether this caller should open the browser at Harbor's web login:
+ * only the first of several `get`s waiting for the same revival does).
  */
 export interface SessionRouteDeps {
   registry: string;
@@ -29,11 +31,14 @@ export interface SessionRouteDeps {
 
 /** How long `get` starts no new login prompt after one was cancelled or expired. */
 export const PROMPT_PAUSE_MS = 10 * 60_000;
+/** A browser opened at Harbor's web login serves every `get` waiting for this long. */
+const WEB_LOGIN_BROWSER_MS = 5 * 60_000;
 
 export function createSessionRouter(deps: SessionRouteDeps): Router {
   const router = Router();
   const now = () => (deps.clock ?? { now: () => Date.now() }).now();
   let promptPausedUntil: number | null = null;
+  let browserOpenedAt: number | null = null;
   const pauseAnswer = () => ({ until: promptPausedUntil !== null && promptPausedUntil > now() ? new Date(promptPausedUntil).toISOString() : null });
   const requireSession = (): SessionManager => {
     if (!deps.session) {
@@ -86,6 +91,12 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
     res.json(await deps.keeper.recheck());
   });
 
+  router.post('/web-login/browser', (_req, res) => {
+    const open = browserOpenedAt === null || now() - browserOpenedAt > WEB_LOGIN_BROWSER_MS;
+    if (open) browserOpenedAt = now();
+    res.json({ open });
+  });
+
   router.get('/prompt-pause', (_req, res) => {
     res.json(pauseAnswer());
   });
@@ -97,7 +108,7 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
 
   router.post('/secret/check', async (_req, res) => {
     const status = await deps.keeper.recheck();
-    if (status.state === 'valid') promptPausedUntil = null;
+    if (status.state === 'valid') promptPausedUntil = browserOpenedAt = null;
     res.json(status);
   });
 

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -153,6 +155,24 @@ describe('a secret Harbor cannot keep alive: notice at once, revive in one step'
     const { report } = await status(ctx.env);
     assert.equal(report.registrySecret.state, 'valid');
     assert.equal(report.registrySecret.deadSince, null);
+  });
+
+  it('two gets at once when it died again: one browser window at /c/oidc/login, both answer after the web login', async () => {
+    await deadStatus();
+    const opened = join(ctx.home, 'opened.txt');
+    const browser = join(ctx.home, 'browser.sh');
+    writeFileSync(browser, `#!/bin/sh\nprintf '%s\\n' "$1" >> "${opened}"\n`);
+    chmodSync(browser, 0o755);
+    const env: NodeJS.ProcessEnv = { ...ctx.env, DISPLAY: ':99', BROWSER: browser };
+    delete env.EIDF_NO_BROWSER;
+    const gets = [0, 1].map(() => startOnTerminal(['get'], { env, input: sandbox.registryHost, dir: ctx.home }));
+    for (const get of gets) await get.waitForStderr(/Ctrl-C stops waiting/);
+    await sandbox.webLogin('alice');
+    for (const result of await Promise.all(gets.map((g) => g.done))) {
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(JSON.parse(result.stdout).Secret, original);
+    }
+    assert.equal(readFileSync(opened, 'utf8'), `${sandbox.registryUrl}/c/oidc/login\n`);
   });
 
   it('when it dies again, a cancelled wait pauses the offer: the next get on a terminal says so at once', async () => {

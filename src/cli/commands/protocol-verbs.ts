@@ -56,7 +56,7 @@ async function explainMissing(reason: string | undefined, hint: string, deps: Cl
       } else {
         const { waitForWebLogin } = await import('../web-login.ts');
         deps.stderr.write(`docker-credential-eidf: the registry secret for ${config.registry} no longer works: Harbor ended its own session\n`);
-        await waitForWebLogin(agent, deps, config, { browser: true, signal: aborted.signal, maxWaitMs: GET_LOGIN_WAIT_MS });
+        await waitForWebLogin(agent, deps, config, { browser: 'first', signal: aborted.signal, maxWaitMs: GET_LOGIN_WAIT_MS });
         deps.stderr.write('docker-credential-eidf: the registry secret works again\n');
       }
       return true;
