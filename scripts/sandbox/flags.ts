@@ -4,7 +4,7 @@ import { accountByUsername } from './users.ts';
 export class FlagError extends Error {}
 
 const USAGE = 'usage: sandbox [--access-ttl S] [--refresh-idle-ttl S] [--refresh-absolute-ttl S] '
-  + '[--token-service-ttl S] [--device-interval S] [--device-code-ttl S] [--no-harbor-audience] [--auto-approve USER] [--port N]';
+  + '[--token-service-ttl S] [--device-interval S] [--device-code-ttl S] [--no-harbor-audience] [--harbor-no-refresh-token] [--no-consent-prompt] [--no-device-login] [--groups-only-membership] [--auto-approve USER] [--port N]';
 
 /** Parses main.ts's flags into SandboxOptions; throws FlagError with a one-line message. */
 export function parseFlags(argv: string[]): SandboxOptions {
@@ -35,6 +35,14 @@ export function parseFlags(argv: string[]): SandboxOptions {
       (options as Record<string, unknown>)[seconds[flag]] = n;
     } else if (flag === '--no-harbor-audience') {
       options.harborAudience = false;
+    } else if (flag === '--harbor-no-refresh-token') {
+      options.harborRefreshToken = false;
+    } else if (flag === '--no-consent-prompt') {
+      options.consentPrompt = false;
+    } else if (flag === '--no-device-login') {
+      options.cliOidc = false;
+    } else if (flag === '--groups-only-membership') {
+      options.groupsOnlyMembership = true;
     } else if (flag === '--auto-approve') {
       const user = value();
       if (!accountByUsername(user)) throw new FlagError(`--auto-approve: unknown sandbox user "${user}" (alice, bob, carol)`);

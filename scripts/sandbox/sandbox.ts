@@ -26,6 +26,17 @@ export interface SandboxOptions {
   refreshAbsoluteTtl?: number;
   /** Lifetime of Harbor's registry tokens from /service/token, seconds (default 1800). */
   tokenServiceTtl?: number;
+  /** Harbor's web login asks for `offline_access`, so Harbor gets a refresh token (default true). */
+  harborRefreshToken?: boolean;
+  /** Harbor's web login sends `prompt=consent` (default true; real Harbor sends none unless configured). */
+  consentPrompt?: boolean;
+  /** `env` names the IdP and the CLI client (default true); false plays EIDF today: no device login known. */
+  cliOidc?: boolean;
+  /**
+   * Project membership only through the `groups` claim, which only Harbor's own client gets in
+   * its ID tokens (default false): the web UI and CLI secrets see `demo`, the CLI's bearer does not.
+   */
+  groupsOnlyMembership?: boolean;
   /** CLI ID tokens carry Harbor's client id in `aud` (default true). */
   harborAudience?: boolean;
   /** Approve every new device code as this user, shortly after it is issued. */
@@ -92,6 +103,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         refreshIdleTtl: options.refreshIdleTtl ?? 3600,
         refreshAbsoluteTtl: options.refreshAbsoluteTtl ?? 43_200,
         harborAudience: options.harborAudience ?? true,
+        harborGroupsClaim: options.groupsOnlyMembership ?? false,
         devicePollInterval: options.devicePollInterval ?? 5,
         ...(options.deviceCodeTtl !== undefined ? { deviceCodeTtl: options.deviceCodeTtl } : {}),
         harborRedirectUri: `${origin}/c/oidc/callback`,
@@ -114,8 +126,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       cleanups.push(() => (registry as RegistryProcess).stop());
     }
 
-    const store = new HarborStore();
-    const oidc = await HarborOidcClient.discover(idp.issuer, HARBOR_CLIENT_ID, idp.harborClientSecret, `${origin}/c/oidc/callback`);
+    const store = new HarborStore({ groupsOnly: options.groupsOnlyMembership ?? false });
+    const oidc = await HarborOidcClient.discover(idp.issuer, HARBOR_CLIENT_ID, idp.harborClientSecret, `${origin}/c/oidc/callback`, {
+      offlineAccess: options.harborRefreshToken ?? true, consentPrompt: options.consentPrompt ?? true,
+    });
     const tokenServiceTtl = options.tokenServiceTtl ?? 1800;
     const repoCounts = registry
       ? catalogCounter(registry.url, () => signRegistryToken(signingKey, 'harbor-core', [{ type: 'registry', name: 'catalog', actions: ['*'] }], 60))
@@ -133,10 +147,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sandboxRef = { approve: approveDevice };
     for (const user of options.onboarded ?? ['alice', 'bob']) await webLoginBrowser(user);
 
-    const env = {
+    const env: Record<string, string> = {
       EIDF_REGISTRY: origin,
-      EIDF_OIDC_ISSUER: idp.issuer,
-      EIDF_OIDC_CLIENT_ID: CLI_CLIENT_ID,
+      ...(options.cliOidc ?? true ? { EIDF_OIDC_ISSUER: idp.issuer, EIDF_OIDC_CLIENT_ID: CLI_CLIENT_ID } : {}),
       EIDF_ALLOW_INSECURE_LOOPBACK: '1',
     };
     let stopped: Promise<void> | undefined;

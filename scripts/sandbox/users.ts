@@ -10,12 +10,14 @@ export interface SandboxAccount {
   sub: string;
   name: string;
   email: string;
+  /** The IdP's groups for the person (a `groups` claim, when the sandbox grants membership by group). */
+  groups: readonly string[];
 }
 
 export const ACCOUNTS: readonly SandboxAccount[] = [
-  { username: 'alice', sub: 'safe-7f3a-alice', name: 'Alice Admin', email: 'alice@sandbox.eidf.test' },
-  { username: 'bob', sub: 'safe-81c2-bob', name: 'Bob Developer', email: 'bob@sandbox.eidf.test' },
-  { username: 'carol', sub: 'safe-9d04-carol', name: 'Carol Newcomer', email: 'carol@sandbox.eidf.test' },
+  { username: 'alice', sub: 'safe-7f3a-alice', name: 'Alice Admin', email: 'alice@sandbox.eidf.test', groups: ['demo-admins'] },
+  { username: 'bob', sub: 'safe-81c2-bob', name: 'Bob Developer', email: 'bob@sandbox.eidf.test', groups: ['demo-developers'] },
+  { username: 'carol', sub: 'safe-9d04-carol', name: 'Carol Newcomer', email: 'carol@sandbox.eidf.test', groups: [] },
 ];
 
 export function accountByUsername(username: string): SandboxAccount | undefined {
@@ -34,10 +36,12 @@ export interface ProjectSeed {
   public: boolean;
   /** username → role id */
   members: Record<string, number>;
+  /** IdP group → role id: the same people as `members`, for a sandbox run with membership by group only. */
+  groups: Record<string, number>;
 }
 
 /** `library` is Harbor's default public project (owned by admin); `demo` is private. */
 export const PROJECT_SEEDS: readonly ProjectSeed[] = [
-  { name: 'library', public: true, members: {} },
-  { name: 'demo', public: false, members: { alice: ROLE.projectAdmin, bob: ROLE.developer } },
+  { name: 'library', public: true, members: {}, groups: {} },
+  { name: 'demo', public: false, members: { alice: ROLE.projectAdmin, bob: ROLE.developer }, groups: { 'demo-admins': ROLE.projectAdmin, 'demo-developers': ROLE.developer } },
 ];

@@ -1,5 +1,6 @@
 import type { Env } from '../config.ts';
 import type { Clock, Fetch } from '../core/ports.ts';
+import type { Terminal } from '../platform/terminal.ts';
 
 /** Output streams as the CLI needs them; tests pass buffers. */
 export interface TextOutput {
@@ -24,6 +25,8 @@ export interface CliDeps {
   stdin(): Promise<Uint8Array>;
   stdout: TextOutput;
   stderr: TextOutput;
+  /** Questions to the person at the terminal; absent when stdin or stderr is not a terminal. */
+  terminal?: Terminal | undefined;
   /** Reads a small text file, undefined when it does not exist. */
   readText(path: string): string | undefined;
   /** argv prefix that runs this CLI again with the agent's Node flags (`… daemon run`). */

@@ -15,9 +15,15 @@ export interface LoginResult {
  * Runs (or joins) the device login in the agent and shows its progress on stderr: the URL, the
  * code, a QR code on a terminal; opens the browser once for a login this call started. Resolves
  * when the login ends; an abort (Ctrl-C) closes the connection, which cancels the login in the
- * agent when nobody else waits for it.
+ * agent when nobody else waits for it. `maxWaitMs` bounds the wait below the prompt's own expiry
+ * (LOGIN_EXPIRED when it runs out; leaving also cancels the agent's login if nobody else waits).
  */
-export async function deviceLogin(agent: AgentClient, deps: CliDeps, config: Config, options: { browser: boolean; signal: AbortSignal }): Promise<LoginResult> {
+export async function deviceLogin(
+  agent: AgentClient,
+  deps: CliDeps,
+  config: Config,
+  options: { browser: boolean; signal: AbortSignal; maxWaitMs?: number },
+): Promise<LoginResult> {
   const start = await agent.call<LoginStart>('POST', '/v1/session/login');
   const { prompt } = start;
   const url = prompt.verification_uri_complete ?? prompt.verification_uri;
@@ -30,16 +36,23 @@ export async function deviceLogin(agent: AgentClient, deps: CliDeps, config: Con
     out(renderUnicodeCompact(url));
   }
   if (options.browser && !start.joined && (await openBrowser(url, deps.env, deps.platform))) out('(opened in your browser)');
-  const expiresAt = Date.parse(prompt.expires_at);
-  out(`Waiting for approval until ${new Date(expiresAt).toISOString().slice(11, 19)} UTC; Ctrl-C cancels.`);
+  const promptExpiresAt = Date.parse(prompt.expires_at);
+  const bounded = options.maxWaitMs !== undefined && deps.clock.now() + options.maxWaitMs < promptExpiresAt;
+  const waitUntil = bounded ? deps.clock.now() + options.maxWaitMs! : promptExpiresAt;
+  out(`Waiting for approval until ${new Date(waitUntil).toISOString().slice(11, 19)} UTC; Ctrl-C cancels.`);
+  const gaveUp = new AbortController();
+  const timer = bounded ? setTimeout(() => gaveUp.abort(), waitUntil - deps.clock.now()) : undefined;
   try {
     return await agent.call<LoginResult>('POST', '/v1/session/login/wait', undefined, {
-      timeoutMs: Math.max(expiresAt - deps.clock.now(), 0) + 30_000,
-      signal: options.signal,
+      timeoutMs: Math.max(promptExpiresAt - deps.clock.now(), 0) + 30_000,
+      signal: AbortSignal.any([options.signal, gaveUp.signal]),
     });
   } catch (err) {
     if (options.signal.aborted) throw new EidfError('LOGIN_CANCELLED', 'login cancelled');
+    if (gaveUp.signal.aborted) throw new EidfError('LOGIN_EXPIRED', `no approval within ${Math.round(options.maxWaitMs! / 60_000)} minutes; stopped waiting`);
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

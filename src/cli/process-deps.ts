@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { agentCommand } from '../platform/runtime.ts';
+import { processTerminal } from '../platform/terminal.ts';
 import { VERSION } from '../version.ts';
 import type { CliDeps } from './deps.ts';
 
@@ -30,6 +31,9 @@ export function processDeps(cliEntry: string): CliDeps {
     },
     stdout: { write: (text) => void process.stdout.write(text), isTTY: process.stdout.isTTY === true },
     stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },
+    get terminal() {
+      return processTerminal();
+    },
     readText: (path) => {
       try {
         return readFileSync(path, 'utf8');

@@ -15,11 +15,12 @@ Credential-helper verbs (called by docker, podman, buildah, skopeo through credH
   store | get | erase | list | version
 
 Commands for people:
-  login [--no-browser]  log in once with a device code; the agent keeps the session and the
-                        registry secret alive from then on
+  login [--no-browser]  log in once: with a device code where an OIDC issuer and client are
+                        configured, else with your Harbor CLI secret typed on the terminal
+                        (--secret chooses that anyway); the agent keeps it alive from then on
   login --web           renew Harbor's own session in a browser when the registry secret died
   login --secret-stdin --username U
-                        store a Harbor CLI secret by hand (IdP without Harbor-audience tokens)
+                        the CLI-secret login without a terminal (secret on stdin)
   logout                revoke the session at the IdP and forget the registry secret
   status [--json]       login state, registry secret, store, agent (exit 0 logged in, 4 not)
   doctor [--json]       check each link (config, PATH, auth files, agent, store, IdP, Harbor,

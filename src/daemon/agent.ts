@@ -63,6 +63,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
         credentials: services.credentials,
         harbor: services.harbor,
         logger,
+        clock: deps.clock,
       }),
       doctor: createDoctorRouter({ config, fetch: deps.fetch, session: services.session, keeper: services.keeper, settled: () => services.settled(5_000) }),
       robots: createRobotRouter({

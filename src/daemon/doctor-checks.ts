@@ -86,11 +86,14 @@ export function judgeSystemInfo(registryUrl: string, outcome: SystemInfo | EidfE
   return check('harbor', 'ok', `${version} at ${registryUrl}, OIDC mode${provider}`);
 }
 
-/** The OIDC check when no issuer is configured: fine when a stored secret works, else a warning. */
+/**
+ * The OIDC check when no issuer is configured: not a fault, the CLI-secret login is the mode then
+ * (the registry-secret check says whether a secret works).
+ */
 export function judgeNoIssuer(secret: SecretStatus): DoctorCheck {
-  if (secret.state === 'valid') return check('oidc', 'ok', 'no OIDC issuer configured: the registry secret stored by hand is kept alive');
-  return check('oidc', 'warn', 'no OIDC issuer configured (EIDF_OIDC_ISSUER, EIDF_OIDC_CLIENT_ID): login cannot run',
-    'set EIDF_OIDC_ISSUER and EIDF_OIDC_CLIENT_ID, or store a CLI secret: docker-credential-eidf login --secret-stdin --username <harbor user>');
+  if (secret.state === 'valid') return check('oidc', 'ok', 'no OIDC issuer configured: CLI-secret mode; the stored secret is kept alive');
+  return check('oidc', 'ok', 'no OIDC issuer configured: CLI-secret mode',
+    'run: docker-credential-eidf login (it asks for your Harbor CLI secret); a device login needs EIDF_OIDC_ISSUER and EIDF_OIDC_CLIENT_ID');
 }
 
 /** The OIDC session, from the session manager's status (and whether a stored secret covers for it). */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { EidfError } from '../core/errors.ts';
-import type { Logger } from '../core/ports.ts';
+import type { Clock, Logger } from '../core/ports.ts';
 import type { HarborHttp } from '../harbor/http.ts';
 import type { SecretKeeper } from '../harbor/secret-keeper.ts';
 import { generateCliSecret, readCurrentUser, setCliSecret } from '../harbor/users.ts';
@@ -12,7 +12,11 @@ import type { RegistryCredentials } from './registry-credentials.ts';
  * The agent's endpoints for the login session and the registry secret:
  * POST /login (start or join a device login; answers the prompt), POST /login/wait (held open
  * until the login ends; closing it cancels this waiter's share of the login), POST /logout,
- * POST /secret (store a CLI secret by hand: fallback mode), POST /secret/check, POST /secret/rotate.
+ * POST /secret (store a CLI secret after Harbor accepted it: secret mode), POST /secret/check,
+ * POST /secret/rotate; GET|POST /prompt-pause (after a login prompt that `get` started was
+ * cancelled or expired, `get` starts no other for a while: docker asks for every registry);
+ * POST /web-login/browser (whether this caller should open the browser at Harbor's web login:
+ * only the first of several `get`s waiting for the same revival does).
  */
 export interface SessionRouteDeps {
   registry: string;
@@ -21,10 +25,21 @@ export interface SessionRouteDeps {
   credentials: RegistryCredentials;
   harbor: HarborHttp;
   logger: Logger;
+  /** For the prompt pause (default: the system clock). */
+  clock?: Clock;
 }
+
+/** How long `get` starts no new login prompt after one was cancelled or expired. */
+export const PROMPT_PAUSE_MS = 10 * 60_000;
+/** A browser opened at Harbor's web login serves every `get` waiting for this long. */
+const WEB_LOGIN_BROWSER_MS = 5 * 60_000;
 
 export function createSessionRouter(deps: SessionRouteDeps): Router {
   const router = Router();
+  const now = () => (deps.clock ?? { now: () => Date.now() }).now();
+  let promptPausedUntil: number | null = null;
+  let browserOpenedAt: number | null = null;
+  const pauseAnswer = () => ({ until: promptPausedUntil !== null && promptPausedUntil > now() ? new Date(promptPausedUntil).toISOString() : null });
   const requireSession = (): SessionManager => {
     if (!deps.session) {
       throw new EidfError('CONFIG_INVALID', 'no OIDC login is configured: set EIDF_OIDC_ISSUER and EIDF_OIDC_CLIENT_ID');
@@ -46,6 +61,7 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
     const outcome = await session.waitForLogin();
     finished = true;
     if (!outcome.ok) throw outcome.error;
+    promptPausedUntil = null;
     const secret = await deps.keeper.recheck();
     if (!res.destroyed) res.json({ session: outcome.status, registrySecret: secret });
   });
@@ -65,12 +81,35 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
     if (typeof username !== 'string' || username === '' || typeof secret !== 'string' || secret === '') {
       throw new EidfError('BAD_INPUT', 'request needs a non-empty "username" and "secret"');
     }
+    // Probed before anything is stored: a refused secret must not replace one that works.
+    if ((await deps.keeper.probe({ Username: username, Secret: secret })) !== 'valid') {
+      throw new EidfError('BAD_INPUT', `Harbor refused user ${username} with this secret: check the Harbor username (top right in the web UI) and copy the CLI secret again`, { reason: 'secret-refused' });
+    }
     await deps.credentials.add(deps.registry, { Username: username, Secret: secret });
+    deps.logger.info(`stored the CLI secret of ${username} after Harbor accepted it`);
+    promptPausedUntil = null;
     res.json(await deps.keeper.recheck());
   });
 
+  router.post('/web-login/browser', (_req, res) => {
+    const open = browserOpenedAt === null || now() - browserOpenedAt > WEB_LOGIN_BROWSER_MS;
+    if (open) browserOpenedAt = now();
+    res.json({ open });
+  });
+
+  router.get('/prompt-pause', (_req, res) => {
+    res.json(pauseAnswer());
+  });
+
+  router.post('/prompt-pause', (_req, res) => {
+    promptPausedUntil = now() + PROMPT_PAUSE_MS;
+    res.json(pauseAnswer());
+  });
+
   router.post('/secret/check', async (_req, res) => {
-    res.json(await deps.keeper.recheck());
+    const status = await deps.keeper.recheck();
+    if (status.state === 'valid') promptPausedUntil = browserOpenedAt = null;
+    res.json(status);
   });
 
   router.post('/secret/rotate', async (_req, res) => {

@@ -1,7 +1,7 @@
 import { EidfError, oneLine, type ErrorCode } from '../core/errors.ts';
 import type { Clock, Logger } from '../core/ports.ts';
 import type { HarborHttp } from './http.ts';
-import { probeSecret, readCurrentUser } from './users.ts';
+import { probeSecret, readCurrentUser, type ProbeResult } from './users.ts';
 
 /**
  * Keeps the user's registry secret known and alive.
@@ -13,6 +13,9 @@ import { probeSecret, readCurrentUser } from './users.ts';
  * it stored at the last web login once that token has expired, and save the result; probing more
  * often than the IdP's refresh-token idle timeout keeps the secret working until the IdP's
  * session limit. Checks run one at a time, on a jittered schedule and when asked.
+ * One refusal is not a verdict: docker's own token requests race the probe, and Harbor refreshes
+ * its stored token without a lock, so a 401 is asked again after a few seconds; the secret is
+ * dead only after two refusals in a row.
  *
  * `credential()` answers from memory only: the helper's `get` never waits for Harbor.
  */
@@ -31,6 +34,10 @@ export interface SecretStatus {
   username: string | null;
   lastCheckAt: string | null;
   lastValidAt: string | null;
+  /** Since when this secret has been found working (reset by a refusal or another secret). */
+  validSince: string | null;
+  /** When Harbor first refused this secret (state needs-web-login), else null. */
+  deadSince: string | null;
   nextCheckAt: string | null;
   lastError: { code: ErrorCode; message: string } | null;
   /** What the user should do, one line, or null when nothing is needed. */
@@ -49,10 +56,24 @@ export interface SecretKeeperDeps {
   logger: Logger;
   random?: () => number;
   intervalMs: number;
+  /** Wait before asking Harbor again after a first 401 (default 3 s). */
+  reprobeDelayMs?: number;
   setTimer?(callback: () => void, delayMs: number): { cancel(): void };
 }
 
 const RETRY_MIN_MS = 5_000;
+const REPROBE_DELAY_MS = 3_000;
+
+/**
+ * Probes `username:secret`, and after a 401 once more `delayMs` later: 'invalid' only when Harbor
+ * refused twice. `onFirstRefusal` learns when the first refusal came.
+ */
+export async function probeTwice(http: HarborHttp, credential: RegistrySecret, delayMs: number, onFirstRefusal: () => void = () => {}): Promise<ProbeResult> {
+  if ((await probeSecret(http, credential.Username, credential.Secret)) === 'valid') return 'valid';
+  onFirstRefusal();
+  await new Promise((resolve) => setTimeout(resolve, delayMs));
+  return probeSecret(http, credential.Username, credential.Secret);
+}
 
 /** A secret worth probing, and where it came from. */
 interface Candidate {
@@ -69,6 +90,14 @@ export class SecretKeeper {
   #credential: RegistrySecret | null = null;
   #lastCheckAt: number | null = null;
   #lastValidAt: number | null = null;
+  #validSince: number | null = null;
+  #deadSince: number | null = null;
+  /** The secret validSince/deadSince speak about (`user\0secret`, memory only). */
+  #sinceOf: string | null = null;
+  /** Whose secret Harbor refused, for status (the secret itself is dropped). */
+  #deadUser: string | null = null;
+  /** Probes (the keeper's and probe()'s) run one at a time: Harbor refreshes without a lock. */
+  #probes: Promise<unknown> = Promise.resolve();
   #nextCheckAt: number | null = null;
   #lastError: EidfError | null = null;
   #failures = 0;
@@ -125,6 +154,23 @@ export class SecretKeeper {
     this.#mode = null;
     this.#modeReason = null;
     this.#lastError = null;
+    this.#validSince = null;
+    this.#deadSince = null;
+    this.#sinceOf = null;
+  }
+
+  /**
+   * Would Harbor accept `credential`? Probed (twice on a 401) in turn with the keeper's own
+   * probes; changes nothing. For a secret about to be stored.
+   */
+  probe(credential: RegistrySecret): Promise<ProbeResult> {
+    return this.#oneAtATime(() => probeTwice(this.#deps.http, credential, this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS));
+  }
+
+  #oneAtATime<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#probes.then(task, task);
+    this.#probes = result.catch(() => undefined);
+    return result;
   }
 
   stop(): void {
@@ -143,9 +189,11 @@ export class SecretKeeper {
       state: this.#state,
       mode: this.#mode,
       modeReason: this.#modeReason,
-      username: this.#credential?.Username ?? null,
+      username: this.#credential?.Username ?? (this.#state === 'needs-web-login' ? this.#deadUser : null),
       lastCheckAt: iso(this.#lastCheckAt),
       lastValidAt: iso(this.#lastValidAt),
+      validSince: iso(this.#validSince),
+      deadSince: iso(this.#deadSince),
       nextCheckAt: iso(this.#nextCheckAt),
       lastError: this.#lastError ? { code: this.#lastError.code, message: this.#lastError.message } : null,
       action: this.#action(),
@@ -154,29 +202,48 @@ export class SecretKeeper {
 
   async #runCheck(generation: number): Promise<SecretStatus> {
     const { logger } = this.#deps;
-    let outcome: { candidate: Candidate | null; verdict: 'valid' | 'invalid' | null } | { error: unknown };
+    let outcome: { candidate: Candidate | null; verdict: ProbeResult | null; firstRefusalAt: number | null } | { error: unknown };
     try {
       const candidate = await this.#candidate();
-      outcome = { candidate, verdict: candidate === null ? null : await probeSecret(this.#deps.http, candidate.credential.Username, candidate.credential.Secret) };
+      let firstRefusalAt: number | null = null;
+      const verdict = candidate === null ? null : await this.#oneAtATime(() => probeTwice(this.#deps.http, candidate.credential, this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS, () => {
+        firstRefusalAt = this.#deps.clock.now();
+        logger.info('Harbor refused the registry secret once; asking again shortly (it may have been refreshing its session)');
+      }));
+      outcome = { candidate, verdict, firstRefusalAt };
     } catch (err) {
       outcome = { error: err };
     }
     if (generation !== this.#generation) return this.status(); // forgotten meanwhile: a newer check decides
     try {
       if ('error' in outcome) throw outcome.error;
-      const { candidate, verdict } = outcome;
+      const { candidate, verdict, firstRefusalAt } = outcome;
       if (candidate === null) {
         this.#set('no-credential', null);
+        this.#validSince = this.#deadSince = null;
+        this.#sinceOf = null;
       } else {
         this.#mode = candidate.mode;
         this.#modeReason = candidate.modeReason;
+        const now = this.#deps.clock.now();
+        const key = `${candidate.credential.Username}\0${candidate.credential.Secret}`;
+        if (key !== this.#sinceOf) {
+          this.#validSince = this.#deadSince = null;
+          this.#sinceOf = key;
+        }
         if (verdict === 'valid') {
           this.#set('valid', candidate.credential);
-          this.#lastValidAt = this.#deps.clock.now();
+          this.#lastValidAt = now;
+          this.#validSince ??= now;
+          this.#deadSince = null;
         } else {
-          // Never hand out a secret Harbor has just refused.
+          // Never hand out a secret Harbor has just refused (twice).
           this.#set('needs-web-login', null);
-          this.#lastError = new EidfError('NEEDS_WEB_LOGIN', 'Harbor refused the registry secret: its stored OIDC session has ended');
+          this.#lastError = new EidfError('NEEDS_WEB_LOGIN', 'Harbor refused the registry secret twice: its stored OIDC session has ended');
+          this.#validSince = null;
+          this.#deadSince ??= firstRefusalAt ?? now;
+          // The username stays known (for status and the web login), the secret is not handed out.
+          this.#deadUser = candidate.credential.Username;
         }
       }
       this.#failures = 0;
@@ -257,7 +324,7 @@ export class SecretKeeper {
       case 'unreachable':
         return 'none for now: the registry is unreachable; the last good secret is still used';
       case 'needs-web-login':
-        return `open ${web} in a browser (or run: docker-credential-eidf login --web), then try again`;
+        return `run: docker-credential-eidf login --web (or log in at ${web} in a browser), then try again`;
       case 'not-onboarded':
         return `log in once at ${web} so Harbor knows you; if that does not help, store your CLI secret with: docker-credential-eidf login --secret-stdin --username <harbor user>`;
       case 'no-credential':

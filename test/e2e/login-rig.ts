@@ -84,14 +84,15 @@ export function startCli(args: string[], options: { env: NodeJS.ProcessEnv; inpu
  * holding `input`, stdout to a file. `stderr()` is what the terminal showed (CR LF line ends);
  * `done` resolves with the helper's exit code, the stdout file and the terminal text. What is
  * written to `child.stdin` is typed on the terminal (\x03 is Ctrl-C for its foreground processes).
+ * With `stdinOnTerminal`, stdin is the terminal too (for prompts) and `input` is ignored.
  */
-export function startOnTerminal(args: string[], options: { env: NodeJS.ProcessEnv; input: string; dir: string }): RunningCli {
+export function startOnTerminal(args: string[], options: { env: NodeJS.ProcessEnv; input: string; dir: string; stdinOnTerminal?: boolean }): RunningCli {
   const id = randomUUID();
   const inFile = join(options.dir, `${id}.in`);
   const outFile = join(options.dir, `${id}.out`);
   writeFileSync(inFile, options.input);
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-  const command = `exec ${[HELPER_BIN, ...args].map(quote).join(' ')} <${quote(inFile)} >${quote(outFile)}`;
+  const command = `exec ${[HELPER_BIN, ...args].map(quote).join(' ')}${options.stdinOnTerminal ? '' : ` <${quote(inFile)}`} >${quote(outFile)}`;
   const running = startCli(['-qfec', command, '/dev/null'], { env: options.env, command: 'script', holdStdin: true });
   const done = running.done.then((r) => {
     const stdout = readFileSync(outFile, 'utf8');

@@ -62,7 +62,7 @@ describe('fallback: no Harbor-audience ID tokens, a stored CLI secret', () => {
   it('login --secret-stdin: stored-secret mode, valid, and skopeo pushes and pulls with it', async () => {
     const stored = await runCli(['login', '--secret-stdin', '--username', 'alice'], { env, input: `${secret()}\n` });
     assert.equal(stored.code, 0, stored.stderr);
-    assert.match(stored.stderr, /stored the CLI secret of alice; registry secret: valid/);
+    assert.match(stored.stderr, /as Harbor user alice: the CLI secret is stored and kept alive/);
     const report = await status();
     assert.equal(report.registrySecret.state, 'valid');
     assert.equal(report.registrySecret.mode, 'stored-secret');
@@ -74,13 +74,14 @@ describe('fallback: no Harbor-audience ID tokens, a stored CLI secret', () => {
     assert.equal(pulled.code, 0, pulled.stderr);
   });
 
-  it('a wrong secret on stdin is refused by Harbor and never handed out', async () => {
+  it('a wrong secret on stdin is refused by Harbor (exit 1), never stored: the good one is still handed out', async () => {
     const wrong = await runCli(['login', '--secret-stdin', '--username', 'alice'], { env, input: 'Not-Her-Secret-1\n' });
-    assert.equal(wrong.code, 4, wrong.stderr);
-    assert.match(wrong.stderr, /registry secret: needs-web-login/);
+    assert.equal(wrong.code, 1, wrong.stderr);
+    assert.match(wrong.stderr, /^docker-credential-eidf: Harbor refused user alice with this secret/m);
+    assert.doesNotMatch(wrong.stderr, /session/);
     const got = await get();
-    assert.equal(got.code, 1);
-    assert.doesNotMatch(got.stdout, /Not-Her-Secret-1/);
+    assert.equal(got.code, 0, got.stderr);
+    assert.equal(JSON.parse(got.stdout).Secret, secret());
   });
 
   it('docker logout erases it; docker login stores it through the helper and the agent uses it', async () => {

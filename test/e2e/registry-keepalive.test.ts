@@ -93,7 +93,7 @@ describe('the registry secret kept alive (or not) by the agent', { concurrency: 
     assert.match(refused.stderr, /^docker-credential-eidf: not logged in to .*: run docker-credential-eidf login\n$/);
 
     const relogin = await deviceLogin(env, sandbox, 'carol');
-    assert.match(relogin.stderr, new RegExp(`registry secret: needs-web-login: open ${escape(sandbox.registryUrl)}/c/oidc/login`));
+    assert.match(relogin.stderr, new RegExp(`registry secret: needs-web-login: run: docker-credential-eidf login --web \\(or log in at ${escape(sandbox.registryUrl)}/c/oidc/login`));
     const report = await status(env);
     assert.equal(report.registrySecret.state, 'needs-web-login');
     assert.match(report.registrySecret.action ?? '', new RegExp(`${escape(sandbox.registryUrl)}/c/oidc/login`));

@@ -17,7 +17,7 @@ const HOST = 'registry.example.org';
 function secret(overrides: Partial<SecretStatus>): SecretStatus {
   return {
     state: 'valid', mode: 'oidc', modeReason: 'read from Harbor with the OIDC session', username: 'alice', lastCheckAt: null,
-    lastValidAt: null, nextCheckAt: null, lastError: null, action: null, ...overrides,
+    lastValidAt: null, validSince: null, deadSince: null, nextCheckAt: null, lastError: null, action: null, ...overrides,
   };
 }
 
@@ -78,9 +78,11 @@ describe('systeminfo', () => {
 });
 
 describe('session and registry secret', () => {
-  it('no issuer: ok while a stored secret works, warn otherwise', () => {
+  it('no issuer: CLI-secret mode, not a fault; without a secret it names the login that works (no circle)', () => {
     assert.equal(judgeNoIssuer(secret({ state: 'valid', mode: 'stored-secret' })).status, 'ok');
-    assert.equal(judgeNoIssuer(secret({ state: 'no-credential', username: null })).status, 'warn');
+    const none = judgeNoIssuer(secret({ state: 'no-credential', username: null }));
+    assert.equal(none.status, 'ok');
+    assert.match(none.action ?? '', /^run: docker-credential-eidf login \(it asks for your Harbor CLI secret\)/);
   });
 
   it('session: logged in ok; waiting for approval warn with the URL; logged out fail, or warn when a stored secret works', () => {

@@ -5,6 +5,17 @@ import type { StoredToken } from './store.ts';
 
 /** Harbor's OIDC scope setting; `offline_access` is what makes a stored refresh token exist. */
 const HARBOR_SCOPE = 'openid offline_access profile email';
+
+/**
+ * How Harbor's web login asks the IdP. `offlineAccess: false` plays a Harbor whose scope setting
+ * lacks `offline_access` (no refresh token, so its stored token dies at the access token's
+ * expiry); `consentPrompt: false` plays real Harbor's default, which sends no `prompt` (with
+ * oidc-provider, as OIDC Core says, `offline_access` is then dropped: no refresh token either).
+ */
+export interface HarborLoginOptions {
+  offlineAccess: boolean;
+  consentPrompt: boolean;
+}
 /** golang.org/x/oauth2 treats a token as expired 10 s early (expiryDelta). */
 const EXPIRY_DELTA_MS = 10_000;
 
@@ -18,9 +29,11 @@ export class HarborOidcClient {
   readonly clientId: string;
   readonly redirectUri: string;
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+  private readonly login: HarborLoginOptions;
 
-  private constructor(config: client.Configuration, clientId: string, redirectUri: string) {
+  private constructor(config: client.Configuration, clientId: string, redirectUri: string, login: HarborLoginOptions) {
     this.config = config;
+    this.login = login;
     const metadata = config.serverMetadata();
     this.issuer = metadata.issuer;
     this.clientId = clientId;
@@ -28,11 +41,14 @@ export class HarborOidcClient {
     this.jwks = createRemoteJWKSet(new URL(metadata.jwks_uri as string));
   }
 
-  static async discover(issuer: string, clientId: string, clientSecret: string, redirectUri: string): Promise<HarborOidcClient> {
+  static async discover(
+    issuer: string, clientId: string, clientSecret: string, redirectUri: string,
+    login: HarborLoginOptions = { offlineAccess: true, consentPrompt: true },
+  ): Promise<HarborOidcClient> {
     const config = await client.discovery(new URL(issuer), clientId, clientSecret, client.ClientSecretBasic(clientSecret), {
       execute: [client.allowInsecureRequests],
     });
-    return new HarborOidcClient(config, clientId, redirectUri);
+    return new HarborOidcClient(config, clientId, redirectUri, login);
   }
 
   /**
@@ -40,8 +56,9 @@ export class HarborOidcClient {
    * (per OIDC Core) drops `offline_access` from a code-flow request without it.
    */
   authorizationUrl(state: string): URL {
+    const scope = this.login.offlineAccess ? HARBOR_SCOPE : HARBOR_SCOPE.replace(' offline_access', '');
     return client.buildAuthorizationUrl(this.config, {
-      redirect_uri: this.redirectUri, scope: HARBOR_SCOPE, state, prompt: 'consent',
+      redirect_uri: this.redirectUri, scope, state, ...(this.login.consentPrompt ? { prompt: 'consent' } : {}),
     });
   }
 
@@ -53,6 +70,8 @@ export class HarborOidcClient {
   /** oauth2 TokenSource refresh: keeps the old refresh token when none comes back; Harbor
    * stores the new `id_token`, or an empty one when the response has none. */
   async refresh(token: StoredToken): Promise<StoredToken> {
+    // golang.org/x/oauth2 tokenRefresher, as Harbor meets it with no refresh token stored.
+    if (!token.refreshToken) throw new Error('oauth2: token expired and refresh token is not set');
     const tokens = await client.refreshTokenGrant(this.config, token.refreshToken);
     return toStored(tokens, tokens.refresh_token ?? token.refreshToken, tokens.id_token ?? '');
   }

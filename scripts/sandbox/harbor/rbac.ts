@@ -6,7 +6,7 @@ import type { HarborUser, Project, Robot } from './store.ts';
  */
 export type Principal =
   | { kind: 'anonymous' }
-  | { kind: 'user'; user: HarborUser; via: 'oidc-cli' | 'id-token' | 'session' }
+  | { kind: 'user'; user: HarborUser; via: 'oidc-cli' | 'id-token' | 'session'; groups?: readonly string[] }
   | { kind: 'robot'; robot: Robot };
 
 const REPOSITORY_ACTIONS: Record<number, string[]> = {
@@ -26,8 +26,10 @@ const ROBOT_ACTIONS: Record<number, string[]> = {
 
 export function roleIds(principal: Principal, project: Project): number[] {
   if (principal.kind !== 'user') return [];
-  const role = project.members.get(principal.user.username);
-  return role === undefined ? [] : [role];
+  // Harbor's OIDC groups: for each request, from the groups claim it was authenticated with
+  // (the bearer's ID token, the stored token for a CLI secret, the web login for a session).
+  const roles = [project.members.get(principal.user.username), ...(principal.groups ?? []).map((g) => project.groupMembers.get(g))];
+  return [...new Set(roles.filter((r): r is number => r !== undefined))];
 }
 
 export function isSysadmin(principal: Principal): boolean {

@@ -73,6 +73,7 @@ export function oidcLoginRoutes(deps: OidcLoginDeps): Router {
       log(`web login: ${user.username} onboarded as user ${user.userId}`);
     }
     session.userId = user.userId;
+    session.groups = Array.isArray(claims.groups) ? claims.groups.filter((g): g is string => typeof g === 'string') : [];
     res.redirect(302, session.redirectUrl ?? '/');
   });
 

@@ -5,7 +5,7 @@ import type { Principal } from './rbac.ts';
 import { sendError } from './errors.ts';
 import type { HarborStore } from './store.ts';
 import { ROBOT_PREFIX, hashSecret } from './store.ts';
-import { verifySecret } from './verify-secret.ts';
+import { groupsClaim, verifySecret } from './verify-secret.ts';
 
 export const SESSION_COOKIE = 'sid';
 export const CSRF_HEADER = 'X-Harbor-CSRF-Token';
@@ -84,7 +84,7 @@ export async function resolvePrincipal(req: Request, deps: SecurityDeps): Promis
   // oidcCli: Basic user:CLI-secret, only on the allow-list.
   if (basic && !basic.username.startsWith(ROBOT_PREFIX) && cliAllowListed(req.method, path)) {
     const check = await verifySecret(store, oidc, basic.username, basic.password);
-    if (check.ok) return { kind: 'user', user: check.user, via: 'oidc-cli' };
+    if (check.ok) return { kind: 'user', user: check.user, via: 'oidc-cli', groups: check.groups };
     log(`oidc-cli: ${check.reason}`);
   }
 
@@ -94,7 +94,7 @@ export async function resolvePrincipal(req: Request, deps: SecurityDeps): Promis
     try {
       const claims = await oidc.verifyIdToken(bearer);
       const user = store.userBySubIss(String(claims.sub), String(claims.iss));
-      if (user) return { kind: 'user', user, via: 'id-token' };
+      if (user) return { kind: 'user', user, via: 'id-token', groups: groupsClaim(claims.groups) };
       log(`id-token: no onboarded user for this sub/iss`);
     } catch (err) {
       log(`id-token: rejected (${err instanceof Error ? err.message : String(err)})`);
@@ -116,9 +116,9 @@ export async function resolvePrincipal(req: Request, deps: SecurityDeps): Promis
 
   // session: the web UI's cookie.
   const sid = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
-  const userId = sid ? store.sessions.get(sid)?.userId : undefined;
-  const sessionUser = userId === undefined ? undefined : store.userById(userId);
-  if (sessionUser) return { kind: 'user', user: sessionUser, via: 'session' };
+  const webSession = sid ? store.sessions.get(sid) : undefined;
+  const sessionUser = webSession?.userId === undefined ? undefined : store.userById(webSession.userId);
+  if (sessionUser) return { kind: 'user', user: sessionUser, via: 'session', groups: webSession?.groups ?? [] };
 
   return { kind: 'anonymous' };
 }

@@ -43,6 +43,8 @@ export interface Project {
   public: boolean;
   /** username → role id (seeded by name; see users.ts) */
   members: Map<string, number>;
+  /** IdP group → role id (Harbor's OIDC groups as project members). */
+  groupMembers: Map<string, number>;
   creationTime: string;
 }
 
@@ -71,6 +73,8 @@ export interface WebSession {
   userId?: number;
   oidcState?: string;
   redirectUrl?: string;
+  /** The groups claim of the web login's ID token. */
+  groups?: string[];
 }
 
 export const ROBOT_PREFIX = 'robot$';
@@ -101,11 +105,14 @@ export class HarborStore {
   private nextOidcRowId = 1;
   private nextRobotId = 1;
 
-  constructor() {
+  /** `groupsOnly`: project members are IdP groups, none by username (membership from a groups claim only). */
+  constructor(options: { groupsOnly?: boolean } = {}) {
     const created = now();
     PROJECT_SEEDS.forEach((seed, i) => this.projects.push({
       projectId: i + 1, name: seed.name, ownerId: 1, ownerName: 'admin', public: seed.public,
-      members: new Map(Object.entries(seed.members)), creationTime: created,
+      members: new Map(options.groupsOnly ? [] : Object.entries(seed.members)),
+      groupMembers: new Map(options.groupsOnly ? Object.entries(seed.groups) : []),
+      creationTime: created,
     }));
     for (const project of this.projects) {
       const owner = [...project.members].find(([, role]) => role === 1)?.[0];

@@ -3,7 +3,7 @@ import { tokenValid } from './oidc-client.ts';
 import type { HarborStore, HarborUser } from './store.ts';
 import { now } from './store.ts';
 
-export type SecretCheck = { ok: true; user: HarborUser } | { ok: false; reason: string };
+export type SecretCheck = { ok: true; user: HarborUser; groups: string[] } | { ok: false; reason: string };
 
 /**
  * Harbor's oidc.VerifySecret (src/pkg/oidc/secret.go): the secret must match, and the token
@@ -35,7 +35,7 @@ export async function verifySecret(store: HarborStore, oidc: HarborOidcClient, u
 
   // UserInfoFromToken: the stored ID token must verify (signature, iss; expiry and audience are
   // skipped); userinfo is called with the access token and may fail; subjects must agree.
-  let local: { sub?: string } | undefined;
+  let local: { sub?: string; groups?: unknown } | undefined;
   if (token.idToken) {
     try {
       local = await oidc.parseIdToken(token.idToken);
@@ -51,7 +51,12 @@ export async function verifySecret(store: HarborStore, oidc: HarborOidcClient, u
   }
   if (!local && !remote) return { ok: false, reason: 'failed to get userinfo from both remote and ID token' };
   if (local && remote && remote.sub !== local.sub) return { ok: false, reason: 'the subject from userinfo does not match the ID token' };
-  return { ok: true, user };
+  // Groups come from the stored ID token's claims, else from userinfo.
+  return { ok: true, user, groups: groupsClaim(local?.groups ?? remote?.groups) };
+}
+
+export function groupsClaim(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((g): g is string => typeof g === 'string') : [];
 }
 
 function errorText(err: unknown): string {

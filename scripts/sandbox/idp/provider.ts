@@ -18,6 +18,8 @@ export interface IdpSettings {
   refreshAbsoluteTtl: number;
   /** Add Harbor's client id to the `aud` of ID tokens issued to the CLI client. */
   harborAudience: boolean;
+  /** A `groups` claim in the ID tokens of Harbor's client (a mapper on that client only). */
+  harborGroupsClaim?: boolean;
   devicePollInterval: number;
   /** Lifetime of a device code (and its user code), seconds (default 600). */
   deviceCodeTtl?: number;
@@ -133,6 +135,10 @@ export async function createProvider(settings: IdpSettings): Promise<IdpCore> {
       && typeof body.id_token === 'string') {
       body.id_token = await widenAudience(body.id_token, privateKey, signingJwk.kid as string);
     }
+    if (route === 'token' && settings.harborGroupsClaim && ctx.oidc?.client?.clientId === HARBOR_CLIENT_ID
+      && typeof body.id_token === 'string') {
+      body.id_token = await addGroups(body.id_token, privateKey, signingJwk.kid as string);
+    }
   });
 
   return { provider, store, clientNames };
@@ -143,6 +149,12 @@ async function widenAudience(idToken: string, key: CryptoKey, kid: string): Prom
   const aud = Array.isArray(claims.aud) ? claims.aud : [String(claims.aud)];
   const widened = { ...claims, aud: [...aud, HARBOR_CLIENT_ID], azp: CLI_CLIENT_ID };
   return new SignJWT(widened).setProtectedHeader({ alg: 'RS256', kid }).sign(key);
+}
+
+async function addGroups(idToken: string, key: CryptoKey, kid: string): Promise<string> {
+  const claims = decodeJwt(idToken);
+  const groups = accountBySub(String(claims.sub))?.groups ?? [];
+  return new SignJWT({ ...claims, groups: [...groups] }).setProtectedHeader({ alg: 'RS256', kid }).sign(key);
 }
 
 /** Ends everything the IdP holds for one person, for every client: sessions, grants, tokens. */

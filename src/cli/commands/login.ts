@@ -8,14 +8,18 @@ import { connectAgent } from '../agent-connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { describeLogin, deviceLogin } from '../device-login.ts';
 import { EXIT } from '../exit-codes.ts';
+import { readLastUsername, writeLastUsername } from '../last-username.ts';
+import { waitForWebLogin } from '../web-login.ts';
 
-const USAGE = 'usage: docker-credential-eidf login [--no-browser] | login --web [--no-browser] | login --secret-stdin --username <harbor user>';
+const USAGE = 'usage: docker-credential-eidf login [--no-browser] [--secret [--username U]] | login --web [--no-browser] | login --secret-stdin --username U';
 const WEB_LOGIN_TIMEOUT_MS = 10 * 60_000;
 
 /**
- * `login`: the OIDC device login (default); `--web`: revive a dead registry secret through
- * Harbor's own browser login, re-checking until it works; `--secret-stdin`: store a CLI secret
- * by hand (for an IdP that cannot issue Harbor-audience tokens).
+ * `login`: the OIDC device login where an issuer and a client are configured, else the secret
+ * login (the Harbor username and CLI secret, asked on the terminal, checked by Harbor before they
+ * are stored); `--secret` chooses the secret login anyway. `--secret-stdin --username U`: the
+ * secret login without a terminal. `--web`: revive a dead registry secret through Harbor's own
+ * browser login, re-checking until it works.
  */
 export async function loginCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
   let values;
@@ -23,22 +27,37 @@ export async function loginCommand(args: string[], deps: CliDeps, config: Config
     ({ values } = parseArgs({
       args,
       strict: true,
-      options: { 'no-browser': { type: 'boolean' }, web: { type: 'boolean' }, 'secret-stdin': { type: 'boolean' }, username: { type: 'string' } },
+      options: {
+        'no-browser': { type: 'boolean' }, web: { type: 'boolean' }, secret: { type: 'boolean' },
+        'secret-stdin': { type: 'boolean' }, username: { type: 'string' },
+      },
     }));
   } catch {
     throw new EidfError('USAGE', USAGE);
   }
+  const secretStdin = values['secret-stdin'] === true;
+  if (values.web && (secretStdin || values.secret || values.username !== undefined)) throw new EidfError('USAGE', USAGE);
+  if (secretStdin && !values.username) throw new EidfError('USAGE', `--secret-stdin needs --username <harbor user>; ${USAGE}`);
+  const oidcConfigured = Boolean(config.oidcIssuer && config.oidcClientId);
+  const secretLogin = secretStdin || values.secret === true || values.username !== undefined || !oidcConfigured;
   const agent = connectAgent(config, deps);
   const browser = !values['no-browser'];
   const aborted = new AbortController();
   const removeHandler = deps.onTerminate(() => aborted.abort());
   try {
-    if (values['secret-stdin']) {
-      if (!values.username || values.web) throw new EidfError('USAGE', USAGE);
-      return await storeSecret(agent, deps, values.username);
+    if (values.web) {
+      const status = await webLogin(agent, deps, config, browser, aborted.signal);
+      return status.state === 'valid' ? EXIT.ok : EXIT.notLoggedIn;
     }
-    if (values.username) throw new EidfError('USAGE', USAGE);
-    if (values.web) return await webLogin(agent, deps, config, browser, aborted.signal);
+    if (secretLogin) {
+      const username = values.username;
+      const status = secretStdin
+        ? await storeSecret(agent, username!, await secretFromStdin(deps))
+        : await askForSecret(agent, deps, config, { browser, username, oidcConfigured });
+      await writeLastUsername(config, deps, status.username ?? username ?? '');
+      for (const line of describeSecretLogin(config, status)) deps.stderr.write(`${line}\n`);
+      return status.state === 'valid' ? EXIT.ok : EXIT.notLoggedIn;
+    }
     const result = await deviceLogin(agent, deps, config, { browser, signal: aborted.signal });
     for (const line of describeLogin(result)) deps.stderr.write(`${line}\n`);
     return EXIT.ok;
@@ -47,41 +66,76 @@ export async function loginCommand(args: string[], deps: CliDeps, config: Config
   }
 }
 
-async function storeSecret(agent: AgentClient, deps: CliDeps, username: string): Promise<number> {
+async function secretFromStdin(deps: CliDeps): Promise<string> {
   const secret = new TextDecoder().decode(await deps.stdin()).trim();
   if (secret === '' || secret.includes('\n')) throw new EidfError('BAD_INPUT', 'expected the CLI secret as one line on stdin');
-  const status = await agent.call<SecretStatus>('POST', '/v1/session/secret', { username, secret });
-  deps.stderr.write(`stored the CLI secret of ${username}; registry secret: ${status.state}${status.action ? `: ${status.action}` : ''}\n`);
-  return status.state === 'valid' ? EXIT.ok : EXIT.notLoggedIn;
+  return secret;
 }
 
-async function webLogin(agent: AgentClient, deps: CliDeps, config: Config, browser: boolean, signal: AbortSignal): Promise<number> {
-  const url = `${config.registryUrl}/c/oidc/login`;
-  let status = await agent.call<SecretStatus>('POST', '/v1/session/secret/check');
+/** Harbor checks the secret before the agent stores it; a refused one is BAD_INPUT, nothing stored. */
+function storeSecret(agent: AgentClient, username: string, secret: string): Promise<SecretStatus> {
+  return agent.call<SecretStatus>('POST', '/v1/session/secret', { username, secret });
+}
+
+/** The secret login on a terminal: where the secret is, the browser, then username and secret. */
+async function askForSecret(
+  agent: AgentClient,
+  deps: CliDeps,
+  config: Config,
+  options: { browser: boolean; username: string | undefined; oidcConfigured: boolean },
+): Promise<SecretStatus> {
+  const terminal = deps.terminal;
+  if (!terminal) {
+    throw new EidfError('USAGE', 'no terminal to ask for the CLI secret on: pipe it in with --secret-stdin --username <harbor user>');
+  }
+  const out = (line: string) => deps.stderr.write(`${line}\n`);
+  const portal = `${config.registryUrl}/`;
+  out(options.oidcConfigured
+    ? `Log in to ${config.registry} with your Harbor CLI secret.`
+    : `No OIDC device login is configured for ${config.registry}: log in with your Harbor CLI secret.`);
+  out(`It is in Harbor's web UI: ${portal} → your name, top right → User Profile → CLI secret.`);
+  if (options.browser && (await openBrowser(portal, deps.env, deps.platform))) out('(opened in your browser)');
+  const last = options.username ?? readLastUsername(config, deps) ?? (await currentUsername(agent));
+  const typed = (await terminal.ask(`Harbor username${last ? ` [${last}]` : ''}: `, { echo: true })).trim();
+  const username = typed === '' ? last : typed;
+  if (!username) throw new EidfError('BAD_INPUT', 'no Harbor username entered');
+  const secret = (await terminal.ask('CLI secret (not shown): ', { echo: false })).trim();
+  if (secret === '') throw new EidfError('BAD_INPUT', 'no CLI secret entered');
+  out(`Checking the secret with Harbor…`);
+  return storeSecret(agent, username, secret);
+}
+
+/** The Harbor user whose secret the agent keeps now, as a default; undefined when unknown. */
+async function currentUsername(agent: AgentClient): Promise<string | undefined> {
+  try {
+    const status = await agent.call<{ registrySecret?: { username?: string | null } }>('GET', '/v1/status');
+    return status.registrySecret?.username ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeSecretLogin(config: Config, status: SecretStatus): string[] {
+  if (status.state !== 'valid') return [`stored the CLI secret; registry secret: ${status.state}${status.action ? `: ${status.action}` : ''}`];
+  const lines = [
+    `logged in to ${config.registry} as Harbor user ${status.username}: the CLI secret is stored and kept alive by the agent`,
+    'if Harbor ends its own session (SAFE may end it after some hours), `get` and `status` say so at once,',
+    'and `docker-credential-eidf login --web` brings the same secret back',
+  ];
+  if (status.mode === 'oidc') lines.push('(while the OIDC session is logged in, the agent uses the secret Harbor gives it instead)');
+  return lines;
+}
+
+async function webLogin(agent: AgentClient, deps: CliDeps, config: Config, browser: boolean, signal: AbortSignal): Promise<SecretStatus> {
+  const status = await agent.call<SecretStatus>('POST', '/v1/session/secret/check');
   if (status.state === 'valid') {
     deps.stderr.write(`the registry secret already works (Harbor user ${status.username})\n`);
-    return EXIT.ok;
+    return status;
   }
-  deps.stderr.write(`Log in to Harbor in a browser to renew its session: ${url}\n`);
-  if (browser && (await openBrowser(url, deps.env, deps.platform))) deps.stderr.write('(opened in your browser)\n');
-  deps.stderr.write('Waiting until the registry secret works again; Ctrl-C stops waiting.\n');
-  const deadline = deps.clock.now() + WEB_LOGIN_TIMEOUT_MS;
-  while (status.state !== 'valid') {
-    if (deps.clock.now() > deadline) throw new EidfError('NEEDS_WEB_LOGIN', `the registry secret still does not work after 10 minutes: ${status.action ?? ''}`);
-    await sleep(3000, signal);
-    if (signal.aborted) throw new EidfError('LOGIN_CANCELLED', 'stopped waiting for the web login');
-    status = await agent.call<SecretStatus>('POST', '/v1/session/secret/check');
+  if (status.state === 'no-credential') {
+    throw new EidfError('NOT_LOGGED_IN', 'no registry secret to bring back: run docker-credential-eidf login');
   }
-  deps.stderr.write(`the registry secret works again (Harbor user ${status.username})\n`);
-  return EXIT.ok;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
+  const revived = await waitForWebLogin(agent, deps, config, { browser, signal, maxWaitMs: WEB_LOGIN_TIMEOUT_MS });
+  deps.stderr.write(`the registry secret works again (Harbor user ${revived.username})\n`);
+  return revived;
 }

@@ -27,23 +27,45 @@ export async function runProtocolVerb(verb: ProtocolVerb, deps: CliDeps, loadCon
 }
 
 /**
- * What `get` does when the agent has no credential for a reason it can name: log in right here
- * when a person is watching stderr (then answer), otherwise one hint line and not-found at once.
- * Resolves true when a login succeeded and the answer is worth asking for again.
+ * What `get` does when the agent has no credential for a reason it can name: when a person is
+ * watching stderr, log in right here (the device login for a missing session, Harbor's web login
+ * for a dead secret), bounded in time, then answer; otherwise one hint line and not-found at once.
+ * A prompt that was cancelled or ran out pauses new ones for a while (the agent keeps the pause):
+ * a `docker build` asks for every configured registry. Resolves true when the answer is worth
+ * asking for again.
  */
 type ExplainMissing = (reason: string | undefined, hint: string) => Promise<boolean>;
 
+const GET_LOGIN_WAIT_MS = 5 * 60_000;
+
 async function explainMissing(reason: string | undefined, hint: string, deps: CliDeps, config: Config): Promise<boolean> {
-  const canLogIn = reason === 'login-required' || reason === 'logging-in';
-  if (canLogIn && config.loginOnGet === 'auto' && deps.stderr.isTTY) {
-    const { deviceLogin } = await import('../device-login.ts');
+  const prompt = reason === 'login-required' || reason === 'logging-in' ? 'device' : reason === 'needs-web-login' ? 'web' : undefined;
+  if (prompt && config.loginOnGet === 'auto' && deps.stderr.isTTY) {
+    const agent = connectAgent(config, deps);
+    const pause = await agent.call<{ until: string | null }>('GET', '/v1/session/prompt-pause').catch(() => ({ until: null }));
+    if (pause.until !== null) {
+      deps.stderr.write(`docker-credential-eidf: ${hint} (no new login prompt from get until ${pause.until.slice(11, 19)} UTC)\n`);
+      return false;
+    }
     const aborted = new AbortController();
     const removeHandler = deps.onTerminate(() => aborted.abort());
     try {
-      await deviceLogin(connectAgent(config, deps), deps, config, { browser: true, signal: aborted.signal });
+      if (prompt === 'device') {
+        const { deviceLogin } = await import('../device-login.ts');
+        await deviceLogin(agent, deps, config, { browser: true, signal: aborted.signal, maxWaitMs: GET_LOGIN_WAIT_MS });
+      } else {
+        const { waitForWebLogin } = await import('../web-login.ts');
+        deps.stderr.write(`docker-credential-eidf: the registry secret for ${config.registry} no longer works: Harbor ended its own session\n`);
+        await waitForWebLogin(agent, deps, config, { browser: 'first', signal: aborted.signal, maxWaitMs: GET_LOGIN_WAIT_MS });
+        deps.stderr.write('docker-credential-eidf: the registry secret works again\n');
+      }
       return true;
     } catch (err) {
       deps.stderr.write(`docker-credential-eidf: ${oneLine(err)}\n`);
+      if (err instanceof EidfError && PAUSING.has(err.code)) {
+        const paused = await agent.call<{ until: string | null }>('POST', '/v1/session/prompt-pause').catch(() => undefined);
+        if (paused?.until) deps.stderr.write(`docker-credential-eidf: no new login prompt from get until ${paused.until.slice(11, 19)} UTC; run docker-credential-eidf login${prompt === 'web' ? ' --web' : ''} meanwhile\n`);
+      }
       return false;
     } finally {
       removeHandler();
@@ -52,6 +74,9 @@ async function explainMissing(reason: string | undefined, hint: string, deps: Cl
   if (hint !== NOT_FOUND_MESSAGE) deps.stderr.write(`docker-credential-eidf: ${hint}\n`);
   return false;
 }
+
+/** Endings of a prompt that mean "not now": no other prompt from `get` for a while. */
+const PAUSING = new Set(['LOGIN_CANCELLED', 'LOGIN_EXPIRED', 'LOGIN_DENIED', 'NEEDS_WEB_LOGIN']);
 
 /** The protocol's backend: the agent, over its socket. */
 export function agentHelper(agent: AgentClient, explain: ExplainMissing = async () => false): CredentialHelper {

@@ -60,11 +60,31 @@ function describe(report: StatusReport): string[] {
     if (session.loginPrompt) lines.push(`waiting for:     ${session.loginPrompt.verification_uri_complete ?? session.loginPrompt.verification_uri} (code ${session.loginPrompt.user_code})`);
     if (session.lastError) lines.push(`last error:      ${session.lastError.message}`);
   }
-  lines.push(`registry secret: ${secret.state}${secret.username ? ` (Harbor user ${secret.username})` : ''}${secret.mode ? `, ${secret.mode}: ${secret.modeReason}` : ''}`);
+  const since = secret.state === 'valid' && secret.validSince ? ` since ${secret.validSince}` : secret.state === 'needs-web-login' && secret.deadSince ? ` (refused) since ${secret.deadSince}` : '';
+  lines.push(`registry secret: ${secret.state}${since}${secret.username ? ` (Harbor user ${secret.username})` : ''}`);
+  lines.push(...describeMode(report));
   if (secret.lastCheckAt) lines.push(`last check:      ${secret.lastCheckAt}${secret.nextCheckAt ? `, next ${secret.nextCheckAt}` : ''}`);
   if (secret.lastError && secret.state !== 'valid') lines.push(`secret error:    ${secret.lastError.message}`);
   if (secret.action) lines.push(`to do:           ${secret.action}`);
   lines.push(`store:           ${report.store.kind} (${report.store.reason})`);
   lines.push(`agent:           pid ${report.agent.pid}, version ${report.agent.version}, up ${report.agent.uptimeSeconds}s`);
+  return lines;
+}
+
+/** Which login mode is in use, why, and how to switch to the other one. */
+function describeMode(report: StatusReport): string[] {
+  const { registrySecret: secret, oidc, session } = report;
+  const lines: string[] = [];
+  if (secret.mode === 'oidc') {
+    lines.push(`mode:            device login (OIDC): ${secret.modeReason ?? 'the secret is read from Harbor'}`);
+    lines.push('to switch:       docker-credential-eidf logout, then docker-credential-eidf login --secret (your CLI secret instead)');
+  } else if (secret.mode === 'stored-secret') {
+    lines.push(`mode:            CLI secret: ${secret.modeReason ?? 'the stored secret is kept alive'}`);
+    if (!oidc) lines.push('to switch:       set EIDF_OIDC_ISSUER and EIDF_OIDC_CLIENT_ID (where the IdP offers a device login), then docker-credential-eidf login');
+    else if (session?.subject) lines.push('to switch:       not possible while Harbor refuses the device login\'s ID token (see mode)');
+    else lines.push(`to switch:       docker-credential-eidf login (device login with ${oidc.issuer})`);
+  } else if (!oidc) {
+    lines.push('mode:            CLI secret (no OIDC issuer configured): run docker-credential-eidf login');
+  }
   return lines;
 }
