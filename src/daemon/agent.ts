@@ -45,9 +45,9 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     logger,
     credentials: services.credentials,
     resolveCredential: services.resolveCredential,
-    onStoredChanged: (registry) => {
-      if (registry === config.registry) void services.keeper.recheck();
-    },
+    storeCredential: services.storeCredential,
+    eraseCredential: services.eraseCredential,
+    listCredentials: services.listCredentials,
     settled: () => services.settled(5_000),
     statusDetails: () => ({
       registry: config.registry,
