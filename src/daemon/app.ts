@@ -17,7 +17,7 @@ export interface AgentDeps {
   eraseCredential?(registry: string): Promise<void>;
   listCredentials?(): Promise<Record<string, string>>;
   /** Extra status sections (session, registry secret) for GET /v1/status. */
-  statusDetails?(): Record<string, unknown>;
+  statusDetails?(): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Awaited (bounded) before answering /v1/status, so a just-started agent reports its restored session. */
   settled?(): Promise<void>;
   /** Routers mounted under /v1/<name>. */
@@ -68,7 +68,7 @@ export function createAgentApp(deps: AgentDeps): express.Express {
 
   app.get('/v1/status', async (_req, res) => {
     await deps.settled?.();
-    res.json({ ...(deps.statusDetails?.() ?? {}), agent: health() });
+    res.json({ ...((await deps.statusDetails?.()) ?? {}), agent: health() });
   });
 
   app.post('/v1/credentials/get', async (req, res) => {

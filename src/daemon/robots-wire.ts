@@ -8,6 +8,7 @@ import type { RobotAccount } from '../harbor/robots.ts';
  * - `POST /v1/robots/pull-credential` {project, robot?, days?} → PullCredential
  * - `GET  /v1/robots?project=P` → RobotList
  * - `POST /v1/robots/create` {project, robot, days?} → CreatedRobotAnswer
+ * - `POST /v1/robots/import` {project, robot, secret} → ImportedRobotAnswer (probed first; 400 robot-secret-refused)
  * - `POST /v1/robots/rotate` {project, robot} → PullCredential (created false, reused false)
  * - `POST /v1/robots/delete` {project, robot} → DeletedRobotAnswer
  */
@@ -45,6 +46,10 @@ export interface CreatedRobotAnswer {
   robot: { id: number; fullName: string; name: string; expiresAt: number | null; secretKept: true };
 }
 
+export interface ImportedRobotAnswer {
+  robot: { id: number; fullName: string; name: string; expiresAt: number | null; secretKept: true };
+}
+
 export interface DeletedRobotAnswer {
   deleted: string;
   /** A kept secret was removed from the store. */
@@ -54,7 +59,8 @@ export interface DeletedRobotAnswer {
 /**
  * `EidfError.reason` values the robot endpoints set, so the CLI can add the right hint:
  * unknown-project, unknown-robot, robot-exists, not-project-admin, robot-expired, robot-disabled,
- * robot-secret-unknown (exists in Harbor, secret not kept here), robot-secret-stale (kept secret refused).
+ * robot-secret-unknown (exists in Harbor, secret not kept here), robot-secret-stale (kept secret refused),
+ * robot-secret-refused (an imported secret Harbor does not accept).
  */
 export type RobotErrorReason =
   | 'unknown-project'
@@ -64,4 +70,5 @@ export type RobotErrorReason =
   | 'robot-expired'
   | 'robot-disabled'
   | 'robot-secret-unknown'
-  | 'robot-secret-stale';
+  | 'robot-secret-stale'
+  | 'robot-secret-refused';
