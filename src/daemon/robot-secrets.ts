@@ -6,9 +6,11 @@ import { robotFromStoreKey, robotSecretKey } from '../core/store-keys.ts';
  * `{"robotId":N,"secret":"…","expiresAt":ms|null}`. The id is kept so that a robot deleted and re-created
  * under the same name (by anyone) is not mistaken for the one whose secret we hold; the expiry (as Harbor
  * said when the secret was kept; absent in entries written before it was recorded) lets `status` warn.
+ * A secret imported without a login (Harbor's robot API needs one) has id null and no expiry until a
+ * logged-in use finds the robot and fills both in.
  */
 export interface KeptRobotSecret {
-  robotId: number;
+  robotId: number | null;
   secret: string;
   /** ms since the epoch, null = never, undefined = not recorded. */
   expiresAt?: number | null;
@@ -26,7 +28,7 @@ export async function readRobotSecret(store: SecretStore, registry: string, full
   if (raw === null) return undefined;
   try {
     const parsed = JSON.parse(raw) as Partial<KeptRobotSecret>;
-    if (typeof parsed.robotId === 'number' && typeof parsed.secret === 'string' && parsed.secret !== '') {
+    if ((typeof parsed.robotId === 'number' || parsed.robotId === null) && typeof parsed.secret === 'string' && parsed.secret !== '') {
       const expiresAt = typeof parsed.expiresAt === 'number' || parsed.expiresAt === null ? parsed.expiresAt : undefined;
       return { robotId: parsed.robotId, secret: parsed.secret, ...(expiresAt !== undefined ? { expiresAt } : {}) };
     }

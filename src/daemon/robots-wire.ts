@@ -8,7 +8,8 @@ import type { RobotAccount } from '../harbor/robots.ts';
  * - `POST /v1/robots/pull-credential` {project, robot?, days?} → PullCredential
  * - `GET  /v1/robots?project=P` → RobotList
  * - `POST /v1/robots/create` {project, robot, days?} → CreatedRobotAnswer
- * - `POST /v1/robots/import` {project, robot, secret} → ImportedRobotAnswer (probed first; 400 robot-secret-refused)
+ * - `POST /v1/robots/import` {project, robot, secret} → ImportedRobotAnswer (probed first; 400 robot-secret-refused;
+ *   without a login only the probe is made)
  * - `POST /v1/robots/rotate` {project, robot} → PullCredential (created false, reused false)
  * - `POST /v1/robots/delete` {project, robot} → DeletedRobotAnswer
  */
@@ -20,11 +21,12 @@ export const DEFAULT_ROBOT_DAYS = 90;
 
 /** A robot credential for the registry. Holds a secret: never log it. */
 export interface PullCredential {
-  robotId: number;
+  /** null: a secret imported without a login, used as kept (Harbor's robot API needs a login). */
+  robotId: number | null;
   /** Registry username: `robot$<project>+<name>`. */
   username: string;
   secret: string;
-  /** ms since the epoch; null = never expires. */
+  /** ms since the epoch; null = never expires (or not known, for robotId null). */
   expiresAt: number | null;
   /** The robot was created by this request. */
   created: boolean;
@@ -47,7 +49,8 @@ export interface CreatedRobotAnswer {
 }
 
 export interface ImportedRobotAnswer {
-  robot: { id: number; fullName: string; name: string; expiresAt: number | null; secretKept: true };
+  /** id null and expiry unknown when imported without a login (only the probe could be made). */
+  robot: { id: number | null; fullName: string; name: string; expiresAt: number | null; expiryKnown: boolean; secretKept: true };
 }
 
 export interface DeletedRobotAnswer {

@@ -46,18 +46,22 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     const project = projectField(req.body);
     const name = optionalName(req.body) ?? DEFAULT_ROBOT_NAME;
     const days = daysField(req.body);
-    const token = await deps.idToken();
+    const token = await idTokenOrNone();
+    if (token === null) return void res.json(await keptWithoutLogin(project, name));
     const found = await findProject(deps.harbor, token, project);
     const existing = await findProjectRobot(deps.harbor, token, found, name);
     if (existing) {
       refuseUnusable(existing, found, deps.clock.now());
       const kept = await readRobotSecret(deps.store, deps.registry, existing.fullName);
-      if (!kept || kept.robotId !== existing.id) throw secretNotHere(existing, found);
+      // An id of null: imported without a login; the robot of that name is taken to be the one.
+      if (!kept || (kept.robotId !== existing.id && kept.robotId !== null)) throw secretNotHere(existing, found);
       if ((await probeSecret(deps.harbor, existing.fullName, kept.secret)) === 'invalid') {
         await forgetRobotSecret(deps.store, deps.registry, existing.fullName);
         throw new EidfError('NOT_FOUND', `Harbor no longer accepts the secret kept for ${existing.fullName} (rotated elsewhere?); run "robot rotate ${existing.name} --project ${found.name}" to get a new one`, { reason: 'robot-secret-stale' });
       }
-      if (kept.expiresAt !== existing.expiresAt) await keepRobotSecret(deps.store, deps.registry, existing.fullName, { ...kept, expiresAt: existing.expiresAt });
+      if (kept.expiresAt !== existing.expiresAt || kept.robotId === null) {
+        await keepRobotSecret(deps.store, deps.registry, existing.fullName, { ...kept, robotId: existing.id, expiresAt: existing.expiresAt });
+      }
       deps.logger.info(`reused the kept secret of ${existing.fullName}`);
       const reused: PullCredential = { robotId: existing.id, username: existing.fullName, secret: kept.secret, expiresAt: existing.expiresAt, created: false, reused: true };
       res.json(reused);
@@ -76,7 +80,7 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     const views: RobotView[] = [];
     for (const robot of robots) {
       const kept = await readRobotSecret(deps.store, deps.registry, robot.fullName);
-      views.push({ ...robot, secretKept: kept?.robotId === robot.id });
+      views.push({ ...robot, secretKept: kept !== undefined && (kept.robotId === robot.id || kept.robotId === null) });
     }
     const body: RobotList = { project: { projectId: found.projectId, name: found.name, isAdmin: found.isAdmin }, robots: views };
     res.json(body);
@@ -96,6 +100,7 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
   router.post('/import', async (req, res) => {
     const secret = (req.body as Record<string, unknown> | undefined)?.secret;
     if (typeof secret !== 'string' || secret === '' || /\s/.test(secret)) throw new EidfError('BAD_INPUT', 'request needs the robot secret as a non-empty "secret" without spaces');
+    if ((await idTokenOrNone()) === null) return void res.json(await importWithoutLogin(projectField(req.body), requiredName(req.body), secret));
     const { found, robot } = await existingRobot(req.body);
     refuseUnusable(robot, found, deps.clock.now());
     if ((await probeSecret(deps.harbor, robot.fullName, secret)) === 'invalid') {
@@ -104,7 +109,7 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     }
     await keepRobotSecret(deps.store, deps.registry, robot.fullName, { robotId: robot.id, secret, expiresAt: robot.expiresAt });
     deps.logger.info(`imported the secret of ${robot.fullName} (id ${robot.id}); probe: Harbor accepts it`);
-    const body: ImportedRobotAnswer = { robot: { id: robot.id, fullName: robot.fullName, name: robot.name, expiresAt: robot.expiresAt, secretKept: true } };
+    const body: ImportedRobotAnswer = { robot: { id: robot.id, fullName: robot.fullName, name: robot.name, expiresAt: robot.expiresAt, expiryKnown: true, secretKept: true } };
     res.json(body);
   });
 
@@ -131,6 +136,48 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     const body: DeletedRobotAnswer = { deleted: robot.fullName, secretRemoved };
     res.json(body);
   });
+
+  /** The ID token, or null when there is no login (an EIDF user with a stored CLI secret has none). */
+  async function idTokenOrNone(): Promise<string | null> {
+    try {
+      return await deps.idToken();
+    } catch (err) {
+      if (err instanceof EidfError && err.code === 'NOT_LOGGED_IN') return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Without a login Harbor's robot API cannot be read: the robot is named by the default prefix
+   * (`robot$<project>+<name>`), and the probe is the only check. Expiry stays unknown.
+   */
+  async function importWithoutLogin(project: string, name: string, secret: string): Promise<ImportedRobotAnswer> {
+    const fullName = `robot$${project}+${name}`;
+    if ((await probeSecret(deps.harbor, fullName, secret)) === 'invalid') {
+      deps.logger.info(`import of ${fullName} (no login): Harbor refused the secret (401); nothing kept`);
+      throw new EidfError('BAD_INPUT', `Harbor does not accept that secret for ${fullName}: check it (and the project and robot names) with whoever gave it to you; nothing was stored`, { reason: 'robot-secret-refused' });
+    }
+    await keepRobotSecret(deps.store, deps.registry, fullName, { robotId: null, secret });
+    deps.logger.info(`imported the secret of ${fullName} without a login; probe: Harbor accepts it; expiry unknown`);
+    return { robot: { id: null, fullName, name, expiresAt: null, expiryKnown: false, secretKept: true } };
+  }
+
+  /** export-k8s without a login: a kept secret only (nothing can be created), probed before use. */
+  async function keptWithoutLogin(project: string, name: string): Promise<PullCredential> {
+    const fullName = `robot$${project}+${name}`;
+    const kept = await readRobotSecret(deps.store, deps.registry, fullName);
+    if (!kept) {
+      throw new EidfError('NOT_LOGGED_IN', `no secret is kept for ${fullName}, and without a login no robot can be created: import one you were given with "robot import ${name} --project ${project} --secret-stdin", or log in`, { reason: 'robot-secret-unknown' });
+    }
+    if (kept.expiresAt !== undefined && kept.expiresAt !== null && kept.expiresAt <= deps.clock.now()) {
+      throw new EidfError('HARBOR_ERROR', `robot ${fullName} expired on ${new Date(kept.expiresAt).toISOString().slice(0, 10)}: ask a project admin to replace it`, { reason: 'robot-expired' });
+    }
+    if ((await probeSecret(deps.harbor, fullName, kept.secret)) === 'invalid') {
+      throw new EidfError('NOT_FOUND', `Harbor no longer accepts the secret kept for ${fullName} (expired, rotated or deleted?): ask for a new one and import it again`, { reason: 'robot-secret-stale' });
+    }
+    deps.logger.info(`reused the kept secret of ${fullName} (no login)`);
+    return { robotId: kept.robotId, username: fullName, secret: kept.secret, expiresAt: kept.expiresAt ?? null, created: false, reused: true };
+  }
 
   async function existingRobot(body: unknown): Promise<{ token: string; found: HarborProject; robot: RobotAccount }> {
     const project = projectField(body);

@@ -111,3 +111,64 @@ describe('robots for maintainers: import, export, expiry warnings', () => {
     assert.match(readFileSync(join(ctx.home, 'secrets.json'), 'utf8'), /robot\$demo\+helpdesk-pull/);
   });
 });
+
+/**
+ * The real EIDF on day one: no device login is configured, the user stored a CLI secret with `docker
+ * login -u` (stored-secret mode, probe in the agent log). Harbor's robot API needs a login, so `robot
+ * import` can only probe the secret, and `export-k8s --robot` uses what is kept.
+ */
+describe('robots without a login (stored-secret mode)', () => {
+  let sandbox: Sandbox;
+  let ctx: Home;
+  let env: NodeJS.ProcessEnv;
+  let given: { secret: string };
+
+  before(async () => {
+    sandbox = await startSandbox({ devicePollInterval: 0.05 });
+    ctx = loginHome({ EIDF_REGISTRY: sandbox.env.EIDF_REGISTRY!, EIDF_ALLOW_INSECURE_LOOPBACK: '1' });
+    env = { ...ctx.env, PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`, DOCKER_CONFIG: join(ctx.home, 'docker'), DOCKER_HOST: `unix://${join(ctx.home, 'no-engine.sock')}` };
+    assert.equal((await runCli(['setup'], { env })).code, 0);
+    const aliceToken = (await deviceLogin(sandbox, 'alice')).id_token as string;
+    const made = await call(sandbox, 'POST', '/api/v2.0/robots', {
+      auth: bearer(aliceToken),
+      body: { name: 'helpdesk-pull', level: 'project', duration: 30, permissions: [{ kind: 'project', namespace: 'demo', access: [{ resource: 'repository', action: 'pull' }] }] },
+    });
+    assert.equal(made.status, 201, made.text);
+    given = made.json as { secret: string };
+  });
+  after(async () => {
+    await ctx?.cleanup();
+    await sandbox?.stop();
+  });
+
+  it('docker login -u bob lands in stored-secret mode, with the probe in the agent log', async () => {
+    const login = await runProcess('docker', ['login', '-u', 'bob', '--password-stdin', sandbox.registryHost], { env, input: sandbox.cliSecretOf('bob') });
+    assert.equal(login.code, 0, login.stderr);
+    const report = JSON.parse((await runCli(['status', '--json'], { env })).stdout) as StatusReport;
+    assert.deepEqual([report.registrySecret.state, report.registrySecret.mode, report.registrySecret.username], ['valid', 'stored-secret', 'bob']);
+    assert.match(report.registrySecret.modeReason ?? '', /no OIDC issuer configured/);
+    assert.match(agentLog(ctx.home), /stored a credential for \S+ \(user bob\); probe: Harbor accepts it; registry secret now valid for bob \(stored-secret: /);
+  });
+
+  it('robot import without a login: probed, kept with expiry unknown; a wrong secret is refused', async () => {
+    const wrong = await runCli(['robot', 'import', 'helpdesk-pull', '--project', 'demo', '--secret-stdin'], { env, input: 'Not-The-Secret-1' });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /Harbor does not accept that secret for robot\$demo\+helpdesk-pull/);
+    const imported = await runCli(['robot', 'import', 'helpdesk-pull', '--project', 'demo', '--secret-stdin'], { env, input: given.secret });
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stderr, /imported the secret of robot robot\$demo\+helpdesk-pull \(Harbor accepts it\), expiry unknown/);
+    assert.match(agentLog(ctx.home), /imported the secret of robot\$demo\+helpdesk-pull without a login; probe: Harbor accepts it/);
+  });
+
+  it('export-k8s --robot uses the kept secret; a robot with nothing kept says how to import one', async () => {
+    const exported = await runCli(['export-k8s', '--namespace', 'ns', '--project', 'demo', '--robot', 'helpdesk-pull'], { env });
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stderr, /using robot robot\$demo\+helpdesk-pull, expiry unknown/);
+    const config = JSON.parse(Buffer.from((parse(exported.stdout) as { data: Record<string, string> }).data['.dockerconfigjson']!, 'base64').toString('utf8'));
+    assert.equal(config.auths[sandbox.registryHost].password, given.secret);
+    const missing = await runCli(['export-k8s', '--namespace', 'ns', '--project', 'demo', '--robot', 'other'], { env });
+    assert.equal(missing.code, 4);
+    assert.match(missing.stderr, /no secret is kept for robot\$demo\+other.*robot import other --project demo --secret-stdin/);
+    assert.equal(missing.stdout, '');
+  });
+});

@@ -93,10 +93,17 @@ describe('agent robot endpoints (router + sandbox Harbor)', () => {
     assert.equal(wrong.body.reason, 'robot-secret-refused');
     assert.deepEqual(await bobStore.keys(), []);
     const imported = await request(bobApp).post('/v1/robots/import').send({ project: 'demo', robot: 'given', secret }).expect(200);
-    assert.deepEqual(imported.body.robot, { ...made.body.robot, secretKept: true });
+    assert.deepEqual(imported.body.robot, { ...made.body.robot, expiryKnown: true, secretKept: true });
     assert.deepEqual(JSON.parse((await bobStore.get(robotSecretKey(registry, 'robot$demo+given')))!), { robotId: made.body.robot.id, secret, expiresAt: made.body.robot.expiresAt });
     const reused = await request(bobApp).post('/v1/robots/pull-credential').send({ project: 'demo', robot: 'given' }).expect(200);
     assert.deepEqual([reused.body.reused, reused.body.secret], [true, secret]);
+    // Imported without a login (id and expiry unknown): the first logged-in use fills both in.
+    const loginless = agentWith(http, registry, async () => { throw new EidfError('NOT_LOGGED_IN', 'not logged in'); }, bobStore);
+    const blind = await request(loginless).post('/v1/robots/import').send({ project: 'demo', robot: 'given', secret }).expect(200);
+    assert.deepEqual([blind.body.robot.id, blind.body.robot.expiryKnown], [null, false]);
+    assert.equal(JSON.parse((await bobStore.get(robotSecretKey(registry, 'robot$demo+given')))!).robotId, null);
+    await request(bobApp).post('/v1/robots/pull-credential').send({ project: 'demo', robot: 'given' }).expect(200);
+    assert.deepEqual(JSON.parse((await bobStore.get(robotSecretKey(registry, 'robot$demo+given')))!), { robotId: made.body.robot.id, secret, expiresAt: made.body.robot.expiresAt });
     sandbox.expireRobot(made.body.robot.id);
     const expired = await request(bobApp).post('/v1/robots/import').send({ project: 'demo', robot: 'given', secret }).expect(502);
     assert.equal(expired.body.reason, 'robot-expired');

@@ -77,8 +77,9 @@ export async function robotCommand(args: string[], deps: CliDeps, config: Config
     if (secret === '' || /\s/.test(secret)) throw new EidfError('BAD_INPUT', 'expected the robot secret as one line on stdin');
     const { robot: kept } = await agent.call<ImportedRobotAnswer>('POST', '/v1/robots/import', { project, robot, secret });
     const note = expiryNote(kept.expiresAt, deps.clock.now());
-    deps.stderr.write(`imported the secret of robot ${kept.fullName} (Harbor accepts it), expires ${note.text}; it is kept by the agent: use export-k8s --project ${project} --robot ${robot}\n`);
-    if (note.expired || note.soon) deps.stderr.write(`warning: robot ${kept.fullName} ${note.expired ? 'has expired' : `expires within ${EXPIRY_WARNING_DAYS} days`}: ask a project admin to extend or replace it\n`);
+    const expires = kept.expiryKnown ? `expires ${note.text}` : 'expiry unknown (Harbor tells it only to a logged-in user: ask whoever gave it to you)';
+    deps.stderr.write(`imported the secret of robot ${kept.fullName} (Harbor accepts it), ${expires}; it is kept by the agent: use export-k8s --project ${project} --robot ${robot}\n`);
+    if (kept.expiryKnown && (note.expired || note.soon)) deps.stderr.write(`warning: robot ${kept.fullName} ${note.expired ? 'has expired' : `expires within ${EXPIRY_WARNING_DAYS} days`}: ask a project admin to extend or replace it\n`);
     if (json) deps.stdout.write(`${JSON.stringify(kept, null, 2)}\n`);
     return EXIT.ok;
   }
