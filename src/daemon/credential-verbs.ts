@@ -63,6 +63,11 @@ export async function eraseCredential(deps: CredentialVerbDeps, registry: string
     deps.logger.info(`erased the credential for ${registry}`);
     return;
   }
+  // docker erases two to four times per logout: once everything has ended, there is nothing to redo.
+  if ((!deps.session || deps.session.status().state === 'logged-out') && (await deps.credentials.get(registry)) === null) {
+    deps.logger.info(`erase for ${registry} (client logout): no session and no stored secret; nothing to end`);
+    return;
+  }
   const { session, storedSecretErased } = await logoutOfRegistry(deps);
   const ended = session === null ? 'no OIDC session configured' : session.wasLoggedIn ? `session ended (revocation at the IdP: ${session.revoked})` : 'no session was active';
   deps.logger.info(`erase for ${registry} (client logout): ${ended}; stored secret ${storedSecretErased ? 'erased' : 'none'}; robot secrets kept`);
