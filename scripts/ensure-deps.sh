@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(docker-registry skopeo podman buildah gnome-keyring dbus dbus-x11 libsecret-tools
+APT_PACKAGES=(docker-registry docker.io skopeo podman buildah gnome-keyring dbus dbus-x11 libsecret-tools
   golang-docker-credential-helpers hyperfine apache2-utils jq openssl uidmap chromium iproute2)
 
 missing=()

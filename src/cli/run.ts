@@ -29,8 +29,9 @@ Commands for people:
   export-k8s --namespace NS --project P [--robot NAME] [--days N] [--user] [--name N]
              [-o yaml|json] [--apply [--context C] [--kubeconfig K]] [--output-file F]
                         a Kubernetes image pull secret (a pull-only robot by default)
-  robot list|create|rotate|delete [NAME] --project P [--json]
-                        robot accounts of a project (project admins)
+  robot list|create|import|rotate|delete [NAME] --project P [--json]
+                        robot accounts of a project (create/rotate/delete: project admins;
+                        import --secret-stdin: keep a robot secret you were given)
   setup [--undo]        wire this helper into Docker's and containers' auth files for the registry
   daemon start|stop|run start, stop, or run the per-user agent in the foreground
 

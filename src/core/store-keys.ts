@@ -23,3 +23,9 @@ export function refreshTokenKey(issuer: string, clientId: string): string {
 export function robotSecretKey(registry: string, robotName: string): string {
   return `robot:${registry}/${robotName}`;
 }
+
+/** The full robot name inside a robot-secret key of `registry`, or null for other entries. */
+export function robotFromStoreKey(key: string, registry: string): string | null {
+  const prefix = robotSecretKey(registry, '');
+  return key.startsWith(prefix) && key.length > prefix.length ? key.slice(prefix.length) : null;
+}

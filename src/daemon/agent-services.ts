@@ -6,7 +6,8 @@ import { SecretKeeper } from '../harbor/secret-keeper.ts';
 import { createOidcClient, oidcSettingsFromConfig } from '../oidc/client.ts';
 import { SessionManager } from '../session/session-manager.ts';
 import { resolveCredential } from './credential-resolver.ts';
-import { RegistryCredentials } from './registry-credentials.ts';
+import { eraseCredential, listCredentials, storeCredential, type CredentialVerbDeps } from './credential-verbs.ts';
+import { RegistryCredentials, type UserSecret } from './registry-credentials.ts';
 
 /**
  * The agent's stateful parts, built from the configuration and wired together: the OIDC session
@@ -19,6 +20,10 @@ export interface AgentServices {
   keeper: SecretKeeper;
   harbor: HarborHttp;
   resolveCredential: (registry: string) => ReturnType<typeof resolveCredential>;
+  /** The protocol's store, erase and list, with the configured registry's rules (credential-verbs.ts). */
+  storeCredential(registry: string, credential: UserSecret): Promise<void>;
+  eraseCredential(registry: string): Promise<void>;
+  listCredentials(): Promise<Record<string, string>>;
   /** A fresh ID token for Harbor API calls; NOT_LOGGED_IN (with the hint) without a session. */
   idToken(): Promise<string>;
   /** Restores the session from the store and runs the first secret check. */
@@ -69,6 +74,7 @@ export function createAgentServices(deps: AgentServiceDeps): AgentServices {
       void keeper.check();
     }
   });
+  const verbs: CredentialVerbDeps = { registry: config.registry, credentials, keeper, session, harbor, logger };
   let started: Promise<unknown> = Promise.resolve();
   return {
     credentials,
@@ -81,6 +87,9 @@ export function createAgentServices(deps: AgentServiceDeps): AgentServices {
       return session.getIdToken();
     },
     resolveCredential: (registry) => resolveCredential({ registry: config.registry, credentials, keeper, ...(session ? { session } : {}) }, registry),
+    storeCredential: (registry, credential) => storeCredential(verbs, registry, credential),
+    eraseCredential: (registry) => eraseCredential(verbs, registry),
+    listCredentials: () => listCredentials(verbs),
     start: () => {
       // Restoring may wait on the IdP: the agent answers meanwhile (get never waits on it).
       const restored = session ? session.restore().catch((err: unknown) => logger.warn(`session restore failed: ${String(err)}`)) : Promise.resolve();

@@ -4,6 +4,7 @@ import type { Clock, Fetch, Logger, SecretStore, StoreKind } from '../core/ports
 import { createAgentServices } from './agent-services.ts';
 import { createAgentApp } from './app.ts';
 import { createDoctorRouter } from './routes-doctor.ts';
+import { keptRobots } from './robot-secrets.ts';
 import { createRobotRouter } from './routes-robots.ts';
 import { createSessionRouter } from './routes-session.ts';
 import { prepareRuntimeDir } from './runtime-dir.ts';
@@ -45,15 +46,17 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     logger,
     credentials: services.credentials,
     resolveCredential: services.resolveCredential,
-    onStoredChanged: (registry) => {
-      if (registry === config.registry) void services.keeper.recheck();
-    },
+    storeCredential: services.storeCredential,
+    eraseCredential: services.eraseCredential,
+    listCredentials: services.listCredentials,
     settled: () => services.settled(5_000),
-    statusDetails: () => ({
+    statusDetails: async () => ({
       registry: config.registry,
       oidc: services.session ? { issuer: config.oidcIssuer, clientId: config.oidcClientId } : null,
       session: services.session?.status() ?? null,
       registrySecret: services.keeper.status(),
+      // Robots whose secrets are kept here, for the expiry warning; a store that cannot be read says nothing.
+      robots: await keptRobots(opened.store, config.registry).catch(() => []),
     }),
     routers: {
       session: createSessionRouter({

@@ -12,10 +12,12 @@ export interface AgentDeps {
   credentials: RegistryCredentials;
   /** Answers `get` (keeper first for the configured registry); defaults to the stored credentials. */
   resolveCredential?(registry: string): Promise<UserSecret>;
-  /** Called after a credential was stored or erased through the protocol. */
-  onStoredChanged?(registry: string): void;
+  /** Answers `store`, `erase` and `list` (the configured registry's rules: credential-verbs.ts); default: the stored credentials. */
+  storeCredential?(registry: string, credential: UserSecret): Promise<void>;
+  eraseCredential?(registry: string): Promise<void>;
+  listCredentials?(): Promise<Record<string, string>>;
   /** Extra status sections (session, registry secret) for GET /v1/status. */
-  statusDetails?(): Record<string, unknown>;
+  statusDetails?(): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Awaited (bounded) before answering /v1/status, so a just-started agent reports its restored session. */
   settled?(): Promise<void>;
   /** Routers mounted under /v1/<name>. */
@@ -66,7 +68,7 @@ export function createAgentApp(deps: AgentDeps): express.Express {
 
   app.get('/v1/status', async (_req, res) => {
     await deps.settled?.();
-    res.json({ ...(deps.statusDetails?.() ?? {}), agent: health() });
+    res.json({ ...((await deps.statusDetails?.()) ?? {}), agent: health() });
   });
 
   app.post('/v1/credentials/get', async (req, res) => {
@@ -81,22 +83,26 @@ export function createAgentApp(deps: AgentDeps): express.Express {
     const registry = requireString(req.body, 'registry');
     const Username = requireString(req.body, 'Username');
     const Secret = typeof req.body?.Secret === 'string' ? (req.body.Secret as string) : '';
-    await deps.credentials.add(registry, { Username, Secret });
-    deps.logger.info(`stored a credential for ${registry} (user ${Username})`);
-    deps.onStoredChanged?.(registry);
+    if (deps.storeCredential) await deps.storeCredential(registry, { Username, Secret });
+    else {
+      await deps.credentials.add(registry, { Username, Secret });
+      deps.logger.info(`stored a credential for ${registry} (user ${Username})`);
+    }
     res.status(204).end();
   });
 
   app.post('/v1/credentials/erase', async (req, res) => {
     const registry = requireString(req.body, 'registry');
-    await deps.credentials.delete(registry);
-    deps.logger.info(`erased the credential for ${registry}`);
-    deps.onStoredChanged?.(registry);
+    if (deps.eraseCredential) await deps.eraseCredential(registry);
+    else {
+      await deps.credentials.delete(registry);
+      deps.logger.info(`erased the credential for ${registry}`);
+    }
     res.status(204).end();
   });
 
   app.get('/v1/credentials', async (_req, res) => {
-    res.json(await deps.credentials.list());
+    res.json(await (deps.listCredentials ? deps.listCredentials() : deps.credentials.list()));
   });
 
   app.post('/v1/shutdown', (_req, res) => {

@@ -8,6 +8,8 @@ import type { RobotAccount } from '../harbor/robots.ts';
  * - `POST /v1/robots/pull-credential` {project, robot?, days?} → PullCredential
  * - `GET  /v1/robots?project=P` → RobotList
  * - `POST /v1/robots/create` {project, robot, days?} → CreatedRobotAnswer
+ * - `POST /v1/robots/import` {project, robot, secret} → ImportedRobotAnswer (probed first; 400 robot-secret-refused;
+ *   without a login only the probe is made)
  * - `POST /v1/robots/rotate` {project, robot} → PullCredential (created false, reused false)
  * - `POST /v1/robots/delete` {project, robot} → DeletedRobotAnswer
  */
@@ -19,11 +21,12 @@ export const DEFAULT_ROBOT_DAYS = 90;
 
 /** A robot credential for the registry. Holds a secret: never log it. */
 export interface PullCredential {
-  robotId: number;
+  /** null: a secret imported without a login, used as kept (Harbor's robot API needs a login). */
+  robotId: number | null;
   /** Registry username: `robot$<project>+<name>`. */
   username: string;
   secret: string;
-  /** ms since the epoch; null = never expires. */
+  /** ms since the epoch; null = never expires (or not known, for robotId null). */
   expiresAt: number | null;
   /** The robot was created by this request. */
   created: boolean;
@@ -45,6 +48,11 @@ export interface CreatedRobotAnswer {
   robot: { id: number; fullName: string; name: string; expiresAt: number | null; secretKept: true };
 }
 
+export interface ImportedRobotAnswer {
+  /** id null and expiry unknown when imported without a login (only the probe could be made). */
+  robot: { id: number | null; fullName: string; name: string; expiresAt: number | null; expiryKnown: boolean; secretKept: true };
+}
+
 export interface DeletedRobotAnswer {
   deleted: string;
   /** A kept secret was removed from the store. */
@@ -54,7 +62,8 @@ export interface DeletedRobotAnswer {
 /**
  * `EidfError.reason` values the robot endpoints set, so the CLI can add the right hint:
  * unknown-project, unknown-robot, robot-exists, not-project-admin, robot-expired, robot-disabled,
- * robot-secret-unknown (exists in Harbor, secret not kept here), robot-secret-stale (kept secret refused).
+ * robot-secret-unknown (exists in Harbor, secret not kept here), robot-secret-stale (kept secret refused),
+ * robot-secret-refused (an imported secret Harbor does not accept).
  */
 export type RobotErrorReason =
   | 'unknown-project'
@@ -64,4 +73,5 @@ export type RobotErrorReason =
   | 'robot-expired'
   | 'robot-disabled'
   | 'robot-secret-unknown'
-  | 'robot-secret-stale';
+  | 'robot-secret-stale'
+  | 'robot-secret-refused';

@@ -11,7 +11,7 @@ import { probeSecret } from '../harbor/users.ts';
 import { forgetRobotSecret, keepRobotSecret, readRobotSecret } from './robot-secrets.ts';
 import {
   DEFAULT_ROBOT_DAYS, DEFAULT_ROBOT_NAME,
-  type CreatedRobotAnswer, type DeletedRobotAnswer, type PullCredential, type RobotList, type RobotView,
+  type CreatedRobotAnswer, type DeletedRobotAnswer, type ImportedRobotAnswer, type PullCredential, type RobotList, type RobotView,
 } from './robots-wire.ts';
 
 export interface RobotRouterDeps {
@@ -35,6 +35,9 @@ export interface RobotRouterDeps {
  * point at `robot rotate`, rather than rotate silently — rotating would break every cluster already using
  * the old secret. Expired or disabled robots are refused (rotation does not extend expiry).
  * Bad names and lifetimes are refused before any Harbor request.
+ *
+ * Maintainers cannot create robots (Harbor 2.11: project admins only); they get one from the helpdesk or
+ * a project admin and `import` its secret, which is probed first and kept like a created one.
  */
 export function createRobotRouter(deps: RobotRouterDeps): express.Router {
   const router = express.Router();
@@ -43,16 +46,21 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     const project = projectField(req.body);
     const name = optionalName(req.body) ?? DEFAULT_ROBOT_NAME;
     const days = daysField(req.body);
-    const token = await deps.idToken();
+    const token = await idTokenOrNone();
+    if (token === null) return void res.json(await keptWithoutLogin(project, name));
     const found = await findProject(deps.harbor, token, project);
     const existing = await findProjectRobot(deps.harbor, token, found, name);
     if (existing) {
       refuseUnusable(existing, found, deps.clock.now());
       const kept = await readRobotSecret(deps.store, deps.registry, existing.fullName);
-      if (!kept || kept.robotId !== existing.id) throw secretNotHere(existing, found);
+      // An id of null: imported without a login; the robot of that name is taken to be the one.
+      if (!kept || (kept.robotId !== existing.id && kept.robotId !== null)) throw secretNotHere(existing, found);
       if ((await probeSecret(deps.harbor, existing.fullName, kept.secret)) === 'invalid') {
         await forgetRobotSecret(deps.store, deps.registry, existing.fullName);
         throw new EidfError('NOT_FOUND', `Harbor no longer accepts the secret kept for ${existing.fullName} (rotated elsewhere?); run "robot rotate ${existing.name} --project ${found.name}" to get a new one`, { reason: 'robot-secret-stale' });
+      }
+      if (kept.expiresAt !== existing.expiresAt || kept.robotId === null) {
+        await keepRobotSecret(deps.store, deps.registry, existing.fullName, { ...kept, robotId: existing.id, expiresAt: existing.expiresAt });
       }
       deps.logger.info(`reused the kept secret of ${existing.fullName}`);
       const reused: PullCredential = { robotId: existing.id, username: existing.fullName, secret: kept.secret, expiresAt: existing.expiresAt, created: false, reused: true };
@@ -72,7 +80,7 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     const views: RobotView[] = [];
     for (const robot of robots) {
       const kept = await readRobotSecret(deps.store, deps.registry, robot.fullName);
-      views.push({ ...robot, secretKept: kept?.robotId === robot.id });
+      views.push({ ...robot, secretKept: kept !== undefined && (kept.robotId === robot.id || kept.robotId === null) });
     }
     const body: RobotList = { project: { projectId: found.projectId, name: found.name, isAdmin: found.isAdmin }, robots: views };
     res.json(body);
@@ -89,12 +97,28 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     res.status(201).json(body);
   });
 
+  router.post('/import', async (req, res) => {
+    const secret = (req.body as Record<string, unknown> | undefined)?.secret;
+    if (typeof secret !== 'string' || secret === '' || /\s/.test(secret)) throw new EidfError('BAD_INPUT', 'request needs the robot secret as a non-empty "secret" without spaces');
+    if ((await idTokenOrNone()) === null) return void res.json(await importWithoutLogin(projectField(req.body), requiredName(req.body), secret));
+    const { found, robot } = await existingRobot(req.body);
+    refuseUnusable(robot, found, deps.clock.now());
+    if ((await probeSecret(deps.harbor, robot.fullName, secret)) === 'invalid') {
+      deps.logger.info(`import of ${robot.fullName}: Harbor refused the secret (401); nothing kept`);
+      throw new EidfError('BAD_INPUT', `Harbor does not accept that secret for ${robot.fullName}: check it with whoever gave it to you; nothing was stored`, { reason: 'robot-secret-refused' });
+    }
+    await keepRobotSecret(deps.store, deps.registry, robot.fullName, { robotId: robot.id, secret, expiresAt: robot.expiresAt });
+    deps.logger.info(`imported the secret of ${robot.fullName} (id ${robot.id}); probe: Harbor accepts it`);
+    const body: ImportedRobotAnswer = { robot: { id: robot.id, fullName: robot.fullName, name: robot.name, expiresAt: robot.expiresAt, expiryKnown: true, secretKept: true } };
+    res.json(body);
+  });
+
   router.post('/rotate', async (req, res) => {
     const { token, found, robot } = await existingRobot(req.body);
     refuseUnusable(robot, found, deps.clock.now());
     const secret = await asAdmin(found, 'rotate', () => refreshRobotSecret(deps.harbor, token, robot.id));
     try {
-      await keepRobotSecret(deps.store, deps.registry, robot.fullName, { robotId: robot.id, secret });
+      await keepRobotSecret(deps.store, deps.registry, robot.fullName, { robotId: robot.id, secret, expiresAt: robot.expiresAt });
     } catch (err) {
       // Harbor has already replaced the secret: say so, the old one is dead either way.
       throw new EidfError(err instanceof EidfError ? err.code : 'INTERNAL', `rotated ${robot.fullName}, but could not keep the new secret (${oneLine(err)}); rotate again once the store works`, { cause: err });
@@ -113,6 +137,48 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     res.json(body);
   });
 
+  /** The ID token, or null when there is no login (an EIDF user with a stored CLI secret has none). */
+  async function idTokenOrNone(): Promise<string | null> {
+    try {
+      return await deps.idToken();
+    } catch (err) {
+      if (err instanceof EidfError && err.code === 'NOT_LOGGED_IN') return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Without a login Harbor's robot API cannot be read: the robot is named by the default prefix
+   * (`robot$<project>+<name>`), and the probe is the only check. Expiry stays unknown.
+   */
+  async function importWithoutLogin(project: string, name: string, secret: string): Promise<ImportedRobotAnswer> {
+    const fullName = `robot$${project}+${name}`;
+    if ((await probeSecret(deps.harbor, fullName, secret)) === 'invalid') {
+      deps.logger.info(`import of ${fullName} (no login): Harbor refused the secret (401); nothing kept`);
+      throw new EidfError('BAD_INPUT', `Harbor does not accept that secret for ${fullName}: check it (and the project and robot names) with whoever gave it to you; nothing was stored`, { reason: 'robot-secret-refused' });
+    }
+    await keepRobotSecret(deps.store, deps.registry, fullName, { robotId: null, secret });
+    deps.logger.info(`imported the secret of ${fullName} without a login; probe: Harbor accepts it; expiry unknown`);
+    return { robot: { id: null, fullName, name, expiresAt: null, expiryKnown: false, secretKept: true } };
+  }
+
+  /** export-k8s without a login: a kept secret only (nothing can be created), probed before use. */
+  async function keptWithoutLogin(project: string, name: string): Promise<PullCredential> {
+    const fullName = `robot$${project}+${name}`;
+    const kept = await readRobotSecret(deps.store, deps.registry, fullName);
+    if (!kept) {
+      throw new EidfError('NOT_LOGGED_IN', `no secret is kept for ${fullName}, and without a login no robot can be created: import one you were given with "robot import ${name} --project ${project} --secret-stdin", or log in`, { reason: 'robot-secret-unknown' });
+    }
+    if (kept.expiresAt !== undefined && kept.expiresAt !== null && kept.expiresAt <= deps.clock.now()) {
+      throw new EidfError('HARBOR_ERROR', `robot ${fullName} expired on ${new Date(kept.expiresAt).toISOString().slice(0, 10)}: ask a project admin to replace it`, { reason: 'robot-expired' });
+    }
+    if ((await probeSecret(deps.harbor, fullName, kept.secret)) === 'invalid') {
+      throw new EidfError('NOT_FOUND', `Harbor no longer accepts the secret kept for ${fullName} (expired, rotated or deleted?): ask for a new one and import it again`, { reason: 'robot-secret-stale' });
+    }
+    deps.logger.info(`reused the kept secret of ${fullName} (no login)`);
+    return { robotId: kept.robotId, username: fullName, secret: kept.secret, expiresAt: kept.expiresAt ?? null, created: false, reused: true };
+  }
+
   async function existingRobot(body: unknown): Promise<{ token: string; found: HarborProject; robot: RobotAccount }> {
     const project = projectField(body);
     const name = requiredName(body);
@@ -127,7 +193,7 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     const created = await asAdmin(project, 'create', () =>
       createProjectRobot(deps.harbor, token, { project: project.name, name, days, description: 'pull secret made by docker-credential-eidf' }), forExport);
     try {
-      await keepRobotSecret(deps.store, deps.registry, created.fullName, { robotId: created.id, secret: created.secret });
+      await keepRobotSecret(deps.store, deps.registry, created.fullName, { robotId: created.id, secret: created.secret, expiresAt: created.expiresAt });
     } catch (err) {
       // A robot whose secret nobody holds is useless: take it back so a retry starts clean.
       await deleteRobot(deps.harbor, token, created.id).catch(() => deps.logger.warn(`could not delete ${created.fullName} after failing to keep its secret`));
@@ -146,9 +212,11 @@ async function asAdmin<T>(project: HarborProject, verb: 'create' | 'rotate' | 'd
   } catch (err) {
     if (!(err instanceof EidfError) || err.code !== 'HARBOR_FORBIDDEN') throw err;
     const owner = project.ownerName ? ` (the project owner is ${project.ownerName})` : '';
-    const hint = suggestUser
-      ? '; ask one of them to create it, or export your own credential with --user (it stops working when your login session ends)'
-      : '; ask one of them';
+    const hint =
+      verb !== 'create'
+        ? '; ask one of them'
+        : `; ask one of them (or the helpdesk) for a robot and store the secret you are given with "robot import NAME --project ${project.name} --secret-stdin"` +
+          `, or export your own secret with ${suggestUser ? '--user' : 'export-k8s --user'} (it stops working when your Harbor login session ends, and it can push wherever you can)`;
     throw new EidfError('HARBOR_FORBIDDEN', `only admins of project ${JSON.stringify(project.name)}${owner} can ${verb} robot accounts${hint}`, { reason: 'not-project-admin', cause: err });
   }
 }
@@ -163,7 +231,7 @@ function refuseUnusable(robot: RobotAccount, project: HarborProject, now: number
 }
 
 function secretNotHere(robot: RobotAccount, project: HarborProject): EidfError {
-  return new EidfError('NOT_FOUND', `robot ${robot.fullName} exists but its secret is not kept on this machine (Harbor shows it only once): run "robot rotate ${robot.name} --project ${project.name}" for a new secret (copies elsewhere stop working), or choose another robot with --robot`, {
+  return new EidfError('NOT_FOUND', `robot ${robot.fullName} exists but its secret is not kept on this machine (Harbor shows it only once): if you were given it, run "robot import ${robot.name} --project ${project.name} --secret-stdin"; a project admin can run "robot rotate ${robot.name} --project ${project.name}" for a new secret (copies elsewhere stop working); or choose another robot with --robot`, {
     reason: 'robot-secret-unknown',
   });
 }

@@ -6,6 +6,7 @@ import type { HarborHttp } from '../harbor/http.ts';
 import type { SecretKeeper } from '../harbor/secret-keeper.ts';
 import { generateCliSecret, readCurrentUser, setCliSecret } from '../harbor/users.ts';
 import type { SessionManager } from '../session/session-manager.ts';
+import { logoutOfRegistry } from './credential-verbs.ts';
 import type { RegistryCredentials } from './registry-credentials.ts';
 
 /**
@@ -67,13 +68,9 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
   });
 
   router.post('/logout', async (_req, res) => {
-    const session = deps.session ? await deps.session.logout() : null;
-    const hadStoredSecret = (await deps.credentials.get(deps.registry)) !== null;
-    await deps.credentials.delete(deps.registry);
-    deps.keeper.forget();
-    await deps.keeper.check(); // settles on 'no-credential', with its hint
+    const { session, storedSecretErased } = await logoutOfRegistry(deps);
     deps.logger.info(`logged out of ${deps.registry}`);
-    res.json({ session, storedSecretErased: hadStoredSecret });
+    res.json({ session, storedSecretErased });
   });
 
   router.post('/secret', async (req, res) => {

@@ -269,6 +269,12 @@ export class SecretKeeper {
       try {
         const user = await readCurrentUser(this.#deps.http, await session.getIdToken());
         if (!user.cliSecret) throw new EidfError('HARBOR_ERROR', 'Harbor returned no CLI secret: is it in OIDC mode?');
+        // An explicit store for another user (docker login -u bob) wins until it is erased; a store
+        // that cannot be read (locked) has nothing usable to win with.
+        const chosen = await this.#deps.storedCredential().catch(() => null);
+        if (chosen && chosen.Username !== user.username) {
+          return { credential: chosen, mode: 'stored-secret', modeReason: `stored for ${chosen.Username} (docker login -u ${chosen.Username}); it wins over the session's user ${user.username} until erased (docker logout)` };
+        }
         return { credential: { Username: user.username, Secret: user.cliSecret }, mode: 'oidc', modeReason: 'read from Harbor with the OIDC session' };
       } catch (err) {
         if (!(err instanceof EidfError) || err.code !== 'NOT_ONBOARDED') throw err;

@@ -84,15 +84,18 @@ describe('fallback: no Harbor-audience ID tokens, a stored CLI secret', () => {
     assert.equal(JSON.parse(got.stdout).Secret, secret());
   });
 
-  it('docker logout erases it; docker login stores it through the helper and the agent uses it', async () => {
+  it('docker logout erases it and ends the session; docker login stores it through the helper and the agent uses it', async () => {
     const logout = await runProcess('docker', ['logout', sandbox.registryHost], { env });
     assert.equal(logout.code, 0, logout.stderr);
-    assert.equal((await statusOnceIn('not-onboarded')).registrySecret.state, 'not-onboarded');
+    const loggedOut = await statusOnceIn('no-credential');
+    assert.equal(loggedOut.registrySecret.state, 'no-credential');
+    assert.equal(loggedOut.session?.state, 'logged-out');
     const login = await runProcess('docker', ['login', '-u', 'alice', '--password-stdin', sandbox.registryHost], { env, input: secret() });
     assert.equal(login.code, 0, login.stderr);
     const report = await statusOnceIn('valid');
     assert.equal(report.registrySecret.state, 'valid');
     assert.equal(report.registrySecret.mode, 'stored-secret');
+    assert.match(readFileSync(join(ctx.home, 'agent.log'), 'utf8'), /stored a credential for \S+ \(user alice\); probe: Harbor accepts it; registry secret now valid for alice \(stored-secret: /);
     assert.equal(JSON.parse((await get()).stdout).Secret, secret());
     const inspect = await runProcess('docker', ['manifest', 'inspect', '--insecure', ref('1')], { env });
     assert.equal(inspect.code, 0, inspect.stderr);

@@ -61,7 +61,7 @@ describe('agent robot endpoints (router + sandbox Harbor)', () => {
     assert.equal(first.body.reused, false);
     assert.equal(typeof first.body.expiresAt, 'number');
     const kept = JSON.parse((await aliceStore.get(robotSecretKey(registry, 'robot$demo+k8s-pull')))!);
-    assert.deepEqual(kept, { robotId: first.body.robotId, secret: first.body.secret });
+    assert.deepEqual(kept, { robotId: first.body.robotId, secret: first.body.secret, expiresAt: first.body.expiresAt });
     assert.equal(await probe(first.body.username, first.body.secret), 'valid');
 
     const again = await request(alice).post('/v1/robots/pull-credential').send({ project: 'demo' }).expect(200);
@@ -78,9 +78,36 @@ describe('agent robot endpoints (router + sandbox Harbor)', () => {
     assert.equal(res.body.error, 'HARBOR_FORBIDDEN');
     assert.equal(res.body.reason, 'not-project-admin');
     assert.match(res.body.error_description, /^only admins of project "demo" \(the project owner is alice\) can create robot accounts; .*--user/);
+    assert.match(res.body.error_description, /robot import NAME --project demo --secret-stdin/);
     const list = await request(bob).get('/v1/robots').query({ project: 'demo' }).expect(200);
     assert.equal(list.body.project.isAdmin, false);
     assert.ok(!list.body.robots.some((r: { name: string }) => r.name === 'bob-pull'));
+  });
+
+  test('import: bob keeps a secret he was given (probed, with id and expiry); an expired robot or a wrong secret is refused', async () => {
+    const made = await request(alice).post('/v1/robots/create').send({ project: 'demo', robot: 'given', days: 30 }).expect(201);
+    const secret = JSON.parse((await aliceStore.get(robotSecretKey(registry, made.body.robot.fullName)))!).secret as string;
+    const bobStore = new MemoryStore();
+    const bobApp = agentWith(http, registry, async () => (await deviceLogin(sandbox, 'bob')).id_token as string, bobStore);
+    const wrong = await request(bobApp).post('/v1/robots/import').send({ project: 'demo', robot: 'given', secret: 'Wrong-Secret-123' }).expect(400);
+    assert.equal(wrong.body.reason, 'robot-secret-refused');
+    assert.deepEqual(await bobStore.keys(), []);
+    const imported = await request(bobApp).post('/v1/robots/import').send({ project: 'demo', robot: 'given', secret }).expect(200);
+    assert.deepEqual(imported.body.robot, { ...made.body.robot, expiryKnown: true, secretKept: true });
+    assert.deepEqual(JSON.parse((await bobStore.get(robotSecretKey(registry, 'robot$demo+given')))!), { robotId: made.body.robot.id, secret, expiresAt: made.body.robot.expiresAt });
+    const reused = await request(bobApp).post('/v1/robots/pull-credential').send({ project: 'demo', robot: 'given' }).expect(200);
+    assert.deepEqual([reused.body.reused, reused.body.secret], [true, secret]);
+    // Imported without a login (id and expiry unknown): the first logged-in use fills both in.
+    const loginless = agentWith(http, registry, async () => { throw new EidfError('NOT_LOGGED_IN', 'not logged in'); }, bobStore);
+    const blind = await request(loginless).post('/v1/robots/import').send({ project: 'demo', robot: 'given', secret }).expect(200);
+    assert.deepEqual([blind.body.robot.id, blind.body.robot.expiryKnown], [null, false]);
+    assert.equal(JSON.parse((await bobStore.get(robotSecretKey(registry, 'robot$demo+given')))!).robotId, null);
+    await request(bobApp).post('/v1/robots/pull-credential').send({ project: 'demo', robot: 'given' }).expect(200);
+    assert.deepEqual(JSON.parse((await bobStore.get(robotSecretKey(registry, 'robot$demo+given')))!), { robotId: made.body.robot.id, secret, expiresAt: made.body.robot.expiresAt });
+    sandbox.expireRobot(made.body.robot.id);
+    const expired = await request(bobApp).post('/v1/robots/import').send({ project: 'demo', robot: 'given', secret }).expect(502);
+    assert.equal(expired.body.reason, 'robot-expired');
+    await request(bobApp).post('/v1/robots/import').send({ project: 'demo', robot: 'nobody', secret }).expect(400);
   });
 
   test('a robot whose secret is kept elsewhere is refused (not silently rotated)', async () => {

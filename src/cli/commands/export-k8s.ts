@@ -75,8 +75,9 @@ export async function exportK8sCommand(args: string[], deps: CliDeps, config: Co
     login = { username: credential.username, password: credential.secret };
     if (credential.created) created = credential;
     const note = expiryNote(credential.expiresAt, deps.clock.now());
-    deps.stderr.write(`${credential.created ? 'created' : 'using'} robot ${credential.username}, expires ${note.text}\n`);
-    if (note.soon) deps.stderr.write(`warning: robot ${credential.username} expires soon; delete and re-create it (robot delete, then export-k8s again)\n`);
+    const expires = credential.robotId === null ? 'expiry unknown (imported without a login)' : `expires ${note.text}`;
+    deps.stderr.write(`${credential.created ? 'created' : 'using'} robot ${credential.username}, ${expires}\n`);
+    if (note.soon) deps.stderr.write(`warning: robot ${credential.username} expires soon: ask a project admin to extend or replace it (a project admin can also robot delete, then export-k8s again)\n`);
   }
 
   try {

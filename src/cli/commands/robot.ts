@@ -1,6 +1,6 @@
 import type { Config } from '../../config.ts';
 import { EidfError, oneLine } from '../../core/errors.ts';
-import type { CreatedRobotAnswer, DeletedRobotAnswer, PullCredential, RobotList, RobotView } from '../../daemon/robots-wire.ts';
+import type { CreatedRobotAnswer, DeletedRobotAnswer, ImportedRobotAnswer, PullCredential, RobotList, RobotView } from '../../daemon/robots-wire.ts';
 import { validateProjectName } from '../../harbor/projects.ts';
 import { validateRobotDays, validateRobotName } from '../../harbor/robots.ts';
 import { validateNamespace, validateSecretName } from '../../k8s/names.ts';
@@ -16,24 +16,27 @@ import { checkKubectlAvailable, deliverManifest, deliveryFrom, DELIVERY_OPTIONS 
 const USAGE = [
   'usage: docker-credential-eidf robot list --project P [--json]',
   '       docker-credential-eidf robot create NAME --project P [--days N] [--json]',
+  '       docker-credential-eidf robot import NAME --project P --secret-stdin [--json]',
   '       docker-credential-eidf robot rotate NAME --project P [--json] [--apply --namespace NS [--name N] [--context C] [--kubeconfig K]]',
   '       docker-credential-eidf robot delete NAME --project P [--json]',
 ].join('\n');
-const SHORT_USAGE = 'usage: docker-credential-eidf robot list|create|rotate|delete … --project P (see robot --help)';
+const SHORT_USAGE = 'usage: docker-credential-eidf robot list|create|import|rotate|delete … --project P (see robot --help)';
 
 const COMMON = { project: { type: 'string', short: 'p' }, json: { type: 'boolean' } } as const;
 const OPTIONS = {
   list: COMMON,
   create: { ...COMMON, days: { type: 'string' } },
+  import: { ...COMMON, 'secret-stdin': { type: 'boolean' } },
   rotate: { ...COMMON, ...DELIVERY_OPTIONS },
   delete: COMMON,
 } as const;
 type Action = keyof typeof OPTIONS;
 
 /**
- * `robot list|create|rotate|delete` for one Harbor project, through the agent (which holds the login and
- * keeps robot secrets in the store). Tables and `--json` go to stdout; notes and expiry warnings to
- * stderr. Secrets are never printed: `rotate --apply` pipes the new one to `kubectl apply -f -` only.
+ * `robot list|create|import|rotate|delete` for one Harbor project, through the agent (which holds the login
+ * and keeps robot secrets in the store). Tables and `--json` go to stdout; notes and expiry warnings to
+ * stderr. Secrets are never printed: `rotate --apply` pipes the new one to `kubectl apply -f -` only;
+ * `import` reads one from stdin (never argv), for robots someone else created (maintainers cannot).
  */
 export async function robotCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
   const [action, ...rest] = args;
@@ -66,6 +69,18 @@ export async function robotCommand(args: string[], deps: CliDeps, config: Config
     const { robot: made } = await agent.call<CreatedRobotAnswer>('POST', '/v1/robots/create', { project, robot, days });
     deps.stderr.write(`created robot ${made.fullName} (pull only), expires ${expiryNote(made.expiresAt, deps.clock.now()).text}; its secret is kept by the agent: use export-k8s --project ${project} --robot ${robot}\n`);
     if (json) deps.stdout.write(`${JSON.stringify(made, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (action === 'import') {
+    if (values['secret-stdin'] !== true) throw new EidfError('USAGE', 'robot import reads the secret from stdin: give --secret-stdin (never the secret as an argument)');
+    const secret = new TextDecoder().decode(await deps.stdin()).trim();
+    if (secret === '' || /\s/.test(secret)) throw new EidfError('BAD_INPUT', 'expected the robot secret as one line on stdin');
+    const { robot: kept } = await agent.call<ImportedRobotAnswer>('POST', '/v1/robots/import', { project, robot, secret });
+    const note = expiryNote(kept.expiresAt, deps.clock.now());
+    const expires = kept.expiryKnown ? `expires ${note.text}` : 'expiry unknown (Harbor tells it only to a logged-in user: ask whoever gave it to you)';
+    deps.stderr.write(`imported the secret of robot ${kept.fullName} (Harbor accepts it), ${expires}; it is kept by the agent: use export-k8s --project ${project} --robot ${robot}\n`);
+    if (kept.expiryKnown && (note.expired || note.soon)) deps.stderr.write(`warning: robot ${kept.fullName} ${note.expired ? 'has expired' : `expires within ${EXPIRY_WARNING_DAYS} days`}: ask a project admin to extend or replace it\n`);
+    if (json) deps.stdout.write(`${JSON.stringify(kept, null, 2)}\n`);
     return EXIT.ok;
   }
   if (action === 'delete') {

@@ -1,10 +1,12 @@
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
+import type { KeptRobot } from '../../daemon/robot-secrets.ts';
 import type { SecretStatus } from '../../harbor/secret-keeper.ts';
 import type { SessionStatus } from '../../session/types.ts';
 import { connectAgent } from '../agent-connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
+import { EXPIRY_WARNING_DAYS, expiryNote } from '../robot-expiry.ts';
 
 /** The schema of `status --json` (stable: fields are only ever added). */
 export interface StatusReport {
@@ -15,6 +17,8 @@ export interface StatusReport {
   registrySecret: SecretStatus;
   store: { kind: string; reason: string };
   agent: { pid: number; version: string; uptimeSeconds: number; socket: string };
+  /** Robots whose secrets the agent keeps (`expiresAt` ms, null = never; absent when not recorded). */
+  robots: KeptRobot[];
 }
 
 interface AgentStatus {
@@ -22,6 +26,7 @@ interface AgentStatus {
   oidc: StatusReport['oidc'];
   session: SessionStatus | null;
   registrySecret: SecretStatus;
+  robots?: KeptRobot[];
   agent: { pid: number; version: string; uptimeSeconds: number; store: { kind: string; reason: string } };
 }
 
@@ -42,9 +47,12 @@ export async function statusCommand(args: string[], deps: CliDeps, config: Confi
     registrySecret: answer.registrySecret,
     store: answer.agent.store,
     agent: { pid: answer.agent.pid, version: answer.agent.version, uptimeSeconds: answer.agent.uptimeSeconds, socket: config.paths.socket },
+    robots: answer.robots ?? [],
   };
   if (json) deps.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else deps.stderr.write(describe(report).map((line) => `${line}\n`).join(''));
+  // Even with --json: a robot about to expire breaks clusters silently, so say so on stderr.
+  for (const line of robotWarnings(report.robots, deps.clock.now())) deps.stderr.write(`${line}\n`);
   return report.loggedIn ? EXIT.ok : EXIT.notLoggedIn;
 }
 
@@ -87,4 +95,15 @@ function describeMode(report: StatusReport): string[] {
     lines.push('mode:            CLI secret (no OIDC issuer configured): run docker-credential-eidf login');
   }
   return lines;
+}
+
+/** One warning per kept robot that has expired or expires within EXPIRY_WARNING_DAYS. */
+function robotWarnings(robots: KeptRobot[], now: number): string[] {
+  return robots.flatMap((robot) => {
+    if (robot.expiresAt === undefined) return [];
+    const note = expiryNote(robot.expiresAt, now);
+    if (note.expired) return [`warning: robot ${robot.fullName} has expired (${note.text}): ask a project admin to replace it`];
+    if (note.soon) return [`warning: robot ${robot.fullName} expires within ${EXPIRY_WARNING_DAYS} days (${note.text}): ask a project admin to extend or replace it`];
+    return [];
+  });
 }
