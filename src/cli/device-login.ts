@@ -32,8 +32,9 @@ export async function deviceLogin(agent: AgentClient, deps: CliDeps, config: Con
   if (options.browser && !start.joined && (await openBrowser(url, deps.env, deps.platform))) out('(opened in your browser)');
   const expiresAt = Date.parse(prompt.expires_at);
   out(`Waiting for approval until ${new Date(expiresAt).toISOString().slice(11, 19)} UTC; Ctrl-C cancels.`);
+  let result: LoginResult;
   try {
-    return await agent.call<LoginResult>('POST', '/v1/session/login/wait', undefined, {
+    result = await agent.call<LoginResult>('POST', '/v1/session/login/wait', undefined, {
       timeoutMs: Math.max(expiresAt - deps.clock.now(), 0) + 30_000,
       signal: options.signal,
     });
@@ -41,6 +42,19 @@ export async function deviceLogin(agent: AgentClient, deps: CliDeps, config: Con
     if (options.signal.aborted) throw new EidfError('LOGIN_CANCELLED', 'login cancelled');
     throw err;
   }
+  await warnAboutFileStore(agent, out);
+  return result;
+}
+
+/**
+ * Without a usable keychain the session is kept in a 0600 file (open-store.ts): said once, at
+ * login, so nobody is surprised to find it on disk.
+ */
+async function warnAboutFileStore(agent: AgentClient, out: (line: string) => void): Promise<void> {
+  const health = await agent.call<{ store?: { kind: string; reason: string; path?: string } }>('GET', '/v1/health').catch(() => undefined);
+  const store = health?.store;
+  if (store?.kind !== 'file' || !store.path || !store.reason.startsWith('no usable keychain')) return;
+  out(`warning: no usable keychain here, so the login is kept in ${store.path} (0600, readable by you only), as gh and gcloud do; EIDF_STORE=memory keeps nothing on disk (log in again after each agent restart)`);
 }
 
 /** One or two lines on who is logged in and how the registry secret stands. */

@@ -13,7 +13,7 @@ export async function runProtocolVerb(verb: ProtocolVerb, deps: CliDeps, loadCon
     if (verb === 'version') helper = unusedHelper;
     else {
       const config = loadConfig();
-      helper = agentHelper(connectAgent(config, deps), (reason, hint) => explainMissing(reason, hint, deps, config));
+      helper = agentHelper(connectAgent(config, deps, { settings: false }), (reason, hint) => explainMissing(reason, hint, deps, config));
     }
   } catch (err) {
     deps.stdout.write(`${oneLine(err)}\n`);
@@ -40,7 +40,7 @@ async function explainMissing(reason: string | undefined, hint: string, deps: Cl
     const aborted = new AbortController();
     const removeHandler = deps.onTerminate(() => aborted.abort());
     try {
-      await deviceLogin(connectAgent(config, deps), deps, config, { browser: true, signal: aborted.signal });
+      await deviceLogin(connectAgent(config, deps, { settings: false }), deps, config, { browser: true, signal: aborted.signal });
       return true;
     } catch (err) {
       deps.stderr.write(`docker-credential-eidf: ${oneLine(err)}\n`);

@@ -13,7 +13,8 @@ export interface StatusReport {
   oidc: { issuer: string; clientId: string } | null;
   session: SessionStatus | null;
   registrySecret: SecretStatus;
-  store: { kind: string; reason: string };
+  /** `path`: the secrets file, when the store is the file store. */
+  store: { kind: string; reason: string; path?: string };
   agent: { pid: number; version: string; uptimeSeconds: number; socket: string };
 }
 
@@ -22,7 +23,7 @@ interface AgentStatus {
   oidc: StatusReport['oidc'];
   session: SessionStatus | null;
   registrySecret: SecretStatus;
-  agent: { pid: number; version: string; uptimeSeconds: number; store: { kind: string; reason: string } };
+  agent: { pid: number; version: string; uptimeSeconds: number; store: { kind: string; reason: string; path?: string } };
 }
 
 /**
