@@ -31,6 +31,8 @@ Commands for people:
   robot list|create|rotate|delete [NAME] --project P [--json]
                         robot accounts of a project (project admins)
   setup [--undo]        wire this helper into Docker's and containers' auth files for the registry
+  config list|get|set|unset [NAME [VALUE]] [--json]
+                        the settings in config.json (what a systemd service reads), validated
   daemon start|stop|run start, stop, or run the per-user agent in the foreground
 
 Settings (environment, or the same names in the config file): EIDF_REGISTRY, EIDF_STORE
@@ -90,6 +92,8 @@ async function runCommand(command: Command, args: string[], deps: CliDeps): Prom
       return (await import('./commands/export-k8s.ts')).exportK8sCommand(args, deps, config(deps));
     case 'robot':
       return (await import('./commands/robot.ts')).robotCommand(args, deps, config(deps));
+    case 'config':
+      return (await import('./commands/config.ts')).configCommand(args, deps);
   }
 }
 
