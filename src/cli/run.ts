@@ -35,7 +35,7 @@ Commands for people:
                         the settings in config.json (what a systemd service reads), validated
   daemon start|stop|run start, stop, or run the per-user agent in the foreground
 
-Settings (environment, or the same names in the config file): EIDF_REGISTRY, EIDF_STORE
+Settings (environment, else config.json; see 'config list'): EIDF_REGISTRY, EIDF_STORE
 (keychain|memory|file), EIDF_HOME, EIDF_OIDC_ISSUER, EIDF_OIDC_CLIENT_ID. See README.md.
 `;
 

@@ -93,6 +93,16 @@ describe('settings that hold', () => {
     assert.equal(agentLog(ctx.home).match(/ session: logged in as /g)?.length, 1, 'one login; the restarts restored it');
   });
 
+  it('an agent holding secrets in memory only (EIDF_STORE=memory) is not restarted: they would be lost', async () => {
+    const ctx = home({ EIDF_STORE: 'memory' });
+    const stored = await runCli(['store'], { env: ctx.env, input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}' });
+    assert.equal(stored.code, 0);
+    const refused = await runCli(['status'], { env: { ...ctx.env, EIDF_KEEPALIVE_SECONDS: '600' } });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^docker-credential-eidf: the agent runs with other settings than this command has, and restarting it would lose what it keeps in memory \(EIDF_STORE=memory\): .*daemon stop/);
+    assert.equal((await runCli(['get'], { env: ctx.env, input: 'reg.example' })).stdout, '{"ServerURL":"reg.example","Username":"u","Secret":"s"}\n');
+  });
+
   it('an agent run by systemd is not restarted by a command with other settings: the command says what to run', async () => {
     const ctx = home({ ...sandbox.env, EIDF_STORE: 'file' });
     // systemd sets INVOCATION_ID in the unit's processes; this is `ExecStart=… daemon run`.
