@@ -17,7 +17,7 @@ export function judgeSettings(mine: AgentSettings, theirs: AgentSettings | undef
   const detail = differ.map((name) => `${name} (agent: ${shown(theirs[name])}, here: ${shown(mine[name])})`).join('; ');
   if (service === 'systemd') {
     return check('settings', 'fail', `the agent (a systemd service) runs with other settings: ${detail}`,
-      "the service reads config.json, not this shell: docker-credential-eidf config set NAME VALUE (or unset them here), then run: systemctl --user restart docker-credential-eidf");
+      "the service reads config.json, not this shell: docker-credential-eidf config set NAME VALUE (proxy variables: Environment= lines through systemctl --user edit docker-credential-eidf), or unset them here; then run: systemctl --user restart docker-credential-eidf");
   }
   return check('settings', 'warn', `the agent runs with other settings: ${detail}`, 'run: docker-credential-eidf daemon stop (the next command starts one with these settings)');
 }

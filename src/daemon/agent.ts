@@ -27,7 +27,8 @@ export interface AgentRunDeps {
 
 const SYSTEMD_SETTINGS =
   'the agent is the systemd service docker-credential-eidf, started with other settings than this command has; the service reads config.json, ' +
-  "not this shell's environment: put the settings there (docker-credential-eidf config set NAME VALUE) or unset them here, " +
+  "not this shell's environment: put the settings there (docker-credential-eidf config set NAME VALUE; proxy variables as " +
+  'Environment= lines through systemctl --user edit docker-credential-eidf) or unset them here, ' +
   'then run: systemctl --user restart docker-credential-eidf (docker-credential-eidf doctor shows which differ)';
 const MEMORY_SETTINGS =
   'the agent runs with other settings than this command has, and restarting it would lose what it keeps in memory (EIDF_STORE=memory): ' +
