@@ -119,10 +119,12 @@ describe('settings that hold', () => {
     assert.equal(refused.stderr.split('\n').length, 2, 'one line');
 
     const doctor = await runCli(['doctor', '--json'], { env: other });
-    const settings = (JSON.parse(doctor.stdout) as { checks: { name: string; status: string; message: string; action: string }[] }).checks.find((c) => c.name === 'settings');
+    const checks = (JSON.parse(doctor.stdout) as { checks: { name: string; status: string; message: string; action: string | null }[] }).checks;
+    const settings = checks.find((c) => c.name === 'settings');
+    assert.deepEqual(checks.find((c) => c.name === 'agent-checks'), { name: 'agent-checks', status: 'fail', message: 'not run: the agent runs with other settings than this command (see settings)', action: null });
     assert.equal(settings?.status, 'fail');
     assert.match(settings!.message, /EIDF_KEEPALIVE_SECONDS \(agent: 900, here: 600\)/);
-    assert.match(settings!.action, /systemctl --user restart docker-credential-eidf/);
+    assert.match(settings!.action!, /systemctl --user restart docker-credential-eidf/);
 
     // Still the same agent, and the protocol verbs use it whatever their environment.
     assert.equal((await status(ctx.env)).report.agent.pid, service.child.pid);

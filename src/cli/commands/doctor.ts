@@ -69,7 +69,9 @@ async function agentChecks(deps: CliDeps, config: Config): Promise<DoctorCheck[]
     // A request other than health from a helper of another version makes the old agent stop; the client then starts ours.
     remote = (await agent.call<DoctorReport>('GET', '/v1/doctor', undefined, { timeoutMs: AGENT_CHECKS_TIMEOUT_MS })).checks;
   } catch (err) {
-    remote = [check('agent-checks', 'fail', `the agent could not run its checks: ${oneLine(err)}`, 'run: docker-credential-eidf daemon stop, then doctor again')];
+    remote = err instanceof EidfError && err.code === 'AGENT_SETTINGS_DIFFER'
+      ? [check('agent-checks', 'fail', 'not run: the agent runs with other settings than this command (see settings)', null)]
+      : [check('agent-checks', 'fail', `the agent could not run its checks: ${oneLine(err)}`, 'run: docker-credential-eidf daemon stop, then doctor again')];
   }
   // The agent may have been replaced meanwhile (another version, or other settings): ask again.
   const current = await health().catch(() => first);
