@@ -52,6 +52,68 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export type ReadText = (path: string) => string | undefined;
 
 const DEFAULT_REGISTRY = 'registry.eidf.ac.uk';
+
+/** One setting of config.json: its key there, its environment variable, its default, its JSON type. */
+export interface Setting {
+  key: string;
+  variable: string;
+  default: string | undefined;
+  type: 'string' | 'number' | 'boolean';
+}
+
+/**
+ * Every setting a config file may hold, for `docker-credential-eidf config` and the unknown-key
+ * check. loadConfig below validates them (test/unit/config-settings.test.ts keeps the defaults equal).
+ */
+export const SETTINGS: readonly Setting[] = [
+  { key: 'registry', variable: 'EIDF_REGISTRY', default: DEFAULT_REGISTRY, type: 'string' },
+  { key: 'store', variable: 'EIDF_STORE', default: 'auto', type: 'string' },
+  { key: 'oidcIssuer', variable: 'EIDF_OIDC_ISSUER', default: undefined, type: 'string' },
+  { key: 'oidcClientId', variable: 'EIDF_OIDC_CLIENT_ID', default: undefined, type: 'string' },
+  { key: 'oidcScopes', variable: 'EIDF_OIDC_SCOPES', default: 'openid offline_access profile email', type: 'string' },
+  { key: 'allowInsecureLoopback', variable: 'EIDF_ALLOW_INSECURE_LOOPBACK', default: '0', type: 'boolean' },
+  { key: 'loginOnGet', variable: 'EIDF_LOGIN_ON_GET', default: 'auto', type: 'string' },
+  { key: 'keepAliveSeconds', variable: 'EIDF_KEEPALIVE_SECONDS', default: '900', type: 'number' },
+  { key: 'keychainTimeoutMs', variable: 'EIDF_KEYCHAIN_TIMEOUT_MS', default: '3000', type: 'number' },
+  { key: 'agentIdleSeconds', variable: 'EIDF_AGENT_IDLE_SECONDS', default: '0', type: 'number' },
+];
+
+/** The setting a name means: its config.json key (any case) or its variable. */
+export function findSetting(name: string): Setting | undefined {
+  return SETTINGS.find((s) => s.key.toLowerCase() === name.toLowerCase() || s.variable === name.toUpperCase());
+}
+
+/** The config.json key closest to a mistyped `name` (a key or a variable), if one is close enough. */
+export function suggestKey(name: string, keys: readonly string[] = SETTINGS.map((s) => s.key)): string | undefined {
+  const bare = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, '').replace(/^eidf/, '');
+  const wanted = bare(name);
+  let best: { key: string; distance: number } | undefined;
+  for (const key of keys) {
+    const variable = SETTINGS.find((s) => s.key === key)?.variable ?? key;
+    // A key cut short (`keepalive` for keepAliveSeconds) counts as close.
+    const truncated = wanted.length >= 5 && (bare(key).startsWith(wanted) || bare(variable).startsWith(wanted));
+    const distance = truncated ? 1 : Math.min(editDistance(wanted, bare(key)), editDistance(wanted, bare(variable)));
+    if (!best || distance < best.distance) best = { key, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(wanted.length / 4)) ? best.key : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+export interface LoadOptions {
+  /** `config set` and `unset` edit a file that may hold unknown keys: they report them, not fail. */
+  unknownKeys?: 'error' | 'ignore';
+}
 const SOCKET_PATH_MAX = 100; // sun_path is 108 bytes on Linux, 104 on macOS
 
 export function resolvePaths(env: Env, uid: number): Paths {
@@ -87,13 +149,15 @@ export function resolvePaths(env: Env, uid: number): Paths {
 }
 
 /** Builds and validates the configuration. Throws CONFIG_INVALID naming the bad setting. */
-export function loadConfig(env: Env, uid: number, readText: ReadText): Config {
+export function loadConfig(env: Env, uid: number, readText: ReadText, options: LoadOptions = {}): Config {
   const paths = resolvePaths(env, uid);
   if (paths.socket.length > SOCKET_PATH_MAX) {
     throw invalid(env.EIDF_HOME !== undefined ? 'EIDF_HOME' : 'XDG_RUNTIME_DIR', `gives a socket path longer than ${SOCKET_PATH_MAX} bytes`);
   }
   const file = readConfigFile(paths.configFile, readText);
+  const known = new Set(SETTINGS.map((s) => s.key));
   const pick = (envName: string, fileKey: string): string | undefined => {
+    known.add(fileKey);
     const fromEnv = env[envName];
     if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
     const fromFile = file[fileKey];
@@ -112,7 +176,7 @@ export function loadConfig(env: Env, uid: number, readText: ReadText): Config {
   for (const required of ['openid', 'offline_access']) {
     if (!oidcScopes.split(/\s+/).includes(required)) throw invalid('EIDF_OIDC_SCOPES', `must include ${required}`);
   }
-  return {
+  const config: Config = {
     registry,
     registryUrl,
     store: parseEnum('EIDF_STORE', pick('EIDF_STORE', 'store') ?? 'auto', ['auto', 'keychain', 'memory', 'file'] as const),
@@ -126,6 +190,17 @@ export function loadConfig(env: Env, uid: number, readText: ReadText): Config {
     agentIdleSeconds: parseNumber('EIDF_AGENT_IDLE_SECONDS', pick('EIDF_AGENT_IDLE_SECONDS', 'agentIdleSeconds') ?? '0', 0, 31_536_000),
     paths,
   };
+  if (options.unknownKeys !== 'ignore') {
+    const unknown = Object.keys(file).find((key) => !known.has(key));
+    if (unknown !== undefined) throw invalid(`${paths.configFile}:`, unknownKeyProblem(unknown, [...known]));
+  }
+  return config;
+}
+
+/** `unknown key "oidcIsuer" (did you mean "oidcIssuer"?)`: a key that would otherwise be silently ignored. */
+export function unknownKeyProblem(key: string, keys: readonly string[] = SETTINGS.map((s) => s.key)): string {
+  const suggestion = suggestKey(key, keys);
+  return `unknown key ${JSON.stringify(key)}${suggestion ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ' (docker-credential-eidf config list shows the settings)'}`;
 }
 
 function readConfigFile(path: string, readText: ReadText): Record<string, unknown> {

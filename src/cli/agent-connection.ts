@@ -1,13 +1,27 @@
 import type { Config } from '../config.ts';
+import { agentSettings, settingsFingerprint } from '../daemon/agent-settings.ts';
 import { AgentClient } from '../daemon/client.ts';
+import { callerIdentity } from '../daemon/wire.ts';
 import { spawnDetachedAgent } from '../platform/spawn-agent.ts';
 import type { CliDeps } from './deps.ts';
 
+export interface ConnectOptions {
+  /**
+   * Send the fingerprint of this command's settings, so an agent started with other ones restarts
+   * (default). The protocol verbs do not: docker runs them with its own environment, and two shells
+   * with different settings must not restart the agent back and forth on every pull.
+   */
+  settings?: boolean;
+}
+
 /** The client for this user's agent, able to start it on demand. */
-export function connectAgent(config: Config, deps: CliDeps): AgentClient {
+export function connectAgent(config: Config, deps: CliDeps, options: ConnectOptions = {}): AgentClient {
+  const settings = options.settings === false ? undefined : settingsFingerprint(agentSettings(config, deps.env));
+  // INVOCATION_ID marks a systemd unit's processes (daemon.ts): an agent started here is not one.
+  const { INVOCATION_ID: _unit, ...env } = deps.env;
   return new AgentClient({
     socketPath: config.paths.socket,
-    version: deps.version,
-    spawnAgent: () => spawnDetachedAgent(deps.agentCommand, config.paths.logFile, { ...deps.env }),
+    version: callerIdentity(deps.version, settings),
+    spawnAgent: () => spawnDetachedAgent(deps.agentCommand, config.paths.logFile, env),
   });
 }

@@ -42,8 +42,9 @@ export async function deviceLogin(
   out(`Waiting for approval until ${new Date(waitUntil).toISOString().slice(11, 19)} UTC; Ctrl-C cancels.`);
   const gaveUp = new AbortController();
   const timer = bounded ? setTimeout(() => gaveUp.abort(), waitUntil - deps.clock.now()) : undefined;
+  let result: LoginResult;
   try {
-    return await agent.call<LoginResult>('POST', '/v1/session/login/wait', undefined, {
+    result = await agent.call<LoginResult>('POST', '/v1/session/login/wait', undefined, {
       timeoutMs: Math.max(promptExpiresAt - deps.clock.now(), 0) + 30_000,
       signal: AbortSignal.any([options.signal, gaveUp.signal]),
     });
@@ -54,6 +55,19 @@ export async function deviceLogin(
   } finally {
     clearTimeout(timer);
   }
+  await warnAboutFileStore(agent, out);
+  return result;
+}
+
+/**
+ * Without a usable keychain the session is kept in a 0600 file (open-store.ts): said once, at
+ * login, so nobody is surprised to find it on disk.
+ */
+export async function warnAboutFileStore(agent: AgentClient, out: (line: string) => void): Promise<void> {
+  const health = await agent.call<{ store?: { kind: string; reason: string; path?: string } }>('GET', '/v1/health').catch(() => undefined);
+  const store = health?.store;
+  if (store?.kind !== 'file' || !store.path || !store.reason.startsWith('no usable keychain')) return;
+  out(`warning: no usable keychain here, so the login is kept in ${store.path} (0600, readable by you only), as gh and gcloud do; EIDF_STORE=memory keeps nothing on disk (log in again after each agent restart)`);
 }
 
 /** One or two lines on who is logged in and how the registry secret stands. */

@@ -33,9 +33,11 @@ Commands for people:
                         robot accounts of a project (create/rotate/delete: project admins;
                         import --secret-stdin: keep a robot secret you were given)
   setup [--undo]        wire this helper into Docker's and containers' auth files for the registry
+  config list|get|set|unset [NAME [VALUE]] [--json]
+                        the settings in config.json (what a systemd service reads), validated
   daemon start|stop|run start, stop, or run the per-user agent in the foreground
 
-Settings (environment, or the same names in the config file): EIDF_REGISTRY, EIDF_STORE
+Settings (environment, else config.json; see 'config list'): EIDF_REGISTRY, EIDF_STORE
 (keychain|memory|file), EIDF_HOME, EIDF_OIDC_ISSUER, EIDF_OIDC_CLIENT_ID. See README.md.
 `;
 
@@ -92,6 +94,8 @@ async function runCommand(command: Command, args: string[], deps: CliDeps): Prom
       return (await import('./commands/export-k8s.ts')).exportK8sCommand(args, deps, config(deps));
     case 'robot':
       return (await import('./commands/robot.ts')).robotCommand(args, deps, config(deps));
+    case 'config':
+      return (await import('./commands/config.ts')).configCommand(args, deps);
   }
 }
 

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'AGENT_UNREACHABLE', // no agent answers and none could be started
   'AGENT_UNSAFE', // the agent's folder or socket is not safe to use
   'AGENT_ERROR', // the agent answered something unexpected
+  'AGENT_SETTINGS_DIFFER', // the agent runs with other settings and may not be restarted from here
   'IDP_UNREACHABLE',
   'IDP_ERROR',
   'LOGIN_EXPIRED',

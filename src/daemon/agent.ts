@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
-import type { Config } from '../config.ts';
+import type { Config, Env } from '../config.ts';
 import type { Clock, Fetch, Logger, SecretStore, StoreKind } from '../core/ports.ts';
+import { agentSettings, describeSettings, settingsFingerprint } from './agent-settings.ts';
 import { createAgentServices } from './agent-services.ts';
 import { createAgentApp } from './app.ts';
 import { createDoctorRouter } from './routes-doctor.ts';
@@ -18,8 +19,21 @@ export interface AgentRunDeps {
   clock: Clock;
   fetch: Fetch;
   logger: Logger;
-  openStore(): Promise<{ store: SecretStore; kind: StoreKind; reason: string }>;
+  openStore(): Promise<{ store: SecretStore; kind: StoreKind; reason: string; path?: string }>;
+  /** The environment the agent runs with (its proxy variables are among its settings). */
+  env?: Env;
+  /** Set when a service manager runs the agent: a command must not restart it then. */
+  service?: 'systemd';
 }
+
+const SYSTEMD_SETTINGS =
+  'the agent is the systemd service docker-credential-eidf, started with other settings than this command has; the service reads config.json, ' +
+  "not this shell's environment: put the settings there (docker-credential-eidf config set NAME VALUE; proxy variables as " +
+  'Environment= lines through systemctl --user edit docker-credential-eidf) or unset them here, ' +
+  'then run: systemctl --user restart docker-credential-eidf (docker-credential-eidf doctor shows which differ)';
+const MEMORY_SETTINGS =
+  'the agent runs with other settings than this command has, and restarting it would lose what it keeps in memory (EIDF_STORE=memory): ' +
+  'run this with the same settings, or run docker-credential-eidf daemon stop first (you then log in again)';
 
 export interface RunningAgent {
   /** Resolves with the reason once the agent has stopped and removed its socket. */
@@ -39,8 +53,17 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
   let stop: (reason: string) => void = () => {};
   let lastActivity = deps.clock.now();
   const services = createAgentServices({ config, store: opened.store, fetch: deps.fetch, clock: deps.clock, logger });
+  const settings = agentSettings(config, deps.env ?? {});
   const app = createAgentApp({
     version: deps.version,
+    settings: settingsFingerprint(settings),
+    settingsShown: describeSettings(settings),
+    ...(deps.service ? { service: deps.service } : {}),
+    keepRunning: async () => {
+      if (deps.service === 'systemd') return SYSTEMD_SETTINGS;
+      if (opened.kind === 'memory' && (await opened.store.keys()).length > 0) return MEMORY_SETTINGS;
+      return undefined;
+    },
     pid: deps.pid,
     clock: deps.clock,
     logger,
@@ -78,7 +101,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
         logger,
       }),
     },
-    store: { kind: opened.kind, reason: opened.reason },
+    store: { kind: opened.kind, reason: opened.reason, ...(opened.path ? { path: opened.path } : {}) },
     requestShutdown: (reason) => stop(reason),
     onActivity: () => {
       lastActivity = deps.clock.now();
@@ -91,7 +114,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     if (err instanceof AgentAlreadyRunning) return undefined;
     throw err;
   }
-  logger.info(`agent ${deps.version} (pid ${deps.pid}) listening; store: ${opened.kind} (${opened.reason})`);
+  logger.info(`agent ${deps.version} (pid ${deps.pid}) listening; store: ${opened.kind} (${opened.reason})${deps.service ? `; a ${deps.service} service` : ''}`);
   services.start();
 
   let idleTimer: NodeJS.Timeout | undefined;

@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { EidfError } from '../core/errors.ts';
 import type { Clock, Logger, StoreKind } from '../core/ports.ts';
 import type { RegistryCredentials, UserSecret } from './registry-credentials.ts';
-import { httpStatusOf, VERSION_HEADER, type WireError } from './wire.ts';
+import { httpStatusOf, parseCallerIdentity, VERSION_HEADER, type WireError } from './wire.ts';
 
 export interface AgentDeps {
   version: string;
@@ -22,7 +22,15 @@ export interface AgentDeps {
   settled?(): Promise<void>;
   /** Routers mounted under /v1/<name>. */
   routers?: Record<string, Router>;
-  store: { kind: StoreKind; reason: string };
+  store: { kind: StoreKind; reason: string; path?: string };
+  /** Fingerprint of the settings this agent runs with (agent-settings.ts); a command sending another one restarts it. */
+  settings?: string;
+  /** The settings for people (proxy passwords left out), in the health answer for `doctor`. */
+  settingsShown?: Record<string, string>;
+  /** Set when a service manager runs the agent. */
+  service?: 'systemd';
+  /** Why this agent must not restart for a command with other settings, with what to run instead (undefined: restart). */
+  keepRunning?(): Promise<string | undefined>;
   /** Asked to stop the agent (after the answer is sent). */
   requestShutdown(reason: string): void;
   /** Called on every request, so the lifecycle can measure idleness. */
@@ -40,18 +48,32 @@ export function createAgentApp(deps: AgentDeps): express.Express {
   app.disable('etag');
   app.use((req, res, next) => {
     deps.onActivity?.();
-    const callerVersion = req.get(VERSION_HEADER);
-    if (callerVersion !== undefined && callerVersion !== deps.version && req.path !== '/v1/health') {
-      // Read the body first: closing a connection with unread bytes resets it, and the helper
-      // would see ECONNRESET instead of this answer.
+    const header = req.get(VERSION_HEADER);
+    if (header === undefined || req.path === '/v1/health') return next();
+    const caller = parseCallerIdentity(header);
+    // Read the body first: closing a connection with unread bytes resets it, and the helper
+    // would see ECONNRESET instead of the answer.
+    const answerAfterBody = (answer: () => void) => {
       req.resume();
-      req.once('end', () => {
+      req.once('end', answer);
+    };
+    if (caller.version !== deps.version) {
+      const callerVersion = caller.version;
+      return answerAfterBody(() => {
         sendError(res, 409, { error: 'VERSION_MISMATCH', error_description: `agent ${deps.version} restarts for helper ${callerVersion}` });
         res.on('finish', () => deps.requestShutdown(`helper version ${callerVersion}`));
       });
-      return;
     }
-    next();
+    if (caller.settings === undefined || deps.settings === undefined || caller.settings === deps.settings || req.path === '/v1/shutdown') return next();
+    void (async () => {
+      const keep = await deps.keepRunning?.().catch(() => undefined);
+      answerAfterBody(() => {
+        if (keep !== undefined) return sendError(res, 409, { error: 'AGENT_SETTINGS_DIFFER', error_description: keep });
+        // VERSION_MISMATCH is what the helper already answers by starting a new agent once this one has gone.
+        sendError(res, 409, { error: 'VERSION_MISMATCH', error_description: 'the agent restarts: this command runs with other settings' });
+        res.on('finish', () => deps.requestShutdown('a command runs with other settings'));
+      });
+    })();
   });
   app.use(express.json({ limit: '64kb', strict: true, type: () => true }));
 
@@ -61,6 +83,8 @@ export function createAgentApp(deps: AgentDeps): express.Express {
     pid: deps.pid,
     uptimeSeconds: Math.round((deps.clock.now() - startedAt) / 1000),
     store: deps.store,
+    ...(deps.settingsShown ? { settings: deps.settingsShown } : {}),
+    ...(deps.service ? { service: deps.service } : {}),
   });
   app.get('/v1/health', (_req, res) => {
     res.json(health());

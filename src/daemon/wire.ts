@@ -6,6 +6,21 @@ import { EidfError, isErrorCode, type ErrorCode } from '../core/errors.ts';
  */
 export const VERSION_HEADER = 'x-eidf-version';
 
+/**
+ * The header's value: the helper's version, and for commands for people the fingerprint of the
+ * settings they would start an agent with (`0.1.0;settings=0123abcd…`). Protocol verbs send the
+ * version only: docker runs them with whatever environment it has, and they use the agent that runs.
+ */
+export function callerIdentity(version: string, settings?: string): string {
+  return settings === undefined ? version : `${version};settings=${settings}`;
+}
+
+export function parseCallerIdentity(value: string): { version: string; settings: string | undefined } {
+  const [version, ...params] = value.split(';');
+  const settings = params.find((param) => param.startsWith('settings='))?.slice('settings='.length);
+  return { version: version!, settings };
+}
+
 /** Error body of every non-2xx answer, like OAuth's `{error, error_description}`. */
 export interface WireError {
   error: ErrorCode | 'VERSION_MISMATCH';
@@ -18,6 +33,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   USAGE: 400,
   BAD_INPUT: 400,
   CONFIG_INVALID: 400,
+  AGENT_SETTINGS_DIFFER: 409,
   NOT_FOUND: 404,
   NOT_LOGGED_IN: 401,
   NEEDS_WEB_LOGIN: 401,

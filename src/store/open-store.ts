@@ -11,6 +11,8 @@ export interface StoreChoice {
   store: SecretStore;
   kind: StoreKind;
   reason: string;
+  /** The secrets file, when the store is the file store. */
+  path?: string;
 }
 
 export interface OpenStoreDeps {
@@ -29,7 +31,9 @@ export interface OpenStoreDeps {
  * - `memory`: agent memory only. `file`: `config.paths.fileStore` (checked now, so a corrupt or
  *   unsafe file is reported at start).
  * - `auto`: the keychain if a time-bounded check says it works (or is merely locked), otherwise
- *   memory, with one warning line saying so and how to choose a file store.
+ *   the file store (0600, as gh, kubelogin and gcloud do on a headless machine), with one warning
+ *   line naming the file, so a login survives agent restarts and reboots. `memory` is only ever
+ *   chosen explicitly.
  *
  * Touches nothing but the chosen store; the keychain check reads one key and writes nothing.
  */
@@ -41,7 +45,7 @@ export async function openStore(config: Config, deps: OpenStoreDeps): Promise<St
     case 'file': {
       const store = new FileStore(config.paths.fileStore);
       await store.keys();
-      return { store, kind: 'file', reason: `chosen by EIDF_STORE=file; ${config.paths.fileStore}` };
+      return { store, kind: 'file', reason: `chosen by EIDF_STORE=file; ${config.paths.fileStore}`, path: config.paths.fileStore };
     }
     case 'keychain': {
       const store = makeKeychain();
@@ -57,11 +61,17 @@ export async function openStore(config: Config, deps: OpenStoreDeps): Promise<St
       const problem = await checkKeychain(store);
       if (!problem || problem.code === 'STORE_LOCKED') return keychainChoice(store, 'EIDF_STORE=auto and the OS keychain answers', problem, deps);
       await store.close();
-      deps.warn(`no usable keychain (${problem.message}); secrets are kept in agent memory only, set EIDF_STORE=file to keep them in a 0600 file`);
-      return { store: new MemoryStore(), kind: 'memory', reason: `no usable keychain: ${problem.message}` };
+      const path = config.paths.fileStore;
+      const file = new FileStore(path);
+      await file.keys();
+      deps.warn(`${NO_KEYCHAIN} (${problem.message}); secrets are kept in ${path} (0600); EIDF_STORE=memory keeps nothing on disk`);
+      return { store: file, kind: 'file', reason: `${NO_KEYCHAIN} (${problem.message}); secrets in ${path} (0600)`, path };
     }
   }
 }
+
+/** How a StoreChoice's reason starts when `auto` fell back to the file store. */
+export const NO_KEYCHAIN = 'no usable keychain';
 
 async function checkKeychain(store: KeychainStore): Promise<EidfError | undefined> {
   try {

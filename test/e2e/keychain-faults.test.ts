@@ -43,7 +43,7 @@ describe('keychain faults through the helper', () => {
     }
   });
 
-  it('EIDF_STORE=auto with no Secret Service: agent memory, with one warning line in the agent log', async () => {
+  it('EIDF_STORE=auto with no Secret Service: the 0600 file store, with one warning line in the agent log', async () => {
     const bus = await startPrivateBus();
     const ctx = isolatedHome({ ...bus.env, EIDF_STORE: 'auto' });
     ctx.env.EIDF_HOME = ctx.home;
@@ -52,10 +52,14 @@ describe('keychain faults through the helper', () => {
       assert.deepEqual(stored, { code: 0, stdout: '', stderr: '' });
       assert.equal((await runCli(['get'], { env: ctx.env, input: 'reg.example' })).stdout, '{"ServerURL":"reg.example","Username":"u","Secret":"s"}\n');
       const report = JSON.parse((await runCli(['status', '--json'], { env: ctx.env })).stdout);
-      assert.equal(report.store.kind, 'memory');
+      assert.equal(report.store.kind, 'file');
+      assert.equal(report.store.path, join(ctx.home, 'secrets.json'));
       const warnings = readFileSync(join(ctx.home, 'agent.log'), 'utf8').split('\n').filter((line) => / warn no usable keychain/.test(line));
       assert.equal(warnings.length, 1);
-      assert.match(warnings[0]!, /secrets are kept in agent memory only, set EIDF_STORE=file/);
+      assert.ok(warnings[0]!.includes(`secrets are kept in ${join(ctx.home, 'secrets.json')} (0600)`), warnings[0]);
+      // The credential outlives the agent: it is in the file, not in the agent's memory.
+      await runCli(['daemon', 'stop'], { env: ctx.env });
+      assert.equal((await runCli(['get'], { env: ctx.env, input: 'reg.example' })).stdout, '{"ServerURL":"reg.example","Username":"u","Secret":"s"}\n');
     } finally {
       await ctx.cleanup();
       await bus.stop();

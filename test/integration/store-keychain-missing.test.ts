@@ -4,6 +4,7 @@
  * to the kernel keyring); openStore falls back to memory only under EIDF_STORE=auto, with a warning.
  */
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,17 +50,23 @@ test('every keychain call says STORE_UNAVAILABLE when there is no Secret Service
   await assert.rejects(store.check(), unavailable);
 });
 
-test('EIDF_STORE=auto falls back to memory with one warning line saying how to choose', async () => {
+test('EIDF_STORE=auto falls back to the 0600 file store with one warning line naming the file', async () => {
   const warnings: string[] = [];
-  const choice = await openStore(storeTestConfig(home, 'auto'), { warn: (line) => warnings.push(line) });
-  assert.equal(choice.kind, 'memory');
-  assert.equal(choice.store.kind, 'memory');
-  assert.match(choice.reason, /^no usable keychain: /);
+  const config = storeTestConfig(home, 'auto');
+  const choice = await openStore(config, { warn: (line) => warnings.push(line) });
+  assert.equal(choice.kind, 'file');
+  assert.equal(choice.store.kind, 'file');
+  assert.equal(choice.path, config.paths.fileStore);
+  assert.match(choice.reason, /^no usable keychain \(.+\); secrets in \S+secrets\.json \(0600\)$/);
   assert.equal(warnings.length, 1);
   assert.ok(!warnings[0]!.includes('\n'));
-  assert.match(warnings[0]!, /secrets are kept in agent memory only, set EIDF_STORE=file/);
+  assert.ok(warnings[0]!.includes(`secrets are kept in ${config.paths.fileStore} (0600); EIDF_STORE=memory keeps nothing on disk`), warnings[0]);
   await choice.store.set('k', 'v');
   assert.equal(await choice.store.get('k'), 'v');
+  assert.equal(statSync(config.paths.fileStore).mode & 0o777, 0o600);
+  // A second agent (after a restart) finds it there.
+  const again = await openStore(config, { warn: () => undefined });
+  assert.equal(await again.store.get('k'), 'v');
 });
 
 test('EIDF_STORE=keychain is an error, not a fallback', async () => {

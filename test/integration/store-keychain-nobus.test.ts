@@ -24,7 +24,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('without a session bus the keychain is STORE_UNAVAILABLE and auto falls back to memory', async () => {
+test('without a session bus the keychain is STORE_UNAVAILABLE and auto falls back to the file store', async () => {
   const store = new KeychainStore({ timeoutMs: 3000 });
   try {
     await assert.rejects(store.get('registry:x.example'), (err) => {
@@ -38,6 +38,7 @@ test('without a session bus the keychain is STORE_UNAVAILABLE and auto falls bac
   }
   const warnings: string[] = [];
   const choice = await openStore(storeTestConfig(join(dir, 'eidf'), 'auto'), { warn: (line) => warnings.push(line) });
-  assert.equal(choice.kind, 'memory');
+  assert.equal(choice.kind, 'file');
+  assert.equal(choice.path, join(dir, 'eidf', 'secrets.json'));
   assert.equal(warnings.length, 1);
 });

@@ -124,6 +124,7 @@ describe('store', () => {
     assert.equal(judgeStore({ kind: 'keychain', reason: 'EIDF_STORE=auto and the OS keychain answers, but it was locked at start' }).status, 'warn');
     assert.equal(judgeStore({ kind: 'memory', reason: 'chosen by EIDF_STORE=memory; secrets last until the agent stops' }).status, 'ok');
     assert.equal(judgeStore({ kind: 'keychain', reason: 'EIDF_STORE=auto and the OS keychain answers' }).status, 'ok');
+    assert.equal(judgeStore({ kind: 'file', reason: 'no usable keychain (no Secret Service); secrets in /h/secrets.json (0600)' }).status, 'ok');
   });
 });
 

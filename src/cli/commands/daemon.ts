@@ -2,6 +2,7 @@ import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
 import { runAgent } from '../../daemon/agent.ts';
 import { createLineLogger } from '../../platform/logger.ts';
+import { useProxyFromEnv } from '../../platform/proxy.ts';
 import { openStore } from '../../store/open-store.ts';
 import { UnusableStore } from '../../store/unusable.ts';
 import { connectAgent } from '../agent-connection.ts';
@@ -35,6 +36,7 @@ export async function daemonCommand(args: string[], deps: CliDeps, config: Confi
 
 async function runInForeground(deps: CliDeps, config: Config): Promise<number> {
   const logger = createLineLogger((line) => deps.stderr.write(line), deps.clock, deps.env.EIDF_DEBUG === '1');
+  useProxyFromEnv(deps.env);
   const running = await runAgent({
     config,
     uid: deps.uid,
@@ -43,13 +45,18 @@ async function runInForeground(deps: CliDeps, config: Config): Promise<number> {
     clock: deps.clock,
     fetch: deps.fetch,
     logger,
+    env: deps.env,
+    // systemd sets INVOCATION_ID for the processes of a unit; agents this CLI starts never have it (agent-connection.ts).
+    ...(deps.env.INVOCATION_ID ? { service: 'systemd' as const } : {}),
     openStore: async () => {
       try {
         return await openStore(config, { warn: (line) => logger.warn(line) });
       } catch (err) {
-        if (!(err instanceof EidfError) || config.store === 'auto') throw err;
-        logger.warn(`the ${config.store} store cannot be used: ${err.message}`);
-        return { store: new UnusableStore(config.store, err), kind: config.store, reason: `unusable: ${err.message}` };
+        if (!(err instanceof EidfError)) throw err;
+        // Under `auto` only the file store (the fallback when there is no keychain) can fail to open.
+        const kind = config.store === 'auto' ? 'file' : config.store;
+        logger.warn(`the ${kind} store cannot be used: ${err.message}`);
+        return { store: new UnusableStore(kind, err), kind, reason: `unusable: ${err.message}` };
       }
     },
   });

@@ -4,6 +4,8 @@ import { check, judgeStore, type DoctorCheck, type DoctorReport } from '../../da
 import { connectAgent } from '../agent-connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { pathCheck, thisProgram, wiringChecks } from '../doctor-local.ts';
+import { judgeProxy, judgeSettings } from '../doctor-settings.ts';
+import { agentSettings, describeSettings, type AgentSettings } from '../../daemon/agent-settings.ts';
 import { EXIT } from '../exit-codes.ts';
 
 export type { DoctorCheck, DoctorReport } from '../../daemon/doctor-checks.ts';
@@ -12,6 +14,8 @@ interface Health {
   version: string;
   pid: number;
   store: { kind: string; reason: string };
+  settings?: AgentSettings;
+  service?: string | null;
 }
 
 /** Upper bounds: a health answer (a fresh agent takes longer: the client waits up to 10 s for it) and the agent's checks. */
@@ -65,16 +69,21 @@ async function agentChecks(deps: CliDeps, config: Config): Promise<DoctorCheck[]
     // A request other than health from a helper of another version makes the old agent stop; the client then starts ours.
     remote = (await agent.call<DoctorReport>('GET', '/v1/doctor', undefined, { timeoutMs: AGENT_CHECKS_TIMEOUT_MS })).checks;
   } catch (err) {
-    remote = [check('agent-checks', 'fail', `the agent could not run its checks: ${oneLine(err)}`, 'run: docker-credential-eidf daemon stop, then doctor again')];
+    remote = err instanceof EidfError && err.code === 'AGENT_SETTINGS_DIFFER'
+      ? [check('agent-checks', 'fail', 'not run: the agent runs with other settings than this command (see settings)', null)]
+      : [check('agent-checks', 'fail', `the agent could not run its checks: ${oneLine(err)}`, 'run: docker-credential-eidf daemon stop, then doctor again')];
   }
-  let current = first;
-  if (first.version !== deps.version) current = await health().catch(() => first);
-  const replaced = current !== first && first.version !== current.version ? `; it replaced an agent of version ${first.version}` : '';
+  // The agent may have been replaced meanwhile (another version, or other settings): ask again.
+  const current = await health().catch(() => first);
+  const replaced = first.version !== current.version ? `; it replaced an agent of version ${first.version}`
+    : first.pid !== current.pid ? `; it replaced an agent (pid ${first.pid}) started with other settings` : '';
   const agentCheck =
     current.version === deps.version
       ? check('agent', 'ok', `agent ${current.version} (pid ${current.pid}) answers on ${config.paths.socket}${replaced}`)
       : check('agent', 'fail', `agent ${current.version} answers, but this helper is ${deps.version}`, 'run: docker-credential-eidf daemon stop (the next command starts the right one)');
-  return [agentCheck, judgeStore(current.store), ...remote];
+  const mine = describeSettings(agentSettings(config, deps.env));
+  const extra = [judgeSettings(mine, current.settings, current.service ?? null), judgeProxy(config, current.settings)].filter((c) => c !== undefined);
+  return [agentCheck, judgeStore(current.store), ...extra, ...remote];
 }
 
 /** The people's form: `ok   name  message`, and `to do: action` under each check that has one. */

@@ -6,7 +6,7 @@ import type { SecretStatus } from '../../harbor/secret-keeper.ts';
 import { openBrowser } from '../../platform/browser.ts';
 import { connectAgent } from '../agent-connection.ts';
 import type { CliDeps } from '../deps.ts';
-import { describeLogin, deviceLogin } from '../device-login.ts';
+import { describeLogin, deviceLogin, warnAboutFileStore } from '../device-login.ts';
 import { EXIT } from '../exit-codes.ts';
 import { readLastUsername, writeLastUsername } from '../last-username.ts';
 import { waitForWebLogin } from '../web-login.ts';
@@ -56,6 +56,7 @@ export async function loginCommand(args: string[], deps: CliDeps, config: Config
         : await askForSecret(agent, deps, config, { browser, username, oidcConfigured });
       await writeLastUsername(config, deps, status.username ?? username ?? '');
       for (const line of describeSecretLogin(config, status)) deps.stderr.write(`${line}\n`);
+      await warnAboutFileStore(agent, (line) => deps.stderr.write(`${line}\n`));
       return status.state === 'valid' ? EXIT.ok : EXIT.notLoggedIn;
     }
     const result = await deviceLogin(agent, deps, config, { browser, signal: aborted.signal });

@@ -13,7 +13,7 @@ export async function runProtocolVerb(verb: ProtocolVerb, deps: CliDeps, loadCon
     if (verb === 'version') helper = unusedHelper;
     else {
       const config = loadConfig();
-      helper = agentHelper(connectAgent(config, deps), (reason, hint) => explainMissing(reason, hint, deps, config));
+      helper = agentHelper(connectAgent(config, deps, { settings: false }), (reason, hint) => explainMissing(reason, hint, deps, config));
     }
   } catch (err) {
     deps.stdout.write(`${oneLine(err)}\n`);
@@ -41,7 +41,7 @@ const GET_LOGIN_WAIT_MS = 5 * 60_000;
 async function explainMissing(reason: string | undefined, hint: string, deps: CliDeps, config: Config): Promise<boolean> {
   const prompt = reason === 'login-required' || reason === 'logging-in' ? 'device' : reason === 'needs-web-login' ? 'web' : undefined;
   if (prompt && config.loginOnGet === 'auto' && deps.stderr.isTTY) {
-    const agent = connectAgent(config, deps);
+    const agent = connectAgent(config, deps, { settings: false });
     const pause = await agent.call<{ until: string | null }>('GET', '/v1/session/prompt-pause').catch(() => ({ until: null }));
     if (pause.until !== null) {
       deps.stderr.write(`docker-credential-eidf: ${hint} (no new login prompt from get until ${pause.until.slice(11, 19)} UTC)\n`);

@@ -15,7 +15,8 @@ export interface StatusReport {
   oidc: { issuer: string; clientId: string } | null;
   session: SessionStatus | null;
   registrySecret: SecretStatus;
-  store: { kind: string; reason: string };
+  /** `path`: the secrets file, when the store is the file store. */
+  store: { kind: string; reason: string; path?: string };
   agent: { pid: number; version: string; uptimeSeconds: number; socket: string };
   /** Robots whose secrets the agent keeps (`expiresAt` ms, null = never; absent when not recorded). */
   robots: KeptRobot[];
@@ -27,7 +28,7 @@ interface AgentStatus {
   session: SessionStatus | null;
   registrySecret: SecretStatus;
   robots?: KeptRobot[];
-  agent: { pid: number; version: string; uptimeSeconds: number; store: { kind: string; reason: string } };
+  agent: { pid: number; version: string; uptimeSeconds: number; store: { kind: string; reason: string; path?: string } };
 }
 
 /**
