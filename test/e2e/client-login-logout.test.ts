@@ -70,7 +70,7 @@ describe('docker/podman login and logout with a session', () => {
     assert.equal(report.registrySecret.mode, 'stored-secret');
     assert.match(report.registrySecret.modeReason ?? '', /docker login -u bob.*wins over the session's user alice until erased/);
     const human = await runCli(['status'], { env });
-    assert.match(human.stderr, /registry secret: valid \(Harbor user bob\), stored-secret: .*wins over the session's user alice/);
+    assert.match(human.stderr, /registry secret: valid since \S+ \(Harbor user bob\)\nmode: +CLI secret: stored for bob .*wins over the session's user alice.*\nto switch: +docker logout/);
     assert.match(agentLog(ctx.home), /stored a credential for .* \(user bob\); probe: Harbor accepts it; registry secret now valid for bob/);
     assert.ok(!agentLog(ctx.home).includes(bob), 'the agent log holds the secret');
   });

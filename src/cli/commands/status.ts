@@ -90,6 +90,7 @@ function describeMode(report: StatusReport): string[] {
   } else if (secret.mode === 'stored-secret') {
     lines.push(`mode:            CLI secret: ${secret.modeReason ?? 'the stored secret is kept alive'}`);
     if (!oidc) lines.push('to switch:       set EIDF_OIDC_ISSUER and EIDF_OIDC_CLIENT_ID (where the IdP offers a device login), then docker-credential-eidf login');
+    else if (secret.modeReason?.includes('wins over')) lines.push('to switch:       docker logout (or docker-credential-eidf logout) ends both, then docker-credential-eidf login');
     else if (session?.subject) lines.push('to switch:       not possible while Harbor refuses the device login\'s ID token (see mode)');
     else lines.push(`to switch:       docker-credential-eidf login (device login with ${oidc.issuer})`);
   } else if (!oidc) {
