@@ -1,7 +1,7 @@
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
 import type { SecretStatus } from '../../harbor/secret-keeper.ts';
-import type { SessionStatus } from '../../session/types.ts';
+import { unsavedRefreshTokenLine, type SessionStatus } from '../../session/types.ts';
 import { connectAgent } from '../agent-connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -59,6 +59,7 @@ function describe(report: StatusReport): string[] {
     if (session.nextRefreshAt) lines.push(`next refresh:    ${session.nextRefreshAt}`);
     if (session.loginPrompt) lines.push(`waiting for:     ${session.loginPrompt.verification_uri_complete ?? session.loginPrompt.verification_uri} (code ${session.loginPrompt.user_code})`);
     if (session.lastError) lines.push(`last error:      ${session.lastError.message}`);
+    if (session.refreshTokenUnsaved) lines.push(`warning:         ${unsavedRefreshTokenLine(session.refreshTokenUnsaved)}`);
   }
   lines.push(`registry secret: ${secret.state}${secret.username ? ` (Harbor user ${secret.username})` : ''}${secret.mode ? `, ${secret.mode}: ${secret.modeReason}` : ''}`);
   if (secret.lastCheckAt) lines.push(`last check:      ${secret.lastCheckAt}${secret.nextCheckAt ? `, next ${secret.nextCheckAt}` : ''}`);
