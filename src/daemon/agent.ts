@@ -64,6 +64,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
         credentials: services.credentials,
         harbor: services.harbor,
         logger,
+        store: opened.store,
       }),
       doctor: createDoctorRouter({ config, fetch: deps.fetch, session: services.session, keeper: services.keeper, settled: () => services.settled(5_000) }),
       robots: createRobotRouter({

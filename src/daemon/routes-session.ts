@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
-import { EidfError } from '../core/errors.ts';
-import type { Logger } from '../core/ports.ts';
+import { EidfError, oneLine } from '../core/errors.ts';
+import type { Logger, SecretStore } from '../core/ports.ts';
+import { robotSecretKey } from '../core/store-keys.ts';
 import type { HarborHttp } from '../harbor/http.ts';
 import type { SecretKeeper } from '../harbor/secret-keeper.ts';
 import { generateCliSecret, readCurrentUser, setCliSecret } from '../harbor/users.ts';
@@ -21,6 +22,16 @@ export interface SessionRouteDeps {
   credentials: RegistryCredentials;
   harbor: HarborHttp;
   logger: Logger;
+  /** Where robot secrets are kept (`robotSecretKey`): logout counts them, or removes them when asked. */
+  store?: SecretStore;
+}
+
+/** What logout did with the robot secrets kept for the registry. */
+export interface RobotSecretsReport {
+  kept: number;
+  removed: number;
+  /** Why they could not be counted or removed, one line. */
+  error: string | null;
 }
 
 export function createSessionRouter(deps: SessionRouteDeps): Router {
@@ -50,14 +61,16 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
     if (!res.destroyed) res.json({ session: outcome.status, registrySecret: secret });
   });
 
-  router.post('/logout', async (_req, res) => {
+  router.post('/logout', async (req, res) => {
+    const forgetRobots = (req.body as { forgetRobots?: unknown } | undefined)?.forgetRobots === true;
     const session = deps.session ? await deps.session.logout() : null;
     const hadStoredSecret = (await deps.credentials.get(deps.registry)) !== null;
     await deps.credentials.delete(deps.registry);
     deps.keeper.forget();
     await deps.keeper.check(); // settles on 'no-credential', with its hint
+    const robotSecrets = await robotSecretsAtLogout(deps, forgetRobots);
     deps.logger.info(`logged out of ${deps.registry}`);
-    res.json({ session, storedSecretErased: hadStoredSecret });
+    res.json({ session, storedSecretErased: hadStoredSecret, robotSecrets });
   });
 
   router.post('/secret', async (req, res) => {
@@ -86,4 +99,22 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
   });
 
   return router;
+}
+
+/** Robot secrets outlive the login (they are Harbor accounts of their own): counted, or removed with --forget-robots. */
+async function robotSecretsAtLogout(deps: SessionRouteDeps, forget: boolean): Promise<RobotSecretsReport> {
+  const report: RobotSecretsReport = { kept: 0, removed: 0, error: null };
+  if (!deps.store) return report;
+  const prefix = robotSecretKey(deps.registry, '');
+  try {
+    const keys = (await deps.store.keys()).filter((key) => key.startsWith(prefix));
+    for (const key of keys) {
+      if (forget && (await deps.store.delete(key))) report.removed++;
+      else if (!forget) report.kept++;
+    }
+  } catch (err) {
+    report.error = oneLine(err);
+  }
+  if (report.removed > 0) deps.logger.info(`removed ${report.removed} robot secret(s) for ${deps.registry}`);
+  return report;
 }
