@@ -217,16 +217,28 @@ function readConfigFile(path: string, readText: ReadText): Record<string, unknow
 }
 
 function parseRegistry(value: string, allowInsecureLoopback: boolean): { registry: string; registryUrl: string } {
-  const hasScheme = /^[a-z]+:\/\//i.test(value);
+  checkPlain('EIDF_REGISTRY', value);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+  const authority = (scheme ? value.slice(scheme.length + 3) : value).split('/', 1)[0]!;
+  if (authority.includes('@')) throw invalid('EIDF_REGISTRY', 'must not contain a user name or password');
   let registry: string;
   try {
     registry = registryKey(value);
   } catch {
+    registry = '';
+  }
+  // The key as Docker computes it (no folding): it must be a plain ASCII host[:port] to be reachable.
+  if (!/^([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$/.test(registry)) {
     throw invalid('EIDF_REGISTRY', 'must be a registry host such as registry.eidf.ac.uk');
   }
-  const registryUrl = hasScheme ? `${new URL(value).protocol}//${registry}` : `https://${registry}`;
+  const registryUrl = `${scheme ?? 'https'}://${registry}`;
   checkUrl('EIDF_REGISTRY', registryUrl, allowInsecureLoopback);
   return { registry, registryUrl };
+}
+
+/** Refuses a URL setting with spaces around it (a copy-paste slip that would otherwise be kept). */
+function checkPlain(name: string, value: string): void {
+  if (value !== value.trim()) throw invalid(name, 'has spaces or line breaks around it; remove them');
 }
 
 /**
@@ -234,12 +246,15 @@ function parseRegistry(value: string, allowInsecureLoopback: boolean): { registr
  * Throws CONFIG_INVALID naming the setting `name`.
  */
 export function checkUrl(name: string, value: string, allowInsecureLoopback: boolean): void {
+  checkPlain(name, value);
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     throw invalid(name, 'must be a URL');
   }
+  // Never kept (status and logs show these URLs); the message does not repeat the value.
+  if (url.username !== '' || url.password !== '') throw invalid(name, 'must not contain a user name or password');
   if (url.protocol === 'https:') return;
   if (url.protocol !== 'http:') throw invalid(name, 'must be an https:// URL');
   if (!isLoopbackHost(url.hostname)) throw invalid(name, 'must be an https:// URL (http:// is allowed only for loopback hosts)');

@@ -10,7 +10,7 @@ import { HarborStore } from './harbor/store.ts';
 import { REGISTRY_SERVICE, TOKEN_ISSUER, signRegistryToken } from './harbor/token-service.ts';
 import { closeServer, listenLoopback } from './http-util.ts';
 import { CLI_CLIENT_ID, HARBOR_CLIENT_ID, startIdp } from './idp/server.ts';
-import type { Idp } from './idp/server.ts';
+import type { Idp, TokenRequest } from './idp/server.ts';
 import { createTokenSigningKey } from './registry/keys.ts';
 import { startRegistry } from './registry/process.ts';
 import type { RegistryProcess } from './registry/process.ts';
@@ -73,6 +73,8 @@ export interface Sandbox {
   webSession(user: string): Promise<{ cookie: string; csrfToken: string }>;
   /** Ends the user's IdP sessions, grants and tokens for all clients (Harbor's stored ones too). */
   revokeIdpSession(user: string): Promise<void>;
+  /** Every request to the IdP's token endpoint so far (grant type, client, status, OAuth error). */
+  idpTokenRequests(): readonly TokenRequest[];
   /** The user's current CLI secret (test hook), undefined before onboarding. */
   cliSecretOf(user: string): string | undefined;
   /** Makes a robot expired now (test hook; Harbor's durations are whole days). */
@@ -174,6 +176,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       revokeIdpSession: async (user) => {
         idp.revokeUser(user);
       },
+      idpTokenRequests: () => idp.tokenRequests,
       cliSecretOf: (user) => store.userByName(user)?.oidc?.secret,
       expireRobot: (robotId) => {
         const robot = store.robotById(robotId);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { EidfError, oneLine } from '../core/errors.ts';
 import { agentCommand } from '../platform/runtime.ts';
 import { processTerminal } from '../platform/terminal.ts';
 import { VERSION } from '../version.ts';
@@ -38,8 +39,11 @@ export function processDeps(cliEntry: string): CliDeps {
       try {
         return readFileSync(path, 'utf8');
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return undefined;
+        // Only the config file is read this way: say which file, and what is wrong with it.
+        const problem = code === 'EISDIR' ? 'is a folder, not a file; remove it or move it away' : `cannot be read (${code ?? oneLine(err)})`;
+        throw new EidfError('CONFIG_INVALID', `invalid configuration: ${path} ${problem}`, { cause: err });
       }
     },
     // From a checkout the agent always runs from src/cli/main.ts (TypeScript), even when the helper

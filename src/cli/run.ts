@@ -21,7 +21,9 @@ Commands for people:
   login --web           renew Harbor's own session in a browser when the registry secret died
   login --secret-stdin --username U
                         the CLI-secret login without a terminal (secret on stdin)
-  logout                revoke the session at the IdP and forget the registry secret
+  logout [--forget-robots]
+                        revoke the session at the IdP and forget the registry secret; robot
+                        secrets are kept (and counted) unless --forget-robots
   status [--json]       login state, registry secret, store, agent (exit 0 logged in, 4 not)
   doctor [--json]       check each link (config, PATH, auth files, agent, store, IdP, Harbor,
                         session, registry secret): ok / warn / fail and what to do (exit 1 on a fail)

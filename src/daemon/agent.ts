@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { Config, Env } from '../config.ts';
 import type { Clock, Fetch, Logger, SecretStore, StoreKind } from '../core/ports.ts';
 import { agentSettings, describeSettings, settingsFingerprint } from './agent-settings.ts';
+import type { FinalSave } from '../session/types.ts';
 import { createAgentServices } from './agent-services.ts';
 import { createAgentApp } from './app.ts';
 import { createDoctorRouter } from './routes-doctor.ts';
@@ -90,6 +91,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
         harbor: services.harbor,
         logger,
         clock: deps.clock,
+        store: opened.store,
       }),
       doctor: createDoctorRouter({ config, fetch: deps.fetch, session: services.session, keeper: services.keeper, settled: () => services.settled(5_000) }),
       robots: createRobotRouter({
@@ -103,11 +105,20 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     },
     store: { kind: opened.kind, reason: opened.reason, ...(opened.path ? { path: opened.path } : {}) },
     requestShutdown: (reason) => stop(reason),
+    beforeShutdown: async () => ({ refreshTokenSave: await lastSave() }),
     onActivity: () => {
       lastActivity = deps.clock.now();
     },
   });
   const server = createServer(app);
+  // A refresh token held only in memory (its save failed) dies with this process: one more try, said aloud.
+  let finalSave: Promise<FinalSave | null> | undefined;
+  const lastSave = () => (finalSave ??= (async () => {
+    const outcome = (await services.session?.flushUnsaved().catch(() => null)) ?? null;
+    if (outcome?.saved) logger.info('session: the refresh token held in memory was saved at shutdown');
+    if (outcome && !outcome.saved) logger.warn(`session: the refresh token could not be saved at shutdown: ${outcome.reason}; the session ends with this agent (log in again)`);
+    return outcome;
+  })());
   try {
     await listenOnSocket(server, config.paths.socket, deps.pid);
   } catch (err) {
@@ -131,9 +142,11 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
       if (stopping) return;
       stopping = true;
       clearInterval(idleTimer);
-      services.stop();
       logger.info(`agent stopping: ${reason}`);
-      void closeSocketServer(server, config.paths.socket).then(() => resolve(reason));
+      void lastSave()
+        .then(() => services.stop())
+        .then(() => closeSocketServer(server, config.paths.socket))
+        .then(() => resolve(reason));
     };
   });
   return { stopped, stop: (reason) => stop(reason) };

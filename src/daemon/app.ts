@@ -33,6 +33,8 @@ export interface AgentDeps {
   keepRunning?(): Promise<string | undefined>;
   /** Asked to stop the agent (after the answer is sent). */
   requestShutdown(reason: string): void;
+  /** Awaited before answering POST /v1/shutdown; its fields join the answer (the last save of the session). */
+  beforeShutdown?(): Promise<Record<string, unknown>>;
   /** Called on every request, so the lifecycle can measure idleness. */
   onActivity?(): void;
 }
@@ -129,8 +131,9 @@ export function createAgentApp(deps: AgentDeps): express.Express {
     res.json(await (deps.listCredentials ? deps.listCredentials() : deps.credentials.list()));
   });
 
-  app.post('/v1/shutdown', (_req, res) => {
-    res.status(202).json({ stopping: true });
+  app.post('/v1/shutdown', async (_req, res) => {
+    const last = (await deps.beforeShutdown?.()) ?? {};
+    res.status(202).json({ stopping: true, ...last });
     res.on('finish', () => deps.requestShutdown('asked to stop'));
   });
 

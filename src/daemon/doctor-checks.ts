@@ -2,7 +2,7 @@ import { isLoopbackHost } from '../config.ts';
 import { oneLine, type EidfError } from '../core/errors.ts';
 import type { SecretStatus } from '../harbor/secret-keeper.ts';
 import { OIDC_AUTH_MODE, type SystemInfo } from '../harbor/systeminfo.ts';
-import type { SessionStatus } from '../session/types.ts';
+import { unsavedRefreshTokenLine, type SessionStatus } from '../session/types.ts';
 
 /**
  * The verdicts of `docker-credential-eidf doctor`, as pure functions of what was observed.
@@ -99,6 +99,10 @@ export function judgeNoIssuer(secret: SecretStatus): DoctorCheck {
 /** The OIDC session, from the session manager's status (and whether a stored secret covers for it). */
 export function judgeSession(session: SessionStatus, secret: SecretStatus): DoctorCheck {
   const who = session.username ?? session.email ?? session.subject;
+  if (session.refreshTokenUnsaved && session.subject !== null) {
+    return check('session', 'warn', `logged in${who ? ` as ${who}` : ''}, but ${unsavedRefreshTokenLine(session.refreshTokenUnsaved)}`,
+      'free space on (or make writable) the disk of the store, or unlock the keychain: the agent retries the save by itself; `daemon stop` tries once more');
+  }
   switch (session.state) {
     case 'logged-in':
     case 'refreshing':

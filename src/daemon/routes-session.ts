@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
-import { EidfError } from '../core/errors.ts';
-import type { Clock, Logger } from '../core/ports.ts';
+import { EidfError, oneLine } from '../core/errors.ts';
+import type { Clock, Logger, SecretStore } from '../core/ports.ts';
+import { robotSecretKey } from '../core/store-keys.ts';
 import type { HarborHttp } from '../harbor/http.ts';
 import type { SecretKeeper } from '../harbor/secret-keeper.ts';
 import { generateCliSecret, readCurrentUser, setCliSecret } from '../harbor/users.ts';
@@ -28,6 +29,16 @@ export interface SessionRouteDeps {
   logger: Logger;
   /** For the prompt pause (default: the system clock). */
   clock?: Clock;
+  /** Where robot secrets are kept (`robotSecretKey`): logout counts them, or removes them when asked. */
+  store?: SecretStore;
+}
+
+/** What logout did with the robot secrets kept for the registry. */
+export interface RobotSecretsReport {
+  kept: number;
+  removed: number;
+  /** Why they could not be counted or removed, one line. */
+  error: string | null;
 }
 
 /** How long `get` starts no new login prompt after one was cancelled or expired. */
@@ -67,10 +78,12 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
     if (!res.destroyed) res.json({ session: outcome.status, registrySecret: secret });
   });
 
-  router.post('/logout', async (_req, res) => {
+  router.post('/logout', async (req, res) => {
+    const forgetRobots = (req.body as { forgetRobots?: unknown } | undefined)?.forgetRobots === true;
     const { session, storedSecretErased } = await logoutOfRegistry(deps);
+    const robotSecrets = await robotSecretsAtLogout(deps, forgetRobots);
     deps.logger.info(`logged out of ${deps.registry}`);
-    res.json({ session, storedSecretErased });
+    res.json({ session, storedSecretErased, robotSecrets });
   });
 
   router.post('/secret', async (req, res) => {
@@ -122,4 +135,22 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
   });
 
   return router;
+}
+
+/** Robot secrets outlive the login (they are Harbor accounts of their own): counted, or removed with --forget-robots. */
+async function robotSecretsAtLogout(deps: SessionRouteDeps, forget: boolean): Promise<RobotSecretsReport> {
+  const report: RobotSecretsReport = { kept: 0, removed: 0, error: null };
+  if (!deps.store) return report;
+  const prefix = robotSecretKey(deps.registry, '');
+  try {
+    const keys = (await deps.store.keys()).filter((key) => key.startsWith(prefix));
+    for (const key of keys) {
+      if (forget && (await deps.store.delete(key))) report.removed++;
+      else if (!forget) report.kept++;
+    }
+  } catch (err) {
+    report.error = oneLine(err);
+  }
+  if (report.removed > 0) deps.logger.info(`removed ${report.removed} robot secret(s) for ${deps.registry}`);
+  return report;
 }

@@ -12,17 +12,52 @@ export interface SocketAnswer {
   body: string;
 }
 
-export function socketRequest(
-  socketPath: string,
-  request: { method: string; path: string; headers: Record<string, string>; body?: string; timeoutMs: number; signal?: AbortSignal },
-): Promise<SocketAnswer> {
+export interface SocketRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** The whole budget, retries included. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Connect errors that mean "the agent is busy", not "no agent": its accept queue is full, or it reset the connection. */
+const BUSY = new Set(['EAGAIN', 'ECONNRESET']);
+const RETRY_BASE_MS = 2;
+const RETRY_CAP_MS = 50;
+
+/**
+ * One request to the agent. When the agent is too busy to take the connection (EAGAIN: the listen
+ * backlog is full; ECONNRESET while connecting) it is tried again after a short jittered, doubling
+ * pause, within `timeoutMs` overall. Nothing is retried once connected (the request may have been
+ * acted on), nor "no agent" (ENOENT, ECONNREFUSED: the caller starts one).
+ */
+export async function socketRequest(socketPath: string, request: SocketRequest, random: () => number = Math.random): Promise<SocketAnswer> {
+  const deadline = Date.now() + request.timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await requestOnce(socketPath, { ...request, timeoutMs: Math.max(1, deadline - Date.now()) });
+    } catch (err) {
+      const { code, connected } = err as NodeJS.ErrnoException & { connected?: boolean };
+      if (!BUSY.has(code ?? '') || connected || request.signal?.aborted) throw err;
+      const pause = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** attempt) * (0.5 + random() / 2);
+      if (Date.now() + pause >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+}
+
+function requestOnce(socketPath: string, request: SocketRequest): Promise<SocketAnswer> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(socketPath);
     // Aborting closes the connection, which is how the agent learns the caller went away.
     request.signal?.addEventListener('abort', () => socket.destroy(Object.assign(new Error('request aborted'), { code: 'ABORT_ERR' })), { once: true });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => socket.destroy(Object.assign(new Error('agent request timed out'), { code: 'ETIMEDOUT' })), request.timeoutMs);
+    let connected = false;
     socket.on('connect', () => {
+      connected = true;
       const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
       const head = [`${request.method} ${request.path} HTTP/1.1`, 'Host: agent', 'Connection: close'];
       for (const [name, value] of Object.entries(request.headers)) head.push(`${name}: ${value}`);
@@ -33,7 +68,7 @@ export function socketRequest(
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (err) => {
       clearTimeout(timer);
-      reject(err);
+      reject(Object.assign(err, { connected }));
     });
     socket.on('end', () => {
       clearTimeout(timer);
@@ -41,7 +76,7 @@ export function socketRequest(
       try {
         resolve(parseAnswer(Buffer.concat(chunks)));
       } catch (err) {
-        reject(err);
+        reject(Object.assign(err as Error, { connected }));
       }
     });
   });

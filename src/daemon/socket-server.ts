@@ -13,6 +13,13 @@ import { EidfError } from '../core/errors.ts';
  */
 export class AgentAlreadyRunning extends Error {}
 
+/**
+ * Connections the kernel queues before the agent accepts them (Node's default is 511). Past it a
+ * unix-socket connect fails at once with EAGAIN; many `get`s at once (parallel pulls, CI fan-out)
+ * reach that. Linux caps it at net.core.somaxconn (4096 since 5.4).
+ */
+const LISTEN_BACKLOG = 4096;
+
 export async function listenOnSocket(server: Server, socketPath: string, pid: number): Promise<void> {
   const lockPath = `${socketPath}.lock`;
   await acquireLock(lockPath, pid);
@@ -21,7 +28,7 @@ export async function listenOnSocket(server: Server, socketPath: string, pid: nu
     removeIfPresent(socketPath);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(socketPath, () => {
+      server.listen({ path: socketPath, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', reject);
         resolve();
       });

@@ -6,12 +6,18 @@ import type { IdentityClaims, TokenSet } from '../oidc/types.ts';
 /**
  * What the session holds in memory, and the refresh bookkeeping around it. No I/O and no clock:
  * callers pass `now` and a random draw, so each transition is a plain, synchronous state change.
- * Only the ID token is kept (the agent uses nothing else); the refresh token lives only in the store.
+ * The ID token and the current refresh token are kept (the agent uses nothing else). The store holds
+ * the refresh token for the next agent; once the IdP has rotated it, the one in memory is the only
+ * valid one, so it is kept here even while it cannot be saved (`unsaved`).
  */
 export class HeldTokens {
   idToken: string | null = null;
   window: TokenWindow | null = null;
   claims: IdentityClaims | null = null;
+  /** The newest refresh token the IdP gave (null until login or the first refresh after a restore). */
+  refreshToken: string | null = null;
+  /** Set while `refreshToken` is not in the store: why the last save failed, and when it is tried again. */
+  unsaved: { error: EidfError; since: number; failures: number; retryAt: number | null } | null = null;
   /** A refresh token is (believed to be) in the store. */
   session = false;
   /** The failure that put the session into back-off; cleared by the next success. */
@@ -28,9 +34,10 @@ export class HeldTokens {
     this.#policy = policy;
   }
 
-  /** Takes new tokens; clears errors; returns when to refresh them. */
-  hold(tokens: TokenSet, now: number, random: number): number {
+  /** Takes new tokens (keeping `usedRefreshToken` when the IdP did not rotate it); clears errors; returns when to refresh them. */
+  hold(tokens: TokenSet, usedRefreshToken: string | null, now: number, random: number): number {
     this.idToken = tokens.idToken;
+    this.refreshToken = tokens.refreshToken ?? usedRefreshToken;
     this.window = { issuedAt: tokens.receivedAt, expiresAt: tokens.idTokenExpiresAt };
     this.claims = tokens.claims;
     this.session = true;
@@ -52,10 +59,18 @@ export class HeldTokens {
     return delay;
   }
 
+  /** Records a failed save of `refreshToken`; returns the (capped) back-off delay before the next try. */
+  saveFailed(error: EidfError, now: number, random: number): number {
+    const failures = (this.unsaved?.failures ?? 0) + 1;
+    const delay = backoffDelay(failures, random, this.#policy);
+    this.unsaved = { error, since: this.unsaved?.since ?? now, failures, retryAt: now + delay };
+    return delay;
+  }
+
   /** Forgets the session; `reason` (if any) stays as the last error. */
   end(reason: EidfError | null): void {
     Object.assign(this, {
-      idToken: null, window: null, claims: null, session: false,
+      idToken: null, window: null, claims: null, refreshToken: null, unsaved: null, session: false,
       refreshError: null, lastError: reason, failures: 0, nextRefreshAt: null, retryAt: null,
     });
   }

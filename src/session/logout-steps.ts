@@ -6,17 +6,22 @@ import type { SessionOidc } from './types.ts';
 type Wipe = Pick<LogoutReport, 'revoked' | 'revokeError' | 'storeDeleted' | 'storeError'>;
 
 /**
- * The store-and-IdP half of a logout: reads the refresh token under `key`, revokes it at the IdP
- * where supported, then deletes it from the store whether or not revocation worked.
+ * The store-and-IdP half of a logout: revokes the newest refresh token (`held`, from memory, else the
+ * one stored under `key`) at the IdP where supported, then deletes it from the store whether or not
+ * revocation worked.
  * Never throws; every failure is reported, one line each.
  */
-export async function revokeAndForget(oidc: Pick<SessionOidc, 'revokeRefreshToken'>, store: SecretStore, key: string): Promise<Wipe> {
+export async function revokeAndForget(
+  oidc: Pick<SessionOidc, 'revokeRefreshToken'>, store: SecretStore, key: string, held: string | null = null,
+): Promise<Wipe> {
   const report: Wipe = { revoked: 'no-token', revokeError: null, storeDeleted: false, storeError: null };
-  let refreshToken: string | null = null;
-  try {
-    refreshToken = await store.get(key);
-  } catch (err) {
-    report.storeError = oneLine(err);
+  let refreshToken: string | null = held;
+  if (refreshToken === null) {
+    try {
+      refreshToken = await store.get(key);
+    } catch (err) {
+      report.storeError = oneLine(err);
+    }
   }
   if (refreshToken !== null) {
     try {

@@ -8,15 +8,20 @@ import { LoginAttempt, waitOrAbandon } from './login-attempt.ts';
 import { revokeAndForget } from './logout-steps.ts';
 import { realScheduler, RefreshTimer } from './refresh-timer.ts';
 import type {
-  LoginOutcome, LoginStart, LogoutReport, SessionChange, SessionDeps, SessionEvent, SessionOidc, SessionState, SessionStatus,
+  FinalSave, LoginOutcome, LoginStart, LogoutReport, SessionChange, SessionDeps, SessionEvent, SessionOidc, SessionState, SessionStatus,
 } from './types.ts';
+import { unsavedRefreshTokenLine } from './types.ts';
 
 /**
  * The agent's OIDC session: device login, token refresh ahead of expiry, restore on start, logout.
  *
- * The refresh token lives only in the SecretStore (`refreshTokenKey(issuer, clientId)`); ID and
- * access tokens only in this object's memory. A rotated refresh token is written to the store
- * before the new tokens are used; if that write fails the old state stays. One refresh runs at a
+ * The refresh token is read from the SecretStore (`refreshTokenKey(issuer, clientId)`) once, on
+ * restore; after that the newest one is held in memory and each rotation is written to the store for
+ * the next agent. Once the IdP has answered, the rotated token is the only valid one (the old one is
+ * consumed), so it and the new tokens are used at once; a failed save never brings back the old
+ * token: the save is retried with capped back-off, shown in `status` (`refreshTokenUnsaved`), and
+ * tried once more at shutdown (`flushUnsaved`). The only loss left is the agent being killed between
+ * the IdP's answer and the save. ID and access tokens live only in memory. One refresh runs at a
  * time; failures back off (capped) and keep the tokens; `invalid_grant` ends the session.
  */
 export class SessionManager {
@@ -25,6 +30,7 @@ export class SessionManager {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #timer: RefreshTimer;
+  readonly #saveTimer: RefreshTimer;
   readonly #random: () => number;
   readonly #key: string;
   readonly #held: HeldTokens;
@@ -41,6 +47,7 @@ export class SessionManager {
     this.#clock = deps.clock;
     this.#logger = deps.logger;
     this.#timer = new RefreshTimer(deps.scheduler ?? realScheduler, deps.clock);
+    this.#saveTimer = new RefreshTimer(deps.scheduler ?? realScheduler, deps.clock);
     this.#random = deps.random ?? Math.random;
     this.#held = new HeldTokens(deps.policy ?? DEFAULT_REFRESH_POLICY);
     this.#key = refreshTokenKey(deps.oidc.issuer, deps.oidc.clientId);
@@ -120,7 +127,8 @@ export class SessionManager {
     return this.#commit(async () => {
       const wasLoggedIn = this.#held.session;
       this.#epoch++; // a refresh still in flight must not bring the session back
-      const report: LogoutReport = { wasLoggedIn, loginCancelled, ...(await revokeAndForget(this.#oidc, this.#store, this.#key)) };
+      const newest = this.#held.refreshToken; // may be newer than the stored one
+      const report: LogoutReport = { wasLoggedIn, loginCancelled, ...(await revokeAndForget(this.#oidc, this.#store, this.#key, newest)) };
       this.#endSession(null);
       this.#logger.info(`session: logged out (revocation: ${report.revoked})`);
       this.#emit('logged-out');
@@ -142,6 +150,9 @@ export class SessionManager {
       nextRefreshAt: held.session ? iso(held.retryAt ?? held.nextRefreshAt) : null,
       lastError: held.lastError ? { code: held.lastError.code, message: oneLine(held.lastError) } : null,
       loginPrompt: this.#login?.prompt ?? null,
+      refreshTokenUnsaved: held.unsaved
+        ? { reason: oneLine(held.unsaved.error), since: iso(held.unsaved.since)!, nextSaveAt: iso(held.unsaved.retryAt) }
+        : null,
     };
   }
 
@@ -151,10 +162,23 @@ export class SessionManager {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Agent shutdown: stops the refresh timer and cancels a login. Tokens are left in the store. */
+  /** Agent shutdown: stops the timers and cancels a login. Tokens are left in the store. */
   close(): void {
     this.#timer.disable();
+    this.#saveTimer.disable();
     this.cancelLogin({ force: true });
+  }
+
+  /**
+   * Agent shutdown, before close(): one more try to save a refresh token held only in memory.
+   * Null when nothing was waiting to be saved.
+   */
+  async flushUnsaved(): Promise<FinalSave | null> {
+    await this.#refreshing?.catch(() => undefined);
+    if (!this.#held.unsaved) return null;
+    await this.#commit(() => this.#save());
+    const unsaved = this.#held.unsaved as HeldTokens['unsaved'];
+    return unsaved ? { saved: false, reason: oneLine(unsaved.error) } : { saved: true };
   }
 
   #state(): SessionState {
@@ -175,9 +199,9 @@ export class SessionManager {
       const tokens = await this.#oidc.pollDeviceAuthorization(authorization, attempt.controller.signal);
       await this.#commit(async () => {
         if (attempt.cancelled) throw new EidfError('LOGIN_CANCELLED', 'the login was cancelled');
-        await this.#store.set(this.#key, tokens.refreshToken!); // saved before anything uses the new tokens
         this.#epoch++;
-        this.#hold(tokens);
+        this.#hold(tokens, null);
+        await this.#save(); // a failed save keeps the session in memory, and is retried
       });
       this.#logger.info(`session: logged in as ${tokens.claims.preferred_username ?? tokens.claims.sub}`);
       outcome = { ok: true, status: this.status() };
@@ -208,7 +232,8 @@ export class SessionManager {
     let event: SessionEvent | null = null;
     let refreshToken: string | null = null;
     try {
-      refreshToken = await this.#store.get(this.#key);
+      // Memory holds the newest token once there is one; the store is read only on restore.
+      refreshToken = this.#held.refreshToken ?? (await this.#store.get(this.#key));
       if (refreshToken === null) {
         if (epoch !== this.#epoch) return;
         const hadTokens = this.#held.idToken !== null;
@@ -217,14 +242,18 @@ export class SessionManager {
         return;
       }
       const tokens = await this.#oidc.refreshTokens(refreshToken);
+      const answeredAt = performance.now();
+      const used = refreshToken;
       const committed = await this.#commit(async () => {
         if (epoch !== this.#epoch) return false; // logged out or in anew meanwhile
         if (this.#held.claims && tokens.claims.sub !== this.#held.claims.sub) {
           throw new EidfError('IDP_ERROR', 'the identity provider refreshed the session for another user'); // OIDC Core §12.2
         }
-        // A rotated token is saved before the new tokens replace the old; if saving throws, nothing changes.
-        if (tokens.refreshToken !== undefined && tokens.refreshToken !== refreshToken) await this.#store.set(this.#key, tokens.refreshToken);
-        this.#hold(tokens);
+        // The IdP has consumed `used`: from here on only the new token is valid, so it is held
+        // first and then saved; a failed save is retried, never undone.
+        const rotated = tokens.refreshToken !== undefined && tokens.refreshToken !== used;
+        this.#hold(tokens, used);
+        if (rotated || this.#held.unsaved) await this.#save(answeredAt);
         return true;
       });
       if (committed) event = 'refreshed';
@@ -232,7 +261,7 @@ export class SessionManager {
       const error = asEidfError(err);
       if (epoch !== this.#epoch) return;
       if (error.code === 'NOT_LOGGED_IN' && refreshToken !== null) {
-        await this.#forgetDeadToken(refreshToken);
+        await this.#forgetDeadToken(refreshToken, this.#held.unsaved !== null);
         this.#endSession(error);
         this.#logger.warn(`session: ${oneLine(error)}`);
         event = 'logged-out';
@@ -248,26 +277,57 @@ export class SessionManager {
     }
   }
 
-  /** Deletes the dead refresh token, unless a new login has replaced it meanwhile. */
-  async #forgetDeadToken(dead: string): Promise<void> {
+  /**
+   * Deletes the dead refresh token, unless a new login has replaced it meanwhile. `storeBehind`: the
+   * store holds an older token the IdP consumed before `dead` (its save failed), equally dead.
+   */
+  async #forgetDeadToken(dead: string, storeBehind: boolean): Promise<void> {
+    const epoch = this.#epoch;
     await this.#commit(async () => {
       try {
-        if ((await this.#store.get(this.#key)) === dead) await this.#store.delete(this.#key);
+        if ((storeBehind && epoch === this.#epoch) || (await this.#store.get(this.#key)) === dead) await this.#store.delete(this.#key);
       } catch (err) {
         this.#logger.warn(`session: could not delete the dead refresh token: ${oneLine(err)}`);
       }
     });
   }
 
-  #hold(tokens: TokenSet): void {
+  /**
+   * Writes the refresh token held in memory to the store (inside #commit). On failure the token
+   * stays in memory, marked unsaved, and a retry is armed with capped back-off. Never throws.
+   * `answeredAt` (performance.now() of the IdP's answer) measures the window a SIGKILL would lose.
+   */
+  async #save(answeredAt?: number): Promise<void> {
+    const held = this.#held;
+    const token = held.refreshToken;
+    if (token === null) return;
+    try {
+      await this.#store.set(this.#key, token);
+    } catch (err) {
+      if (held.refreshToken !== token) return; // superseded meanwhile; its own save reports
+      const error = asEidfError(err);
+      const delay = held.saveFailed(error, this.#clock.now(), this.#random());
+      this.#saveTimer.arm(held.unsaved!.retryAt!, () => void this.#commit(() => this.#save()));
+      this.#logger.warn(`session: ${unsavedRefreshTokenLine({ reason: oneLine(error) })}; save retry ${held.unsaved!.failures} in ${Math.round(delay / 1000)} s`);
+      return;
+    }
+    if (held.refreshToken !== token) return;
+    if (held.unsaved) this.#logger.info(`session: the refresh token was saved after ${held.unsaved.failures} failed attempt(s)`);
+    held.unsaved = null;
+    this.#saveTimer.clear();
+    if (answeredAt !== undefined) this.#logger.debug(`session: rotated refresh token saved ${(performance.now() - answeredAt).toFixed(1)} ms after the IdP answered`);
+  }
+
+  #hold(tokens: TokenSet, usedRefreshToken: string | null): void {
     const now = this.#clock.now();
-    const at = this.#held.hold(tokens, now, this.#random());
+    const at = this.#held.hold(tokens, usedRefreshToken, now, this.#random());
     this.#timer.arm(at, () => void this.#refresh());
     this.#logger.info(`session: ID token valid until ${new Date(tokens.idTokenExpiresAt).toISOString()}; next refresh in ${Math.round((at - now) / 1000)} s`);
   }
 
   #endSession(reason: EidfError | null): void {
     this.#timer.clear();
+    this.#saveTimer.clear();
     this.#held.end(reason);
     this.#lastLoginOutcome = null;
   }

@@ -31,7 +31,29 @@ export interface SessionStatus {
   lastError: { code: ErrorCode; message: string } | null;
   /** Set while `state` is `logging-in`. */
   loginPrompt: LoginPrompt | null;
+  /**
+   * Set while the newest refresh token is held in this agent's memory only, because saving it failed
+   * (the IdP has already consumed the one in the store). The agent keeps retrying the save.
+   */
+  refreshTokenUnsaved: UnsavedRefreshToken | null;
 }
+
+export interface UnsavedRefreshToken {
+  /** Why the last save failed, one line. */
+  reason: string;
+  /** ISO 8601: since when the store is behind. */
+  since: string;
+  /** ISO 8601: the next save attempt. */
+  nextSaveAt: string | null;
+}
+
+/** The one line `status` and `doctor` show for an unsaved refresh token. */
+export function unsavedRefreshTokenLine(unsaved: Pick<UnsavedRefreshToken, 'reason'>): string {
+  return `the refresh token could not be saved: ${unsaved.reason}; the session lasts while this agent runs`;
+}
+
+/** What the last save attempt at shutdown did (`flushUnsaved()`). */
+export type FinalSave = { saved: true } | { saved: false; reason: string };
 
 /** `login()`'s answer: the prompt, and whether the caller joined a login already in progress. */
 export interface LoginStart {

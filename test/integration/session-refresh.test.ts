@@ -6,7 +6,7 @@ import { refreshTokenKey } from '../../src/core/store-keys.ts';
 import { createOidcClient } from '../../src/oidc/client.ts';
 import type { OidcClient } from '../../src/oidc/types.ts';
 import { SessionManager } from '../../src/session/session-manager.ts';
-import type { Scheduler, SessionStatus } from '../../src/session/types.ts';
+import type { Scheduler } from '../../src/session/types.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 import { startTestIdp, TEST_SCOPES } from '../helpers/test-idp.ts';
 import type { TestIdp } from '../helpers/test-idp.ts';
@@ -43,21 +43,29 @@ class ManualScheduler implements Scheduler {
     this.pending.clear();
     for (const timer of timers) timer.callback();
   }
+  fireOne(handle: number): void {
+    const timer = this.pending.get(handle)!;
+    this.pending.delete(handle);
+    timer.callback();
+  }
 }
 
-/** A MemoryStore whose next `set` can be made to fail; it records the session status seen at each write. */
+/** A MemoryStore whose writes can be made to fail (counted). */
 class FlakyStore extends MemoryStore implements SecretStore {
-  failNextSet = false;
-  observe: (() => SessionStatus) | undefined;
-  readonly seenAtSet: SessionStatus[] = [];
+  broken = false;
+  failedSets = 0;
   override async set(key: string, value: string): Promise<void> {
-    if (this.observe) this.seenAtSet.push(this.observe());
-    if (this.failNextSet) {
-      this.failNextSet = false;
+    if (this.broken) {
+      this.failedSets++;
       throw new EidfError('STORE_UNAVAILABLE', 'the keychain is not available');
     }
     return super.set(key, value);
   }
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(condition(), 'condition met');
 }
 
 const logLines: string[] = [];
@@ -154,40 +162,81 @@ describe('SessionManager refresh', () => {
     assert.equal(r.scheduler.delay, 2000, 'the next refresh is scheduled');
   });
 
-  it('saves a rotated refresh token before using it; if saving fails, the old state stays', async () => {
+  it('a rotated refresh token whose save fails is kept in memory, used, retried with back-off, and saved later', async () => {
     const r = await rig();
     const session = await loggedIn(r);
-    const oldRefreshToken = await r.store.get(r.key);
+    const consumed = (await r.store.get(r.key))!;
     const before = session.status();
-    r.store.observe = () => session.status();
-    // Given the store will refuse the next write
-    r.store.failNextSet = true;
+    // Given the store refuses writes (disk full, keychain locked …)
+    r.store.broken = true;
     r.clock.advance(LONG_AFTER);
     // When a refresh rotates the token
-    await assert.rejects(session.getIdToken(), { code: 'STORE_UNAVAILABLE' });
+    const token = await session.getIdToken();
     assert.equal(r.idp.refreshRequests(), 1, 'the IdP did rotate');
-    // Then the save was attempted while the old tokens were still in use …
-    assert.equal(r.store.seenAtSet.length, 1);
-    assert.equal(r.store.seenAtSet[0]!.idTokenExpiresAt, before.idTokenExpiresAt);
-    // … and after the failure the old refresh token is still stored and the old state kept
-    assert.equal(await r.store.get(r.key), oldRefreshToken);
-    const after = session.status();
-    assert.equal(after.state, 'error');
-    assert.equal(after.lastError?.code, 'STORE_UNAVAILABLE');
-    assert.equal(after.idTokenExpiresAt, before.idTokenExpiresAt);
-    assert.equal(after.subject, 'alice');
-    // And with a working store, a successful refresh saves first, then uses the new tokens
-    const fresh = await loggedIn(r);
-    const stored = await r.store.get(r.key);
-    const beforeRefresh = fresh.status();
-    r.store.observe = () => fresh.status();
-    r.store.seenAtSet.length = 0;
+    // Then the new tokens are in use at once, and the session says its refresh token is unsaved
+    assert.ok(token);
+    let status = session.status();
+    assert.equal(status.state, 'logged-in');
+    assert.notEqual(status.idTokenExpiresAt, before.idTokenExpiresAt);
+    assert.equal(status.refreshTokenUnsaved?.reason, 'the keychain is not available');
+    assert.equal(await r.store.get(r.key), consumed, 'the store still holds the consumed token');
+    // The save is retried on its own timer, with doubling back-off
+    // The save retry is armed after the refresh timer each time, so it is the newest pending timer.
+    const saveTimer = () => Math.max(...r.scheduler.pending.keys());
+    assert.equal(r.store.failedSets, 1);
+    assert.equal(Date.parse(status.refreshTokenUnsaved!.nextSaveAt!) - r.clock.now(), 2000);
+    r.clock.advance(2000);
+    r.scheduler.fireOne(saveTimer());
+    await until(() => r.store.failedSets === 2);
+    status = session.status();
+    assert.equal(Date.parse(status.refreshTokenUnsaved!.nextSaveAt!) - r.clock.now(), 4000, 'second retry after 4 s');
+    // And the next refresh uses the token in memory, never the consumed one: the IdP accepts it
     r.clock.advance(LONG_AFTER);
-    await fresh.getIdToken();
-    assert.ok((await r.store.get(r.key)) !== stored, 'the rotated token was saved');
-    assert.equal(r.store.seenAtSet.length, 1);
-    assert.equal(r.store.seenAtSet[0]!.idTokenExpiresAt, beforeRefresh.idTokenExpiresAt, 'saved while the old tokens were in use');
-    assert.notEqual(fresh.status().idTokenExpiresAt, beforeRefresh.idTokenExpiresAt, 'new tokens in use after the save');
+    await session.getIdToken();
+    assert.equal(r.idp.refreshRequests(), 2);
+    assert.deepEqual(r.idp.requests.filter((q) => q.grantType === 'refresh_token').map((q) => q.status), [200, 200], 'no invalid_grant at the IdP');
+    assert.ok(session.status().refreshTokenUnsaved, 'still unsaved');
+    // When the store works again, the next retry saves the newest token and clears the warning
+    r.store.broken = false;
+    r.clock.advance(60_000);
+    r.scheduler.fireOne(saveTimer());
+    await until(() => session.status().refreshTokenUnsaved === null);
+    const saved = (await r.store.get(r.key))!;
+    assert.notEqual(saved, consumed);
+    // … and it is the valid one: a new agent restores from it
+    session.close();
+    const next = r.newSession();
+    assert.equal((await next.restore()).state, 'logged-in');
+    assert.deepEqual(r.idp.requests.filter((q) => q.grantType === 'refresh_token').map((q) => q.status), [200, 200, 200], 'the IdP refused no refresh');
+  });
+
+  it('flushUnsaved() at shutdown tries once more and says whether it worked', async () => {
+    const r = await rig();
+    const session = await loggedIn(r);
+    assert.equal(await session.flushUnsaved(), null, 'nothing to save');
+    r.store.broken = true;
+    r.clock.advance(LONG_AFTER);
+    await session.getIdToken();
+    const failedBefore = r.store.failedSets;
+    assert.deepEqual(await session.flushUnsaved(), { saved: false, reason: 'the keychain is not available' });
+    assert.equal(r.store.failedSets, failedBefore + 1, 'one more attempt');
+    r.store.broken = false;
+    assert.deepEqual(await session.flushUnsaved(), { saved: true });
+    assert.equal(session.status().refreshTokenUnsaved, null);
+  });
+
+  it('a login whose save fails keeps the session in memory and says so', async () => {
+    const r = await rig();
+    r.store.broken = true;
+    const session = await loggedIn(r);
+    assert.equal(session.status().state, 'logged-in');
+    assert.match(session.status().refreshTokenUnsaved!.reason, /not available/);
+    assert.equal(await r.store.get(r.key), null);
+    // Logout revokes the token held in memory (the newest)
+    r.store.broken = false;
+    const report = await session.logout();
+    assert.equal(report.revoked, 'revoked');
+    assert.equal(session.status().refreshTokenUnsaved, null);
   });
 
   it('IdP down: error state, tokens kept, capped back-off; IdP back: recovers', async () => {

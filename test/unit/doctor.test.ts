@@ -24,7 +24,7 @@ function secret(overrides: Partial<SecretStatus>): SecretStatus {
 function session(overrides: Partial<SessionStatus>): SessionStatus {
   return {
     state: 'logged-in', issuer: ISSUER, subject: 'sub-1', username: 'alice', email: null, idTokenExpiresAt: null, nextRefreshAt: null,
-    lastError: null, loginPrompt: null, ...overrides,
+    lastError: null, loginPrompt: null, refreshTokenUnsaved: null, ...overrides,
   };
 }
 

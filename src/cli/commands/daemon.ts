@@ -8,6 +8,7 @@ import { UnusableStore } from '../../store/unusable.ts';
 import { connectAgent } from '../agent-connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
+import type { FinalSave } from '../../session/types.ts';
 
 interface Health {
   version: string;
@@ -27,9 +28,12 @@ export async function daemonCommand(args: string[], deps: CliDeps, config: Confi
     return EXIT.ok;
   }
   if (action === 'stop') {
-    const answer = await agent.callIfRunning('POST', '/v1/shutdown');
+    const answer = await agent.callIfRunning<{ refreshTokenSave?: FinalSave | null }>('POST', '/v1/shutdown');
     deps.stderr.write(answer === undefined ? 'no agent was running\n' : 'agent stopped\n');
-    return EXIT.ok;
+    const save = answer?.refreshTokenSave;
+    if (save?.saved) deps.stderr.write('the refresh token held in memory was saved\n');
+    if (save && !save.saved) deps.stderr.write(`the refresh token could not be saved: ${save.reason}; the session ended with the agent: log in again\n`);
+    return save && !save.saved ? EXIT.error : EXIT.ok;
   }
   return runInForeground(deps, config);
 }

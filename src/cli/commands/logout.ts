@@ -1,14 +1,20 @@
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
+import type { RobotSecretsReport } from '../../daemon/routes-session.ts';
 import type { LogoutReport } from '../../session/types.ts';
 import { connectAgent } from '../agent-connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
 
-/** `logout`: revoke the refresh token at the IdP, wipe the session and the registry's stored secret. */
+/**
+ * `logout [--forget-robots]`: revoke the refresh token at the IdP, wipe the session and the registry's
+ * stored secret; say how many robot secrets stay kept for the registry, or remove them.
+ */
 export async function logoutCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
-  if (args.length > 0) throw new EidfError('USAGE', 'usage: docker-credential-eidf logout');
-  const result = await connectAgent(config, deps).call<{ session: LogoutReport | null; storedSecretErased: boolean }>('POST', '/v1/session/logout');
+  const forgetRobots = args.includes('--forget-robots');
+  if (args.some((arg) => arg !== '--forget-robots')) throw new EidfError('USAGE', 'usage: docker-credential-eidf logout [--forget-robots]');
+  const result = await connectAgent(config, deps).call<{ session: LogoutReport | null; storedSecretErased: boolean; robotSecrets?: RobotSecretsReport }>(
+    'POST', '/v1/session/logout', { forgetRobots });
   const out = (line: string) => deps.stderr.write(`${line}\n`);
   const { session } = result;
   if (session) {
@@ -25,5 +31,11 @@ export async function logoutCommand(args: string[], deps: CliDeps, config: Confi
     if (session.storeError) out(`could not remove the refresh token from the store: ${session.storeError}`);
   }
   if (result.storedSecretErased) out(`erased the stored registry secret for ${config.registry}`);
-  return session?.storeError ? EXIT.error : EXIT.ok;
+  const robots = result.robotSecrets;
+  if (robots?.removed) out(`removed ${robots.removed} robot secret${robots.removed === 1 ? '' : 's'} for ${config.registry} from the store (the robot accounts stay in Harbor until deleted: robot delete)`);
+  if (robots?.kept) {
+    out(`kept ${robots.kept} robot secret${robots.kept === 1 ? '' : 's'} for ${config.registry}: robots are Harbor accounts of their own and still work; logout --forget-robots removes them here`);
+  }
+  if (robots?.error) out(`could not ${forgetRobots ? 'remove' : 'count'} the robot secrets: ${robots.error}`);
+  return session?.storeError || robots?.error ? EXIT.error : EXIT.ok;
 }

@@ -2,7 +2,7 @@ import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
 import type { KeptRobot } from '../../daemon/robot-secrets.ts';
 import type { SecretStatus } from '../../harbor/secret-keeper.ts';
-import type { SessionStatus } from '../../session/types.ts';
+import { unsavedRefreshTokenLine, type SessionStatus } from '../../session/types.ts';
 import { connectAgent } from '../agent-connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -38,7 +38,7 @@ interface AgentStatus {
 export async function statusCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
   const json = args.includes('--json');
   if (args.some((arg) => arg !== '--json')) throw new EidfError('USAGE', 'usage: docker-credential-eidf status [--json]');
-  const answer = await connectAgent(config, deps).call<AgentStatus>('GET', '/v1/status');
+  const answer = checkAgentStatus(await connectAgent(config, deps).call<unknown>('GET', '/v1/status'));
   const session = answer.session;
   const report: StatusReport = {
     registry: answer.registry,
@@ -68,6 +68,7 @@ function describe(report: StatusReport): string[] {
     if (session.nextRefreshAt) lines.push(`next refresh:    ${session.nextRefreshAt}`);
     if (session.loginPrompt) lines.push(`waiting for:     ${session.loginPrompt.verification_uri_complete ?? session.loginPrompt.verification_uri} (code ${session.loginPrompt.user_code})`);
     if (session.lastError) lines.push(`last error:      ${session.lastError.message}`);
+    if (session.refreshTokenUnsaved) lines.push(`warning:         ${unsavedRefreshTokenLine(session.refreshTokenUnsaved)}`);
   }
   const since = secret.state === 'valid' && secret.validSince ? ` since ${secret.validSince}` : secret.state === 'needs-web-login' && secret.deadSince ? ` (refused) since ${secret.deadSince}` : '';
   lines.push(`registry secret: ${secret.state}${since}${secret.username ? ` (Harbor user ${secret.username})` : ''}`);
@@ -108,4 +109,32 @@ function robotWarnings(robots: KeptRobot[], now: number): string[] {
     if (note.soon) return [`warning: robot ${robot.fullName} expires within ${EXPIRY_WARNING_DAYS} days (${note.text}): ask a project admin to extend or replace it`];
     return [];
   });
+}
+
+/**
+ * The agent's answer, checked field by field before use: an agent of another build (or anything
+ * else on the socket) gets one line naming what is missing, not a TypeError.
+ */
+function checkAgentStatus(answer: unknown): AgentStatus {
+  const at = (path: string): unknown => path.split('.').reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), answer);
+  const wanted: Array<[string, 'string' | 'number' | 'object' | 'object|null']> = [
+    ['registry', 'string'], ['oidc', 'object|null'], ['session', 'object|null'], ['registrySecret', 'object'], ['registrySecret.state', 'string'],
+    ['agent', 'object'], ['agent.pid', 'number'], ['agent.version', 'string'], ['agent.uptimeSeconds', 'number'],
+    ['agent.store', 'object'], ['agent.store.kind', 'string'], ['agent.store.reason', 'string'],
+  ];
+  if (at('session') !== null && at('session') !== undefined) wanted.push(['session.state', 'string']);
+  const missing = wanted.filter(([path, type]) => {
+    const value = at(path);
+    if (type === 'object|null') return value !== null && (typeof value !== 'object' || Array.isArray(value));
+    return type === 'object' ? typeof value !== 'object' || value === null || Array.isArray(value) : typeof value !== type;
+  }).map(([path]) => path);
+  if (missing.length === 0) return answer as AgentStatus;
+  const pid = at('agent.pid');
+  const version = at('agent.version');
+  const who = `the agent${typeof pid === 'number' ? ` (pid ${pid}` : ''}${typeof version === 'string' ? `${typeof pid === 'number' ? ', ' : ' ('}version ${version}` : ''}${typeof pid === 'number' || typeof version === 'string' ? ')' : ''}`;
+  return agentError(`${who} answered status without ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}; restart it: docker-credential-eidf daemon stop`);
+}
+
+function agentError(message: string): never {
+  throw new EidfError('AGENT_ERROR', message);
 }

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { Sandbox } from '../../scripts/sandbox/sandbox.ts';
+import { runCli } from '../helpers/cli.ts';
+import { logInAs, useSandboxAndHome, type Home } from './login-rig.ts';
+
+/** The robot secrets kept in the file store for the sandbox registry. */
+function robotKeys(home: string): string[] {
+  const { secrets } = JSON.parse(readFileSync(join(home, 'secrets.json'), 'utf8')) as { secrets: Record<string, string> };
+  return Object.keys(secrets).filter((key) => key.startsWith('robot:'));
+}
+
+/** `logout` keeps robot secrets (they are Harbor accounts of their own) and says how many; --forget-robots removes them. */
+describe('logout and robot secrets', () => {
+  let sandbox: Sandbox;
+  let ctx: Home;
+  useSandboxAndHome((s, h) => {
+    sandbox = s;
+    ctx = h;
+  });
+
+  it('logout counts the robot secrets it keeps; logout --forget-robots removes them', async () => {
+    await logInAs(ctx.env, sandbox.approveDevice, 'alice');
+    for (const name of ['ci-a', 'ci-b']) {
+      const created = await runCli(['robot', 'create', name, '--project', 'demo', '--days', '3'], { env: ctx.env });
+      assert.equal(created.code, 0, created.stderr);
+    }
+    assert.equal(robotKeys(ctx.home).length, 2);
+
+    const logout = await runCli(['logout'], { env: ctx.env });
+    assert.equal(logout.code, 0, logout.stderr);
+    assert.match(logout.stderr, new RegExp(`^kept 2 robot secrets for ${sandbox.registryHost.replaceAll('.', '\\.')}: robots are Harbor accounts of their own and still work; logout --forget-robots removes them here$`, 'm'));
+    assert.equal(robotKeys(ctx.home).length, 2, 'kept');
+
+    const forget = await runCli(['logout', '--forget-robots'], { env: ctx.env });
+    assert.equal(forget.code, 0, forget.stderr);
+    assert.match(forget.stderr, /^removed 2 robot secrets for \S+ from the store \(the robot accounts stay in Harbor until deleted: robot delete\)$/m);
+    assert.doesNotMatch(forget.stderr, /^kept /m);
+    assert.deepEqual(robotKeys(ctx.home), []);
+
+    const again = await runCli(['logout'], { env: ctx.env });
+    assert.doesNotMatch(again.stderr, /robot/, 'nothing kept: nothing said');
+    const bad = await runCli(['logout', '--forget'], { env: ctx.env });
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr, 'docker-credential-eidf: usage: docker-credential-eidf logout [--forget-robots]\n');
+  });
+});
