@@ -7,6 +7,7 @@ import type { CliDeps } from './deps.ts';
 export function connectAgent(config: Config, deps: CliDeps): AgentClient {
   return new AgentClient({
     socketPath: config.paths.socket,
+    uid: deps.uid,
     version: deps.version,
     spawnAgent: () => spawnDetachedAgent(deps.agentCommand, config.paths.logFile, { ...deps.env }),
   });
