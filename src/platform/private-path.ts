@@ -67,8 +67,9 @@ export function checkAgentSocket(socketPath: string, uid: number): boolean {
   if (!checkPrivateDir(dirname(socketPath), rule)) return false;
   const stats = lstatOrUndefined(socketPath);
   if (!stats) return false;
-  if (!stats.isSocket()) throw unsafe(socketPath, `it is not a socket (owner ${owner(stats.uid)})`, stats.uid === uid, rule);
-  if (stats.uid !== uid) throw unsafe(socketPath, `it is owned by ${owner(stats.uid)}, not by you (uid ${uid})`, false, rule);
+  if (!stats.isSocket()) throw unsafe(socketPath, `it is not a socket (owner ${owner(stats.uid)})`, true, rule);
+  // In a folder of ours, removing it is ours to do.
+  if (stats.uid !== uid) throw unsafe(socketPath, `it is owned by ${owner(stats.uid)}, not by you (uid ${uid})`, true, rule);
   return true;
 }
 
