@@ -9,6 +9,6 @@ export function connectAgent(config: Config, deps: CliDeps): AgentClient {
     socketPath: config.paths.socket,
     uid: deps.uid,
     version: deps.version,
-    spawnAgent: () => spawnDetachedAgent(deps.agentCommand, config.paths.logFile, { ...deps.env }),
+    spawnAgent: () => spawnDetachedAgent(deps.agentCommand, config.paths.logFile, { ...deps.env }, deps.uid),
   });
 }

@@ -275,4 +275,57 @@ describe('shared host: another user at the /tmp fallback path', { skip: asRoot ?
       },
     );
   });
+
+  /** Every path under /tmp owned by `user`. */
+  const tmpFilesOf = (user: string) => sh('find', ['/tmp', '-xdev', '-user', user]).split('\n').filter(Boolean).sort();
+
+  test('HOME unset: per-user files go to the home folder from the password database, none to /tmp', async () => {
+    cleanTmp();
+    // What the other user plants where the old fallback looked: a config naming their registry, an open cache folder.
+    asAttacker('mkdir', ['-m', '0777', '-p', `${runtimeDir()}/.config/docker-credential-eidf`]);
+    asAttacker('sh', ['-c', `echo '{"registry":"attacker.example"}' > ${runtimeDir()}/.config/docker-credential-eidf/config.json`]);
+    const plantedCache = !existsSync('/tmp/.cache');
+    if (plantedCache) asAttacker('mkdir', ['-m', '0777', '/tmp/.cache']);
+    const xdgRuntime = join(work, 'victim-run');
+    mkdirSync(xdgRuntime, { mode: 0o700 });
+    sh('chown', [`${VICTIM}:${VICTIM}`, xdgRuntime]);
+    const env = { EIDF_STORE: 'memory', XDG_RUNTIME_DIR: xdgRuntime }; // no HOME
+    try {
+      const started = await runAs(VICTIM, ['daemon', 'start'], env);
+      assert.equal(started.code, 0, started.stderr);
+      assert.match(started.stderr, new RegExp(`^agent \\S+ running \\(pid \\d+\\); socket ${xdgRuntime}/docker-credential-eidf/agent.sock\n$`));
+      const status = await runAs(VICTIM, ['status', '--json'], env);
+      assert.equal(status.code, 4, status.stderr);
+      assert.equal((JSON.parse(status.stdout) as { registry: string }).registry, 'registry.eidf.ac.uk', 'the planted config was not read');
+      const home = `/home/${VICTIM}`;
+      for (const [path, mode] of [
+        [`${home}/.local/state/docker-credential-eidf`, 0o700],
+        [`${home}/.local/state/docker-credential-eidf/agent.log`, 0o600],
+        [`${home}/.cache/docker-credential-eidf/compile-cache`, 0o700],
+      ] as const) {
+        const stats = lstatSync(path);
+        assert.equal(stats.uid, ids[VICTIM]!.uid, `${path} is the victim's`);
+        assert.equal(stats.mode & 0o777, mode, `${path} mode`);
+      }
+      assert.deepEqual(
+        tmpFilesOf(VICTIM).filter((p) => !p.startsWith(`${xdgRuntime}/`) && p !== xdgRuntime),
+        [],
+        'nothing of the victim in /tmp outside its runtime folder',
+      );
+    } finally {
+      if (plantedCache) rmSync('/tmp/.cache', { recursive: true, force: true });
+      const stopped = await runAs(VICTIM, ['daemon', 'stop'], env);
+      assert.deepEqual(stopped, { code: 0, stdout: '', stderr: 'agent stopped\n' });
+    }
+  });
+
+  test('HOME unset and no home folder in the password database: one line, nothing created', async () => {
+    const line = `invalid configuration: HOME is not set and the password database gives no existing home folder for uid ${ids[NOHOME]!.uid}; set HOME or EIDF_HOME`;
+    const status = await runAs(NOHOME, ['status'], { EIDF_STORE: 'memory' });
+    assert.deepEqual(status, { code: 1, stdout: '', stderr: `docker-credential-eidf: ${line}\n` });
+    const get = await runAs(NOHOME, ['get'], { EIDF_STORE: 'memory' }, 'registry.eidf.ac.uk\n');
+    assert.deepEqual(get, { code: 1, stdout: `${line}\n`, stderr: '' });
+    assert.deepEqual(tmpFilesOf(NOHOME), [], 'no fallback folder in /tmp');
+    assert.deepEqual(pidsOf(NOHOME), [], 'no agent started');
+  });
 });
