@@ -10,8 +10,9 @@ import { homeFromPasswd } from './passwd-home.ts';
  * `$EIDF_HOME/compile-cache`, else `${XDG_CACHE_HOME:-$HOME/.cache}/docker-credential-eidf/compile-cache`
  * (HOME from the password database when unset); it is created 0700 whatever the umask and used
  * only when it and its parent pass ensurePrivateDir. An explicit NODE_COMPILE_CACHE is the
- * user's choice and left alone (Node has already applied it). Never throws, never prints: this
- * runs before every helper call, whose stdout belongs to the protocol.
+ * user's choice and left alone (Node has already applied it); a folder checked here is put in
+ * `env` for the agent this process may start. Never throws, never prints: this runs before every
+ * helper call, whose stdout belongs to the protocol.
  */
 export function useCompileCache(env: NodeJS.ProcessEnv, uid: number): string | undefined {
   if (env.NODE_COMPILE_CACHE) return undefined;
@@ -22,6 +23,7 @@ export function useCompileCache(env: NodeJS.ProcessEnv, uid: number): string | u
     if (!env.EIDF_HOME) ensurePrivateDir(dir.slice(0, dir.lastIndexOf('/')), rule);
     ensurePrivateDir(dir, rule);
     enableCompileCache(dir);
+    env.NODE_COMPILE_CACHE = dir; // an agent this process starts uses the folder just checked
     return dir;
   } catch {
     return undefined; // no cache: a few ms slower, nothing else

@@ -48,6 +48,7 @@ export function checkPrivateDir(path: string, rule: PathRule): boolean {
 export function ensurePrivateDir(path: string, rule: PathRule): void {
   if (checkPrivateDir(path, rule)) return;
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  checkParent(path, rule); // nothing is made in a folder someone else controls
   try {
     mkdirSync(path, { mode: 0o700 });
     chmodSync(path, 0o700); // the umask may have taken bits away (a umask of 0700 leaves 000)

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import { resolvePaths } from '../../src/config.ts';
 import { checkAgentSocket, checkPrivateDir, ensurePrivateDir, GROUP_OTHER_ANY } from '../../src/platform/private-path.ts';
 import { eidfError } from '../helpers/errors.ts';
+import { REPO_ROOT } from '../helpers/cli.ts';
 
 // Ownership by another user is covered with real users in test/e2e/shared-host.test.ts; here: the
 // shapes one user can make (symlink, file, modes, umask, sticky parent).
@@ -103,5 +105,35 @@ describe('resolvePaths without HOME', () => {
     const env = { XDG_CONFIG_HOME: '/c', XDG_DATA_HOME: '/d', XDG_STATE_HOME: '/s' };
     assert.equal(resolvePaths(env, 1000, none).configFile, '/c/docker-credential-eidf/config.json');
     assert.equal(resolvePaths({ EIDF_HOME: '/e' }, 1000, none).logFile, '/e/agent.log');
+  });
+});
+
+describe('compile cache (dist/compile-cache.cjs, preloaded by the launcher)', () => {
+  const cacheIn = (home: string, umask = '022') =>
+    execFileSync('sh', ['-c', `umask ${umask}; exec "$0" --require "$1" -p process.env.NODE_COMPILE_CACHE`, process.execPath, join(REPO_ROOT, 'dist/compile-cache.cjs')], {
+      env: { PATH: process.env.PATH, HOME: home },
+      encoding: 'utf8',
+    }).trim();
+
+  it('uses $HOME/.cache/docker-credential-eidf/compile-cache, made 0700 under any umask', () => {
+    const home = join(root, 'cc-home');
+    mkdirSync(home, { mode: 0o700 });
+    assert.equal(cacheIn(home, '000'), `${home}/.cache/docker-credential-eidf/compile-cache`);
+    for (const dir of ['.cache/docker-credential-eidf', '.cache/docker-credential-eidf/compile-cache']) {
+      assert.equal(lstatSync(join(home, dir)).mode & 0o777, 0o700, dir);
+    }
+  });
+
+  it("is off when the cache folder is someone else's or open to others", { skip: uid !== 0 && 'chown needs root' }, () => {
+    const home = join(root, 'cc-theirs');
+    mkdirSync(join(home, '.cache'), { recursive: true, mode: 0o700 });
+    chmodSync(join(home, '.cache'), 0o777);
+    chownSync(join(home, '.cache'), 4321, 4321);
+    assert.equal(cacheIn(home), 'undefined');
+    assert.equal(existsSync(join(home, '.cache/docker-credential-eidf')), false, 'nothing made in their folder');
+    const open = join(root, 'cc-open');
+    mkdirSync(join(open, '.cache/docker-credential-eidf'), { recursive: true, mode: 0o700 });
+    chmodSync(join(open, '.cache/docker-credential-eidf'), 0o775);
+    assert.equal(cacheIn(open), 'undefined');
   });
 });
