@@ -7,8 +7,9 @@ import { EidfError, errnoCode, type ErrorCode } from '../core/errors.ts';
  *
  * A folder passes when it is a real directory (lstat: not a symlink), owned by `uid`, with none of
  * the `forbidden` mode bits (the agent's folder: no group/other bits at all; other folders: not
- * group/other-writable), inside a parent that others cannot rename it out of (owned by `uid` or
- * root, and sticky when group/other-writable, as /tmp is). Such a folder's entries can be added,
+ * group/other-writable, though group-writable is fine for a group that is the user's alone),
+ * inside a parent that others cannot rename it out of (owned by `uid` or root, and sticky when
+ * others can write it, as /tmp is). Such a folder's entries can be added,
  * removed or swapped only by `uid` or root, so checking it and then using a path inside it is not
  * a race another user can win. Nothing here follows a symlink at the checked path itself.
  */
@@ -34,8 +35,11 @@ export function checkPrivateDir(path: string, rule: PathRule): boolean {
   if (stats.isSymbolicLink()) problem = `it is a symlink owned by ${owner(stats.uid)}`;
   else if (!stats.isDirectory()) problem = `it is not a directory (owner ${owner(stats.uid)})`;
   else if (stats.uid !== rule.uid) problem = `it is owned by ${owner(stats.uid)}, not by you (uid ${rule.uid})`;
-  else if ((stats.mode & forbidden) !== 0) problem = `it is open to group or others (mode ${octal(stats.mode)})`;
-  if (problem) throw unsafe(path, problem, stats.uid === rule.uid, rule);
+  else if (!modeAllowed(stats, forbidden, rule.uid)) problem = `it is open to group or others (mode ${octal(stats.mode)})`;
+  if (problem) {
+    const fixable = !stats.isSymbolicLink() && stats.isDirectory() && stats.uid === rule.uid && forbidden === GROUP_OTHER_WRITE;
+    throw fixable ? unsafeWith(path, problem, `run: chmod go-w ${path}`, rule) : unsafe(path, problem, stats.uid === rule.uid, rule);
+  }
   checkParent(path, rule);
   return true;
 }
@@ -81,15 +85,39 @@ function checkParent(path: string, rule: PathRule): void {
   const parent = dirname(path);
   if (parent === path) return;
   const stats = statSync(parent);
-  const writableByOthers = (stats.mode & GROUP_OTHER_WRITE) !== 0 && (stats.mode & 0o1000) === 0;
+  const writableByOthers = !modeAllowed(stats, GROUP_OTHER_WRITE, rule.uid) && (stats.mode & 0o1000) === 0;
   if ((stats.uid !== rule.uid && stats.uid !== 0) || writableByOthers) {
     const why = writableByOthers ? `mode ${octal(stats.mode)} without the sticky bit` : `owned by ${owner(stats.uid)}`;
-    throw new EidfError(rule.code ?? 'AGENT_UNSAFE', `refusing to use ${path}: its folder ${parent} lets others replace it (${why}); ${rule.otherwise ?? 'use a folder of your own'}`);
+    const fix = writableByOthers && stats.uid === rule.uid ? `run: chmod go-w ${parent}` : (rule.otherwise ?? 'use a folder of your own');
+    throw new EidfError(rule.code ?? 'AGENT_UNSAFE', `refusing to use ${path}: its folder ${parent} lets others replace it (${why}); ${fix}`);
+  }
+}
+
+/**
+ * True when none of `forbidden` is set, except group-write on a group that is the user's alone (the
+ * user-private-group convention: RHEL and Fedora give such users umask 002, so their folders are 0775).
+ */
+function modeAllowed(stats: Stats, forbidden: number, uid: number): boolean {
+  const bad = stats.mode & forbidden;
+  if (bad === 0) return true;
+  return forbidden === GROUP_OTHER_WRITE && bad === 0o020 && groupIsPrivate(stats.gid, uid);
+}
+
+/** The group is named like the user, per /etc/group and /etc/passwd, and lists no member (read only when g+w is seen). */
+function groupIsPrivate(gid: number, uid: number): boolean {
+  try {
+    const group = readFileSync('/etc/group', 'utf8').split('\n').map((l) => l.split(':')).find((f) => f[2] === String(gid));
+    return group !== undefined && (group[3] ?? '') === '' && group[0] === userName(uid);
+  } catch {
+    return false;
   }
 }
 
 function unsafe(path: string, problem: string, yours: boolean, rule: PathRule): EidfError {
-  const action = yours ? `remove it (rm -r ${path})` : 'have an administrator remove it (it is not yours)';
+  return unsafeWith(path, problem, yours ? `remove it (rm -r ${path})` : 'have an administrator remove it (it is not yours)', rule);
+}
+
+function unsafeWith(path: string, problem: string, action: string, rule: PathRule): EidfError {
   return new EidfError(rule.code ?? 'AGENT_UNSAFE', `refusing to use ${path}: ${problem}; ${action}${rule.otherwise ? `, ${rule.otherwise}` : ''}`);
 }
 
@@ -108,14 +136,17 @@ function octal(mode: number): string {
 
 /** "uid 1001 (name)": the name from /etc/passwd when it has one (error path only). */
 function owner(uid: number): string {
-  let name: string | undefined;
+  const name = userName(uid);
+  return name ? `uid ${uid} (${name})` : `uid ${uid}`;
+}
+
+function userName(uid: number): string | undefined {
   try {
-    name = readFileSync('/etc/passwd', 'utf8')
+    return readFileSync('/etc/passwd', 'utf8')
       .split('\n')
       .map((line) => line.split(':'))
       .find((fields) => fields[2] === String(uid))?.[0];
   } catch {
-    name = undefined;
+    return undefined;
   }
-  return name ? `uid ${uid} (${name})` : `uid ${uid}`;
 }

@@ -290,6 +290,9 @@ describe('shared host: another user at the /tmp fallback path', { skip: asRoot ?
     mkdirSync(xdgRuntime, { mode: 0o700 });
     sh('chown', [`${VICTIM}:${VICTIM}`, xdgRuntime]);
     const env = { EIDF_STORE: 'memory', XDG_RUNTIME_DIR: xdgRuntime }; // no HOME
+    // As RHEL's umask 002 leaves it for a user-private group: group-writable, the group the victim's alone.
+    asVictim('mkdir', ['-p', `/home/${VICTIM}/.local/state`]);
+    asVictim('chmod', ['0775', `/home/${VICTIM}/.local/state`]);
     try {
       const started = await runAs(VICTIM, ['daemon', 'start'], env);
       assert.equal(started.code, 0, started.stderr);

@@ -48,8 +48,12 @@ describe('checkPrivateDir / ensurePrivateDir', () => {
     chmodSync(join(root, 'open'), 0o750);
     assert.throws(() => ensurePrivateDir(join(root, 'open'), rule), eidfError('AGENT_UNSAFE', /open to group or others \(mode 0750\); remove it \(rm -r /));
     assert.equal(lstatSync(join(root, 'open')).mode & 0o777, 0o750, 'not chmodded behind the user');
-    // Group-readable is fine where only writes are forbidden (the default rule).
+    // Group-readable is fine where only writes are forbidden (the default rule); group-writable is not,
+    // and the user is told the chmod to run rather than to remove their folder.
     assert.equal(checkPrivateDir(join(root, 'open'), { uid }), true);
+    chmodSync(join(root, 'open'), 0o770);
+    chownSync(join(root, 'open'), uid, 4321); // a group that is not the user's alone
+    assert.throws(() => checkPrivateDir(join(root, 'open'), { uid }), eidfError('AGENT_UNSAFE', new RegExp(`open to group or others \\(mode 0770\\); run: chmod go-w ${root}/open$`)));
   });
 
   it('refuses a folder whose parent others can write without the sticky bit', () => {
