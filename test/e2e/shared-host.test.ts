@@ -1,7 +1,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, runProcess, type CliResult } from '../helpers/cli.ts';
 
@@ -35,16 +35,31 @@ const runtimeDir = () => `/tmp/docker-credential-eidf-${ids[VICTIM]!.uid}`;
 
 function removeUser(name: string): void {
   // Only processes this test started run as these users: end them by id, then remove the user.
+  if (!ids[name]) {
+    try {
+      ids[name] = { uid: Number(sh('id', ['-u', name])), gid: Number(sh('id', ['-g', name])) }; // left by an earlier run
+    } catch {
+      return; // no such user
+    }
+  }
   for (const pid of pidsOf(name)) quiet('kill', ['-KILL', String(pid)]);
   quiet('userdel', ['-r', name]);
 }
 
+/** Processes running as `name` (from /proc: no procps needed). */
 function pidsOf(name: string): number[] {
-  try {
-    return sh('pgrep', ['-u', name]).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
+  const uid = ids[name]?.uid;
+  if (uid === undefined) return [];
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)?.[1] === String(uid);
+      } catch {
+        return false; // ended meanwhile
+      }
+    })
+    .map(Number);
 }
 
 function cleanTmp(): void {
