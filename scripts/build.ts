@@ -26,3 +26,14 @@ await build({
   define: { 'import.meta.dirname': '__eidf_cli_dir' },
   banner: { js: "const __eidf_cli_dir = require('node:path').join(__dirname, '..', 'src', 'cli');" },
 });
+// The launcher preloads this before either entry so the compile cache is on, in a folder checked
+// to be the user's own (src/platform/compile-cache.ts), before anything else is compiled.
+await build({
+  entryPoints: [join(root, 'src/cli/compile-cache-preload.ts')],
+  outfile: join(root, 'dist/compile-cache.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node24',
+  logLevel: 'warning',
+});

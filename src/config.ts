@@ -1,6 +1,7 @@
 import { EidfError } from './core/errors.ts';
 import { registryKey } from './core/registry-url.ts';
 import type { StoreKind } from './core/ports.ts';
+import { homeFromPasswd } from './platform/passwd-home.ts';
 
 /**
  * Every setting of the product, documented and validated in one place.
@@ -116,7 +117,13 @@ export interface LoadOptions {
 }
 const SOCKET_PATH_MAX = 100; // sun_path is 108 bytes on Linux, 104 on macOS
 
-export function resolvePaths(env: Env, uid: number): Paths {
+/**
+ * The per-user paths. Without EIDF_HOME, the home folder is HOME or, when HOME is unset or empty,
+ * the password database's (`passwdHome`); with neither, CONFIG_INVALID: never a folder in /tmp,
+ * which another user could have made first. Only the agent's socket folder falls back to /tmp,
+ * and it is checked before every use (platform/private-path.ts).
+ */
+export function resolvePaths(env: Env, uid: number, passwdHome: () => string | undefined = homeFromPasswd): Paths {
   const join = (...parts: string[]) => parts.join('/').replace(/\/+/g, '/');
   if (env.EIDF_HOME !== undefined) {
     const home = env.EIDF_HOME;
@@ -130,10 +137,15 @@ export function resolvePaths(env: Env, uid: number): Paths {
       logFile: join(home, 'agent.log'),
     };
   }
-  const userHome = env.HOME ?? `/tmp/docker-credential-eidf-${uid}`;
+  let home = env.HOME || undefined;
+  const userHome = () => {
+    home ??= passwdHome();
+    if (home === undefined) throw invalid('HOME', `is not set and the password database gives no existing home folder for uid ${uid}; set HOME or EIDF_HOME`);
+    return home;
+  };
   const xdg = (name: string, fallback: string) => {
     const value = env[name];
-    return value && value.startsWith('/') ? value : join(userHome, fallback);
+    return value && value.startsWith('/') ? value : join(userHome(), fallback);
   };
   const app = 'docker-credential-eidf';
   const runtimeBase = env.XDG_RUNTIME_DIR?.startsWith('/') ? env.XDG_RUNTIME_DIR : undefined;

@@ -21,7 +21,8 @@ export function connectAgent(config: Config, deps: CliDeps, options: ConnectOpti
   const { INVOCATION_ID: _unit, ...env } = deps.env;
   return new AgentClient({
     socketPath: config.paths.socket,
+    uid: deps.uid,
     version: callerIdentity(deps.version, settings),
-    spawnAgent: () => spawnDetachedAgent(deps.agentCommand, config.paths.logFile, env),
+    spawnAgent: () => spawnDetachedAgent(deps.agentCommand, config.paths.logFile, env, deps.uid),
   });
 }

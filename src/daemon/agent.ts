@@ -49,7 +49,7 @@ export interface RunningAgent {
  */
 export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undefined> {
   const { config, logger } = deps;
-  prepareRuntimeDir(config.paths.runtimeDir, deps.uid);
+  prepareRuntimeDir(config.paths.runtimeDir, deps.uid, config.paths.socket);
   const opened = await deps.openStore();
   let stop: (reason: string) => void = () => {};
   let lastActivity = deps.clock.now();

@@ -1,4 +1,5 @@
 import { EidfError } from '../core/errors.ts';
+import { checkAgentSocket } from '../platform/private-path.ts';
 import { socketRequest } from './socket-http.ts';
 import { errorFromWire, VERSION_HEADER } from './wire.ts';
 
@@ -9,6 +10,8 @@ import { errorFromWire, VERSION_HEADER } from './wire.ts';
  */
 export interface AgentClientOptions {
   socketPath: string;
+  /** The caller's uid: the socket and its folder must be this user's before a byte is sent. */
+  uid: number;
   version: string;
   /** Starts a detached agent; called at most once per client. `exited` settles if it ends. */
   spawnAgent(): Promise<{ exited: Promise<void> }>;
@@ -106,6 +109,9 @@ export class AgentClient {
   }
 
   async #raw(method: string, path: string, body: unknown, options: RequestOptions = {}): Promise<AgentAnswer> {
+    // Throws AGENT_UNSAFE (not retried, no agent started) for a folder or socket that is not ours;
+    // an absent one is "no agent", without connecting to a path someone could create meanwhile.
+    if (!checkAgentSocket(this.#options.socketPath, this.#options.uid)) throw Object.assign(new Error('no agent socket'), { code: 'ENOENT' });
     const answer = await socketRequest(this.#options.socketPath, {
       method,
       path,
@@ -125,6 +131,7 @@ export class AgentClient {
 }
 
 function unreachable(err: unknown): EidfError {
+  if (err instanceof EidfError) return err;
   const code = (err as NodeJS.ErrnoException).code;
   const why = code === 'ECONNRESET' || code === undefined ? 'the agent closed the connection' : `the agent is not reachable (${code})`;
   return new EidfError('AGENT_UNREACHABLE', why, { cause: err });

@@ -1,34 +1,15 @@
-import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { EidfError } from '../core/errors.ts';
+import { checkAgentSocket, ensurePrivateDir, GROUP_OTHER_ANY, RUNTIME_HINT } from '../platform/private-path.ts';
 
 /**
- * Makes sure the agent's folder is private: a real directory (not a symlink), owned by `uid`,
- * mode 0700. Creates it (and missing parents, 0700) when absent. Refuses anything else, since a
- * socket in a folder someone else controls could be swapped for theirs.
+ * Makes sure the agent's folder is private before the agent listens in it: a real directory (not
+ * a symlink), owned by `uid`, no group/other bits, created 0700 when absent. Anything else is
+ * refused (AGENT_UNSAFE, one line naming the path, its owner and what to do), never repaired: a
+ * socket in a folder someone else controls, or controlled once, could be swapped for theirs.
+ * With `socket`, a socket already there must be the user's. Clients check the same before they
+ * connect (platform/private-path.ts, checkAgentSocket).
  */
-export function prepareRuntimeDir(dir: string, uid: number): void {
-  let stats = lstatOrUndefined(dir);
-  if (!stats) {
-    mkdirSync(dirname(dir), { recursive: true, mode: 0o700 });
-    try {
-      mkdirSync(dir, { mode: 0o700 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    stats = lstatSync(dir);
-  }
-  if (stats.isSymbolicLink()) throw new EidfError('AGENT_UNSAFE', `refusing to use ${dir}: it is a symlink`);
-  if (!stats.isDirectory()) throw new EidfError('AGENT_UNSAFE', `refusing to use ${dir}: it is not a directory`);
-  if (stats.uid !== uid) throw new EidfError('AGENT_UNSAFE', `refusing to use ${dir}: it is owned by uid ${stats.uid}, not ${uid}`);
-  if ((stats.mode & 0o077) !== 0) chmodSync(dir, 0o700);
-}
-
-function lstatOrUndefined(path: string) {
-  try {
-    return lstatSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+export function prepareRuntimeDir(dir: string, uid: number, socket?: string): void {
+  ensurePrivateDir(dir, { uid, forbidden: GROUP_OTHER_ANY, otherwise: RUNTIME_HINT });
+  // A socket left there must be ours too before the agent probes it (a probe is a connection).
+  if (socket !== undefined) checkAgentSocket(socket, uid);
 }

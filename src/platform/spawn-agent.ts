@@ -1,15 +1,17 @@
-import { closeSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import { closeSync, openSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDir } from './private-path.ts';
 
 /**
  * Starts `docker-credential-eidf daemon run` detached from this process, with its output
- * appended to the agent log (0600). `command` is the argv prefix that runs this CLI
- * (node + script from a checkout). `exited` settles if the agent process ends.
+ * appended to the agent log (0600, in a folder checked to be `uid`'s own). `command` is the argv
+ * prefix that runs this CLI (node + script from a checkout). `exited` settles if the agent process ends.
  */
-export async function spawnDetachedAgent(command: readonly string[], logFile: string, env: NodeJS.ProcessEnv): Promise<{ exited: Promise<void> }> {
+export async function spawnDetachedAgent(command: readonly string[], logFile: string, env: NodeJS.ProcessEnv, uid: number): Promise<{ exited: Promise<void> }> {
   // Loaded here, not at the top: the helper's `get` path rarely starts an agent.
   const { spawn } = await import('node:child_process');
-  mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
+  // The log's folder must be ours and not writable by others (else a planted symlink could redirect it).
+  ensurePrivateDir(dirname(logFile), { uid });
   keepLogSmall(logFile);
   const log = openSync(logFile, 'a', 0o600);
   try {

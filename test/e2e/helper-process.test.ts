@@ -156,7 +156,7 @@ describe('unsafe agent folder', () => {
     symlinkSync(elsewhere, join(ctx.home, 'run'));
     const result = await runCli(['daemon', 'run'], { env: ctx.env });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^docker-credential-eidf: refusing to use .*\/run: it is a symlink\n$/);
+    assert.match(result.stderr, /^docker-credential-eidf: refusing to use .*\/run: it is a symlink owned by uid \d+\b[^;]*; remove it \(rm -r .*\/run\), or set XDG_RUNTIME_DIR[^\n]*\n$/);
     rmSync(join(ctx.home, 'run'));
   });
 
@@ -165,7 +165,7 @@ describe('unsafe agent folder', () => {
     chownSync(join(ctx.home, 'run'), 4321, 4321);
     const result = await runCli(['daemon', 'run'], { env: ctx.env });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, new RegExp(`refusing to use .*/run: it is owned by uid 4321, not ${process.getuid!()}\n$`));
+    assert.match(result.stderr, new RegExp(`refusing to use .*/run: it is owned by uid 4321, not by you \\(uid ${process.getuid!()}\\); have an administrator remove it`));
   });
 });
 
