@@ -291,8 +291,8 @@ describe('shared host: another user at the /tmp fallback path', { skip: asRoot ?
     );
   });
 
-  /** Every path under /tmp owned by `user`. */
-  const tmpFilesOf = (user: string) => sh('find', ['/tmp', '-xdev', '-user', user]).split('\n').filter(Boolean).sort();
+  /** Every path under /tmp owned by `user` (other test files remove their temp folders meanwhile: not an error). */
+  const tmpFilesOf = (user: string) => sh('find', ['/tmp', '-xdev', '-ignore_readdir_race', '-user', user]).split('\n').filter(Boolean).sort();
 
   test('HOME unset: per-user files go to the home folder from the password database, none to /tmp', async () => {
     cleanTmp();
