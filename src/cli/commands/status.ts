@@ -60,8 +60,10 @@ export async function statusCommand(args: string[], deps: CliDeps, config: Confi
 function describe(report: StatusReport): string[] {
   const { session, registrySecret: secret } = report;
   const lines = [`registry:        ${report.registry}`];
-  if (!session) lines.push('login:           no OIDC issuer configured (EIDF_OIDC_ISSUER, EIDF_OIDC_CLIENT_ID)');
-  else {
+  if (!session) {
+    const who = report.registrySecret.username;
+    lines.push(`login:           ${who ? `with the CLI secret of Harbor user ${who}` : 'none yet: run docker-credential-eidf login'} (no OIDC device login configured)`);
+  } else {
     const who = session.username ?? session.email ?? session.subject;
     lines.push(`login:           ${session.state}${who ? ` as ${who}` : ''}`);
     if (session.idTokenExpiresAt) lines.push(`ID token until:  ${session.idTokenExpiresAt}`);
