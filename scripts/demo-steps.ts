@@ -22,32 +22,59 @@ export interface ShownResult {
 }
 
 /**
- * Runs a command, printing `$ command` and its output indented. `input` is fed on stdin and never
- * printed (it may be a password). Throws when the exit code differs from `expect`.
+ * Runs a command, printing `$ command` and its output indented, line by line as it comes. `input`
+ * is fed on stdin and never printed (it may be a password). `whenOutput.then` runs once the output
+ * so far matches `whenOutput.match` (what a person does while the command waits). Throws when the
+ * exit code differs from `expect`.
  */
 export async function show(
   command: string,
   args: string[],
-  options: { env: NodeJS.ProcessEnv; input?: string; expect?: number; display?: string; quiet?: boolean },
+  options: {
+    env: NodeJS.ProcessEnv;
+    input?: string;
+    expect?: number;
+    display?: string;
+    quiet?: boolean;
+    whenOutput?: { match: RegExp; then: () => Promise<void> };
+  },
 ): Promise<ShownResult> {
   process.stdout.write(`   \x1b[2m$ ${options.display ?? [command, ...args].join(' ')}\x1b[0m\n`);
+  let during: Promise<void> | undefined;
   const result = await new Promise<ShownResult>((resolve, reject) => {
     const child = spawn(command, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const output = { stdout: '', stderr: '' };
+    const pending = { stdout: '', stderr: '' };
+    const collect = (stream: 'stdout' | 'stderr') => (chunk: string) => {
+      output[stream] += chunk;
+      const lines = (pending[stream] + chunk).split('\n');
+      pending[stream] = lines.pop() ?? '';
+      if (!options.quiet) printLines(lines);
+      const when = options.whenOutput;
+      if (when && !during && when.match.test(output.stdout + output.stderr)) {
+        during = when.then().catch((err: unknown) => {
+          child.kill();
+          throw err;
+        });
+        during.catch(() => undefined); // awaited below, once the command ended
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', collect('stdout'));
+    child.stderr.setEncoding('utf8').on('data', collect('stderr'));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      if (!options.quiet) printLines([pending.stdout, pending.stderr]);
+      resolve({ code, ...output });
+    });
     child.stdin.end(options.input ?? '');
   });
-  if (!options.quiet) {
-    for (const line of `${result.stdout}${result.stderr}`.split('\n').filter((l) => l.trim() !== '')) {
-      process.stdout.write(`     ${line}\n`);
-    }
-  }
+  await during;
   if (result.code !== (options.expect ?? 0)) {
     throw new Error(`${command} ${args.join(' ')} exited with ${result.code}: ${result.stderr.trim().split('\n').pop()}`);
   }
   return result;
+}
+
+function printLines(lines: string[]): void {
+  for (const line of lines) if (line.trim() !== '') process.stdout.write(`     ${line}\n`);
 }

@@ -1,5 +1,7 @@
 /**
- * The demo (`scripts/demo.sh`): the whole EIDF flow on the built-in sandbox, a step at a time.
+ * The demo (`scripts/demo.sh`): the whole EIDF flow on the built-in sandbox, a step at a time:
+ * first the device login, then the EIDF path (CLI secret, dead after Harbor's token ends, revived
+ * by a web login; scripts/demo-eidf.ts).
  * A local IdP, Harbor API and registry (scripts/sandbox), a real keychain (gnome-keyring on a
  * private D-Bus), the real docker CLI and skopeo. Everything runs in temporary folders and is
  * stopped at the end.
@@ -10,6 +12,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { showEidfPath } from './demo-eidf.ts';
 import { heading, note, show } from './demo-steps.ts';
 import { writeTinyOciImage } from './sandbox/oci-image.ts';
 import { startSandbox } from './sandbox/sandbox.ts';
@@ -80,6 +83,9 @@ try {
   await cli(['logout'], env);
   await show('skopeo', ['inspect', '--tls-verify=false', `docker://${registry}/demo/hello:1`], { env, expect: 1, quiet: true, display: `skopeo inspect docker://${registry}/demo/hello:1` });
   note('refused, as expected: no credentials after logout');
+
+  const { NODE_EXTRA_CA_CERTS: _, ...shellEnv } = process.env;
+  await showEidfPath({ work, cleanups, env: { ...shellEnv, PATH: env.PATH } });
 } catch (err) {
   process.stdout.write(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;
