@@ -3,11 +3,31 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { REPO_ROOT, runProcess } from '../helpers/cli.ts';
 
-it('the README demo runs the whole flow on the sandbox and exits 0', async () => {
-  const result = await runProcess(process.execPath, [join(REPO_ROOT, 'scripts', 'demo.ts')], { env: { ...process.env }, timeoutMs: 120_000 });
+it('the README demo runs the device login, then the EIDF path (CLI secret, dead, revived by a web login), and exits 0', async () => {
+  const result = await runProcess(process.execPath, [join(REPO_ROOT, 'scripts', 'demo.ts')], { env: { ...process.env }, timeoutMs: 180_000 });
   assert.equal(result.code, 0, result.stdout + result.stderr);
-  for (const expected of ['logged in as alice', 'registry secret: valid for Harbor user alice', 'credHelpers only, no secret', 'the IdP revoked the refresh token', 'demo finished']) {
-    assert.ok(result.stdout.includes(expected), `missing "${expected}" in:\n${result.stdout}`);
+  const expected = [
+    'logged in as alice', 'registry secret: valid for Harbor user alice', 'credHelpers only, no secret', 'the IdP revoked the refresh token',
+    // the EIDF path
+    "the profile's CLI secret (User Profile → CLI secret): ",
+    'as Harbor user alice: the CLI secret is stored and kept alive by the agent',
+    'CLI secret: no OIDC issuer configured',
+    'store:           file (chosen by EIDF_STORE=file',
+    'registry secret: needs-web-login (refused) since',
+    'no longer works: run: docker-credential-eidf login --web',
+    'credentials not found in native keychain',
+    'Waiting until the same secret works again',
+    'the registry secret works again (Harbor user alice)',
+    'get answers again, with the same secret as before (not shown)',
+    'pulled again through the helper',
+    'demo finished',
+  ];
+  let from = 0;
+  for (const line of expected) {
+    const at = result.stdout.indexOf(line, from);
+    assert.ok(at >= 0, `missing "${line}" (in this order) in:\n${result.stdout}`);
+    from = at + line.length;
   }
-  assert.doesNotMatch(result.stdout, /HOLDS A SECRET/);
+  assert.doesNotMatch(result.stdout, /HOLDS A SECRET|A DIFFERENT SECRET/);
+  assert.doesNotMatch(result.stdout, /"Secret"/, 'no protocol answer (with its secret) is printed');
 });
