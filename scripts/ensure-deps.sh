@@ -18,8 +18,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
 
-# npm ci when node_modules is missing or older than the lock file.
-if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm ci when node_modules is missing or older than the lock file. Never through a symlink (a
+# worktree sharing another checkout's install): npm ci would empty the folder it points to.
+if [ -L node_modules ]; then
+  [ -x node_modules/.bin/node ] || { echo "node_modules links to a folder without an install: run npm ci there" >&2; exit 1; }
+elif [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "installing npm dependencies (npm ci)" >&2
   npm ci --no-audit --no-fund >&2
 fi
