@@ -1,7 +1,7 @@
 /**
  * The demo's second part, the EIDF path: the CLI has no OIDC client (EIDF offers no public device
  * client), so the login uses the CLI secret from Harbor's web profile; and Harbor holds no refresh
- * token for the IdP (SAFE), so that secret dies once Harbor's stored token expires (here 20 s after
+ * token for the IdP (SAFE), so that secret dies once Harbor's stored token expires (here 35 s after
  * the web login, at EIDF some hours) and a web login brings the same secret back.
  */
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { SANDBOX_PASSWORD } from './sandbox/users.ts';
 import { HELPER_BIN, runCli } from '../test/helpers/cli.ts';
 
 /** IdP token lifetime; Harbor treats its stored token as expired 10 s early (oauth2's expiryDelta). */
-const ACCESS_TOKEN_TTL_S = 30;
+const ACCESS_TOKEN_TTL_S = 45; // room for the steps after each web login on a loaded machine
 const KEEPALIVE_S = 5;
 const DEAD_WITHIN_MS = 120_000;
 
