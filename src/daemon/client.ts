@@ -47,9 +47,18 @@ export class AgentClient {
   /** Sends a request; answers 2xx bodies, throws EidfError for anything else. */
   async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
     let answer = await this.#send(method, path, body, options);
-    if (answer.status === 409 && (answer.body as { error?: string } | null)?.error === 'VERSION_MISMATCH') {
-      await this.#waitUntil(async () => !(await this.#answers()));
-      answer = await this.#send(method, path, body, options);
+    const mismatch = answer.body as { error?: string; pid?: number; service?: string } | null;
+    if (answer.status === 409 && mismatch?.error === 'VERSION_MISMATCH') {
+      if (mismatch.service === 'systemd') {
+        // The service exits non-zero and systemd starts it again with the new code (service-restart.ts):
+        // wait for that agent; one started from here would run outside the service.
+        const back = await this.#waitUntil(async () => ((await this.#health())?.pid ?? mismatch.pid) !== mismatch.pid);
+        if (!back) throw new EidfError('AGENT_UNREACHABLE', 'the agent is the systemd service docker-credential-eidf; it stopped to restart with the new version but did not come back: systemctl --user status docker-credential-eidf shows why');
+        answer = await this.#send(method, path, body, options, { spawn: false });
+      } else {
+        await this.#waitUntil(async () => !(await this.#answers()));
+        answer = await this.#send(method, path, body, options);
+      }
     }
     if (answer.status >= 200 && answer.status < 300) return answer.body as T;
     throw errorFromWire(answer.status, answer.body);
@@ -68,12 +77,12 @@ export class AgentClient {
     throw errorFromWire(answer.status, answer.body);
   }
 
-  async #send(method: string, path: string, body: unknown, options: RequestOptions): Promise<AgentAnswer> {
+  async #send(method: string, path: string, body: unknown, options: RequestOptions, { spawn = true } = {}): Promise<AgentAnswer> {
     try {
       return await this.#raw(method, path, body, options);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (!NO_AGENT.has(code) || this.#spawned) throw unreachable(err);
+      if (!NO_AGENT.has(code) || this.#spawned || !spawn) throw unreachable(err);
     }
     this.#spawned = true;
     const { exited } = await this.#options.spawnAgent();
@@ -90,10 +99,16 @@ export class AgentClient {
   }
 
   async #answers(): Promise<boolean> {
+    return (await this.#health()) !== undefined;
+  }
+
+  /** The running agent's health answer, or undefined when none answers. */
+  async #health(): Promise<{ pid?: number } | undefined> {
     try {
-      return (await this.#raw('GET', '/v1/health', undefined)).status === 200;
+      const answer = await this.#raw('GET', '/v1/health', undefined);
+      return answer.status === 200 ? ((answer.body ?? {}) as { pid?: number }) : undefined;
     } catch {
-      return false;
+      return undefined;
     }
   }
 
