@@ -5,7 +5,12 @@ import type { Clock } from '../core/ports.ts';
 import { toEidfError } from './errors.ts';
 import type { DeviceAuthorization, IdentityClaims, OidcClient, OidcDeps, OidcSettings, TokenSet } from './types.ts';
 
-const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Our bound on one request to the IdP. Generous on purpose: a refresh we give up on may still be
+ * processed by the IdP, which then has consumed the rotating refresh token, and our retry with it
+ * gets invalid_grant, ending the session. A slow IdP answer is far cheaper than a new login.
+ */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * Reads the OIDC settings out of the product configuration. Throws CONFIG_INVALID when the issuer
