@@ -10,7 +10,7 @@ import { keptRobots } from './robot-secrets.ts';
 import { createRobotRouter } from './routes-robots.ts';
 import { createSessionRouter } from './routes-session.ts';
 import { prepareRuntimeDir } from './runtime-dir.ts';
-import { SERVICE_RESTART_EXIT, serviceRestartNote } from './service-restart.ts';
+import { markRestarting, SERVICE_RESTART_EXIT, serviceRestartNote } from './service-restart.ts';
 import { AgentAlreadyRunning, closeSocketServer, listenOnSocket } from './socket-server.ts';
 
 export interface AgentRunDeps {
@@ -140,6 +140,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     if (err instanceof AgentAlreadyRunning) return undefined;
     throw err;
   }
+  markRestarting(config.paths.runtimeDir, false);
   logger.info(`agent ${deps.version} (pid ${deps.pid}) listening; store: ${opened.kind} (${opened.reason})${deps.service ? `; a ${deps.service} service` : ''}`);
   services.start();
 
@@ -160,6 +161,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
       logger.info(`agent stopping: ${reason}${restartByService ? `; exit status ${SERVICE_RESTART_EXIT} so that systemd starts it again` : ''}`);
       void lastSave()
         .then(() => services.stop())
+        .then(() => restartByService && markRestarting(config.paths.runtimeDir, true))
         .then(() => closeSocketServer(server, config.paths.socket))
         .then(() => resolve(reason));
     };

@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from 'node:fs';
 import { EidfError } from '../core/errors.ts';
 import { checkAgentSocket } from '../platform/private-path.ts';
 import { socketRequest } from './socket-http.ts';
@@ -13,6 +14,8 @@ export interface AgentClientOptions {
   /** The caller's uid: the socket and its folder must be this user's before a byte is sent. */
   uid: number;
   version: string;
+  /** A file present while the systemd service restarts its agent (service-restart.ts): wait, do not start one. */
+  serviceRestartMarker?: string;
   /** Starts a detached agent; called at most once per client. `exited` settles if it ends. */
   spawnAgent(): Promise<{ exited: Promise<void> }>;
   /** How long to wait for a freshly started agent to answer. */
@@ -53,7 +56,7 @@ export class AgentClient {
         // The service exits non-zero and systemd starts it again with the new code (service-restart.ts):
         // wait for that agent; one started from here would run outside the service.
         const back = await this.#waitUntil(async () => ((await this.#health())?.pid ?? mismatch.pid) !== mismatch.pid);
-        if (!back) throw new EidfError('AGENT_UNREACHABLE', 'the agent is the systemd service docker-credential-eidf; it stopped to restart with the new version but did not come back: systemctl --user status docker-credential-eidf shows why');
+        if (!back) this.#serviceNotBack();
         answer = await this.#send(method, path, body, options, { spawn: false });
       } else {
         await this.#waitUntil(async () => !(await this.#answers()));
@@ -84,6 +87,15 @@ export class AgentClient {
       const code = (err as NodeJS.ErrnoException).code ?? '';
       if (!NO_AGENT.has(code) || this.#spawned || !spawn) throw unreachable(err);
     }
+    const marker = this.#options.serviceRestartMarker;
+    if (marker !== undefined && existsSync(marker)) {
+      if (!(await this.#waitUntil(() => this.#answers()))) this.#serviceNotBack();
+      try {
+        return await this.#raw(method, path, body, options);
+      } catch (err) {
+        throw unreachable(err);
+      }
+    }
     this.#spawned = true;
     const { exited } = await this.#options.spawnAgent();
     let agentExited = false;
@@ -96,6 +108,15 @@ export class AgentClient {
     } catch (err) {
       throw unreachable(err);
     }
+  }
+
+  /** The service did not bring its agent back in time: say so, and let the next command start one. */
+  #serviceNotBack(): never {
+    if (this.#options.serviceRestartMarker !== undefined) rmSync(this.#options.serviceRestartMarker, { force: true });
+    throw new EidfError(
+      'AGENT_UNREACHABLE',
+      'the agent is the systemd service docker-credential-eidf; it stopped to restart with the new version but did not come back: systemctl --user status docker-credential-eidf shows why',
+    );
   }
 
   async #answers(): Promise<boolean> {

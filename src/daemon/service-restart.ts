@@ -18,6 +18,26 @@ export const SERVICE_RESTART_EXIT = 75; // EX_TEMPFAIL: "try again"; any non-zer
 
 const NOTE = 'service-restart';
 
+/**
+ * Present from the moment a service agent exits to be restarted until an agent listens again. A
+ * command that finds no agent meanwhile (docker's `get`, say) waits for the service's instead of
+ * starting a detached one, which would take the socket and leave the restarted service nothing to
+ * serve (client.ts). A command that waited in vain removes it.
+ */
+export function restartingMarker(runtimeDir: string): string {
+  return join(runtimeDir, 'service-restarting');
+}
+
+/** Sets (or clears) the marker; best effort: without it a command may start a detached agent, as before. */
+export function markRestarting(runtimeDir: string, restarting: boolean): void {
+  try {
+    if (restarting) writeFileSync(restartingMarker(runtimeDir), '', { mode: 0o600 });
+    else rmSync(restartingMarker(runtimeDir), { force: true });
+  } catch {
+    // see above
+  }
+}
+
 export interface ServiceRestartNote {
   /** Whether restarting for a caller of `callerVersion` may help; records the try when it may. */
   tryRestart(callerVersion: string): boolean;

@@ -22,7 +22,7 @@ interface Service {
   stop(): Promise<void>;
 }
 
-function service(link: string, env: NodeJS.ProcessEnv, restart: boolean): Service {
+function service(link: string, env: NodeJS.ProcessEnv, restart: boolean, restartSecMs = 100): Service {
   const runs: Service['runs'] = [];
   let stopped = false;
   const start = () => {
@@ -31,7 +31,7 @@ function service(link: string, env: NodeJS.ProcessEnv, restart: boolean): Servic
     const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     runs.push({ pid: child.pid!, exit });
     void exit.then((code) => {
-      if (restart && !stopped && code !== 0) setTimeout(start, 100);
+      if (restart && !stopped && code !== 0) setTimeout(start, restartSecMs);
     });
   };
   start();
@@ -125,6 +125,28 @@ describe('the agent as a systemd service follows an upgrade', () => {
     assert.equal(await unit.runs.at(-1)!.exit, 0, 'a stop by signal exits 0: systemctl stop is not a failure');
   });
 
+  it('a command that finds no agent while the service restarts waits for the service, and starts none of its own', async () => {
+    const { ctx, link, upgrade } = installedHome();
+    // RestartSec=2: a window in which the socket is gone.
+    const unit = service(link, ctx.env, true, 2_000);
+    try {
+      await waitFor(() => existsSync(socketOf(ctx)), 20_000, () => 'the service agent did not start');
+      upgrade();
+      const first = runCli(['status', '--json'], { env: ctx.env });
+      assert.equal(await unit.runs[0]!.exit, SERVICE_RESTART_EXIT);
+      assert.equal(existsSync(socketOf(ctx)), false, 'in the restart window');
+      const store = await runCli(['store'], { env: ctx.env, input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}' });
+      assert.deepEqual(store, { code: 0, stdout: '', stderr: '' });
+      assert.equal(unit.runs.length, 2);
+      assert.equal((await statusJson(await first)).agent.pid, unit.runs[1]!.pid);
+      assert.equal((await statusJson(await runCli(['status', '--json'], { env: ctx.env }))).agent.pid, unit.runs[1]!.pid);
+      assert.equal(existsSync(join(ctx.home, 'agent.log')), false, 'no detached agent was started');
+      assert.equal(existsSync(join(ctx.home, 'run', 'service-restarting')), false, 'the marker is gone once an agent listens');
+    } finally {
+      await unit.stop();
+    }
+  });
+
   it('a service that does not come back: the command says so, and starts no agent outside it', async () => {
     const { ctx, link, upgrade } = installedHome();
     const unit = service(link, ctx.env, false);
@@ -139,5 +161,10 @@ describe('the agent as a systemd service follows an upgrade', () => {
     );
     assert.equal(existsSync(socketOf(ctx)), false, 'no agent listens');
     assert.equal(existsSync(join(ctx.home, 'agent.log')), false, 'no detached agent was started');
+
+    // The command that waited in vain removed the marker: the next one starts an agent as without systemd.
+    const next = await runCli(['status', '--json'], { env: ctx.env });
+    assert.equal((await statusJson(next)).agent.version, VERSION);
+    assert.match(readFileSync(join(ctx.home, 'agent.log'), 'utf8'), / listening; /);
   });
 });
