@@ -99,6 +99,7 @@ Description=docker-credential-eidf agent: keeps the EIDF registry login and secr
 
 [Service]
 ExecStart=$link daemon run
+# Also after an upgrade: the agent exits 75 for a command of another version, to come back as the new one.
 Restart=on-failure
 
 [Install]

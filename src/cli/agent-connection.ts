@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import { agentSettings, settingsFingerprint } from '../daemon/agent-settings.ts';
 import { AgentClient } from '../daemon/client.ts';
+import { restartingMarker } from '../daemon/service-restart.ts';
 import { callerIdentity } from '../daemon/wire.ts';
 import { spawnDetachedAgent } from '../platform/spawn-agent.ts';
 import type { CliDeps } from './deps.ts';
@@ -23,6 +24,7 @@ export function connectAgent(config: Config, deps: CliDeps, options: ConnectOpti
     socketPath: config.paths.socket,
     uid: deps.uid,
     version: callerIdentity(deps.version, settings),
+    serviceRestartMarker: restartingMarker(config.paths.runtimeDir),
     spawnAgent: () => spawnDetachedAgent(deps.agentCommand, config.paths.logFile, env, deps.uid),
   });
 }

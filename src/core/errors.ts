@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'AGENT_UNSAFE', // the agent's folder or socket is not safe to use
   'AGENT_ERROR', // the agent answered something unexpected
   'AGENT_SETTINGS_DIFFER', // the agent runs with other settings and may not be restarted from here
+  'AGENT_VERSION_DIFFERS', // the systemd service runs another version, and restarting it did not help
   'IDP_UNREACHABLE',
   'IDP_ERROR',
   'LOGIN_EXPIRED',

@@ -10,6 +10,7 @@ import { keptRobots } from './robot-secrets.ts';
 import { createRobotRouter } from './routes-robots.ts';
 import { createSessionRouter } from './routes-session.ts';
 import { prepareRuntimeDir } from './runtime-dir.ts';
+import { markRestarting, SERVICE_RESTART_EXIT, serviceRestartNote } from './service-restart.ts';
 import { AgentAlreadyRunning, closeSocketServer, listenOnSocket } from './socket-server.ts';
 
 export interface AgentRunDeps {
@@ -35,11 +36,17 @@ const SYSTEMD_SETTINGS =
 const MEMORY_SETTINGS =
   'the agent runs with other settings than this command has, and restarting it would lose what it keeps in memory (EIDF_STORE=memory): ' +
   'run this with the same settings, or run docker-credential-eidf daemon stop first (you then log in again)';
+const systemdVersion = (agent: string, caller: string) =>
+  `the agent is the systemd service docker-credential-eidf, version ${agent}, and restarting it brought back version ${agent}, not ${caller} as this command is: ` +
+  "the service's ExecStart runs another installation than this command; point it at this one (./install.sh --systemd from it) or use the service's own command, " +
+  'then run: systemctl --user restart docker-credential-eidf';
 
 export interface RunningAgent {
   /** Resolves with the reason once the agent has stopped and removed its socket. */
   stopped: Promise<string>;
   stop(reason: string): void;
+  /** The exit status for the process: SERVICE_RESTART_EXIT when systemd must start the agent again (an upgrade). */
+  exitCode(): number;
 }
 
 /**
@@ -55,6 +62,8 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
   let lastActivity = deps.clock.now();
   const services = createAgentServices({ config, store: opened.store, fetch: deps.fetch, clock: deps.clock, logger });
   const settings = agentSettings(config, deps.env ?? {});
+  const restartNote = deps.service === 'systemd' ? serviceRestartNote(config.paths.runtimeDir, deps.version) : undefined;
+  let restartByService = false;
   const app = createAgentApp({
     version: deps.version,
     settings: settingsFingerprint(settings),
@@ -63,6 +72,12 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     keepRunning: async () => {
       if (deps.service === 'systemd') return SYSTEMD_SETTINGS;
       if (opened.kind === 'memory' && (await opened.store.keys()).length > 0) return MEMORY_SETTINGS;
+      return undefined;
+    },
+    keepRunningForVersion: (callerVersion) => {
+      if (!restartNote) return undefined;
+      if (!restartNote.tryRestart(callerVersion)) return systemdVersion(deps.version, callerVersion);
+      restartByService = true;
       return undefined;
     },
     pid: deps.pid,
@@ -125,6 +140,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     if (err instanceof AgentAlreadyRunning) return undefined;
     throw err;
   }
+  markRestarting(config.paths.runtimeDir, false);
   logger.info(`agent ${deps.version} (pid ${deps.pid}) listening; store: ${opened.kind} (${opened.reason})${deps.service ? `; a ${deps.service} service` : ''}`);
   services.start();
 
@@ -142,12 +158,13 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
       if (stopping) return;
       stopping = true;
       clearInterval(idleTimer);
-      logger.info(`agent stopping: ${reason}`);
+      logger.info(`agent stopping: ${reason}${restartByService ? `; exit status ${SERVICE_RESTART_EXIT} so that systemd starts it again` : ''}`);
       void lastSave()
         .then(() => services.stop())
+        .then(() => restartByService && markRestarting(config.paths.runtimeDir, true))
         .then(() => closeSocketServer(server, config.paths.socket))
         .then(() => resolve(reason));
     };
   });
-  return { stopped, stop: (reason) => stop(reason) };
+  return { stopped, stop: (reason) => stop(reason), exitCode: () => (restartByService ? SERVICE_RESTART_EXIT : 0) };
 }

@@ -31,6 +31,8 @@ export interface AgentDeps {
   service?: 'systemd';
   /** Why this agent must not restart for a command with other settings, with what to run instead (undefined: restart). */
   keepRunning?(): Promise<string | undefined>;
+  /** Why this agent must not restart for a helper of `callerVersion`, with what to run instead (undefined: restart). */
+  keepRunningForVersion?(callerVersion: string): string | undefined;
   /** Asked to stop the agent (after the answer is sent). */
   requestShutdown(reason: string): void;
   /** Awaited before answering POST /v1/shutdown; its fields join the answer (the last save of the session). */
@@ -61,8 +63,16 @@ export function createAgentApp(deps: AgentDeps): express.Express {
     };
     if (caller.version !== deps.version) {
       const callerVersion = caller.version;
+      const keep = deps.keepRunningForVersion?.(callerVersion);
       return answerAfterBody(() => {
-        sendError(res, 409, { error: 'VERSION_MISMATCH', error_description: `agent ${deps.version} restarts for helper ${callerVersion}` });
+        if (keep !== undefined) return sendError(res, 409, { error: 'AGENT_VERSION_DIFFERS', error_description: keep });
+        // `pid` and `service` tell the helper which agent to wait for: a service comes back by itself (client.ts).
+        sendError(res, 409, {
+          error: 'VERSION_MISMATCH',
+          error_description: `agent ${deps.version} restarts for helper ${callerVersion}`,
+          pid: deps.pid,
+          ...(deps.service ? { service: deps.service } : {}),
+        });
         res.on('finish', () => deps.requestShutdown(`helper version ${callerVersion}`));
       });
     }

@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from 'node:fs';
 import { EidfError } from '../core/errors.ts';
 import { checkAgentSocket } from '../platform/private-path.ts';
 import { socketRequest } from './socket-http.ts';
@@ -13,6 +14,8 @@ export interface AgentClientOptions {
   /** The caller's uid: the socket and its folder must be this user's before a byte is sent. */
   uid: number;
   version: string;
+  /** A file present while the systemd service restarts its agent (service-restart.ts): wait, do not start one. */
+  serviceRestartMarker?: string;
   /** Starts a detached agent; called at most once per client. `exited` settles if it ends. */
   spawnAgent(): Promise<{ exited: Promise<void> }>;
   /** How long to wait for a freshly started agent to answer. */
@@ -47,9 +50,18 @@ export class AgentClient {
   /** Sends a request; answers 2xx bodies, throws EidfError for anything else. */
   async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
     let answer = await this.#send(method, path, body, options);
-    if (answer.status === 409 && (answer.body as { error?: string } | null)?.error === 'VERSION_MISMATCH') {
-      await this.#waitUntil(async () => !(await this.#answers()));
-      answer = await this.#send(method, path, body, options);
+    const mismatch = answer.body as { error?: string; pid?: number; service?: string } | null;
+    if (answer.status === 409 && mismatch?.error === 'VERSION_MISMATCH') {
+      if (mismatch.service === 'systemd') {
+        // The service exits non-zero and systemd starts it again with the new code (service-restart.ts):
+        // wait for that agent; one started from here would run outside the service.
+        const back = await this.#waitUntil(async () => ((await this.#health())?.pid ?? mismatch.pid) !== mismatch.pid);
+        if (!back) this.#serviceNotBack();
+        answer = await this.#send(method, path, body, options, { spawn: false });
+      } else {
+        await this.#waitUntil(async () => !(await this.#answers()));
+        answer = await this.#send(method, path, body, options);
+      }
     }
     if (answer.status >= 200 && answer.status < 300) return answer.body as T;
     throw errorFromWire(answer.status, answer.body);
@@ -68,12 +80,21 @@ export class AgentClient {
     throw errorFromWire(answer.status, answer.body);
   }
 
-  async #send(method: string, path: string, body: unknown, options: RequestOptions): Promise<AgentAnswer> {
+  async #send(method: string, path: string, body: unknown, options: RequestOptions, { spawn = true } = {}): Promise<AgentAnswer> {
     try {
       return await this.#raw(method, path, body, options);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (!NO_AGENT.has(code) || this.#spawned) throw unreachable(err);
+      if (!NO_AGENT.has(code) || this.#spawned || !spawn) throw unreachable(err);
+    }
+    const marker = this.#options.serviceRestartMarker;
+    if (marker !== undefined && existsSync(marker)) {
+      if (!(await this.#waitUntil(() => this.#answers()))) this.#serviceNotBack();
+      try {
+        return await this.#raw(method, path, body, options);
+      } catch (err) {
+        throw unreachable(err);
+      }
     }
     this.#spawned = true;
     const { exited } = await this.#options.spawnAgent();
@@ -89,11 +110,26 @@ export class AgentClient {
     }
   }
 
+  /** The service did not bring its agent back in time: say so, and let the next command start one. */
+  #serviceNotBack(): never {
+    if (this.#options.serviceRestartMarker !== undefined) rmSync(this.#options.serviceRestartMarker, { force: true });
+    throw new EidfError(
+      'AGENT_UNREACHABLE',
+      'the agent is the systemd service docker-credential-eidf; it stopped to restart with the new version but did not come back: systemctl --user status docker-credential-eidf shows why',
+    );
+  }
+
   async #answers(): Promise<boolean> {
+    return (await this.#health()) !== undefined;
+  }
+
+  /** The running agent's health answer, or undefined when none answers. */
+  async #health(): Promise<{ pid?: number } | undefined> {
     try {
-      return (await this.#raw('GET', '/v1/health', undefined)).status === 200;
+      const answer = await this.#raw('GET', '/v1/health', undefined);
+      return answer.status === 200 ? ((answer.body ?? {}) as { pid?: number }) : undefined;
     } catch {
-      return false;
+      return undefined;
     }
   }
 

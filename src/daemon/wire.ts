@@ -25,6 +25,9 @@ export function parseCallerIdentity(value: string): { version: string; settings:
 export interface WireError {
   error: ErrorCode | 'VERSION_MISMATCH';
   error_description: string;
+  /** VERSION_MISMATCH: the agent that stops, and whether a service manager starts it again. */
+  pid?: number;
+  service?: 'systemd';
   /** EidfError.reason, when there is one. */
   reason?: string;
 }
@@ -34,6 +37,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   BAD_INPUT: 400,
   CONFIG_INVALID: 400,
   AGENT_SETTINGS_DIFFER: 409,
+  AGENT_VERSION_DIFFERS: 409,
   NOT_FOUND: 404,
   NOT_LOGGED_IN: 401,
   NEEDS_WEB_LOGIN: 401,

@@ -6,6 +6,14 @@ import { toEidfError } from './errors.ts';
 import type { DeviceAuthorization, IdentityClaims, OidcClient, OidcDeps, OidcSettings, TokenSet } from './types.ts';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * A refresh may take three times as long (30 s by default): one we give up on may still be carried
+ * out by the IdP, which has then consumed the rotating refresh token, and our retry with it gets
+ * invalid_grant, ending the session. A slow answer is far cheaper than a new login. The other
+ * requests keep the shorter bound: a person waits on them, through the helper's 30 s socket bound
+ * (daemon/client.ts), and abandoning them loses nothing.
+ */
+const REFRESH_TIMEOUT_FACTOR = 3;
 
 /**
  * Reads the OIDC settings out of the product configuration. Throws CONFIG_INVALID when the issuer
@@ -44,13 +52,15 @@ export function createOidcClient(settings: OidcSettings, deps: OidcDeps = {}): O
   const insecure = issuerUrl.protocol === 'http:';
   if (settings.clientId.trim() === '') throw new EidfError('CONFIG_INVALID', 'invalid configuration: EIDF_OIDC_CLIENT_ID is empty');
   const timeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const refreshTimeoutMs = timeoutMs * REFRESH_TIMEOUT_FACTOR;
   const clock: Clock = deps.clock ?? { now: () => Date.now() };
   const baseFetch = deps.fetch ?? globalThis.fetch;
   const issuer = settings.issuer;
 
   // Every request carries our own deadline, whatever signal openid-client passes along.
   const boundedFetch: oidc.CustomFetch = (url, options) => {
-    const deadline = AbortSignal.timeout(timeoutMs);
+    const refresh = options.body instanceof URLSearchParams && options.body.get('grant_type') === 'refresh_token';
+    const deadline = AbortSignal.timeout(refresh ? refreshTimeoutMs : timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     return baseFetch(url, { ...options, signal } as RequestInit);
   };
@@ -60,7 +70,8 @@ export function createOidcClient(settings: OidcSettings, deps: OidcDeps = {}): O
     configuration ??= oidc
       .discovery(issuerUrl, settings.clientId, undefined, oidc.None(), {
         [oidc.customFetch]: boundedFetch,
-        timeout: timeoutMs / 1000,
+        // openid-client's own bound on every later request too: the longest of ours; boundedFetch applies each.
+        timeout: refreshTimeoutMs / 1000,
         // http:// only reaches this point for an allowed loopback issuer (checkIssuer).
         execute: insecure ? [oidc.allowInsecureRequests] : [],
       })

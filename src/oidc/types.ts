@@ -19,7 +19,7 @@ export interface OidcSettings {
 export interface OidcDeps {
   /** Every request to the IdP goes through this (default: global fetch). */
   fetch?: Fetch;
-  /** Upper bound on any single HTTP request to the IdP, in milliseconds (default 10 000). */
+  /** Upper bound on any single HTTP request to the IdP, in milliseconds (default 10 000); a refresh gets three times as long. */
   requestTimeoutMs?: number;
   /** Used to turn relative lifetimes (`expires_in`) into instants (default: Date.now). */
   clock?: Clock;

@@ -71,5 +71,5 @@ async function runInForeground(deps: CliDeps, config: Config): Promise<number> {
   const removeHandler = deps.onTerminate(() => running.stop('signal'));
   await running.stopped;
   removeHandler();
-  return EXIT.ok;
+  return running.exitCode();
 }
