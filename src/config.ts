@@ -63,8 +63,8 @@ export interface Setting {
 }
 
 /**
- * Every setting a config file may hold, for `docker-credential-eidf config` and the unknown-key
- * check. loadConfig below validates them (test/unit/config-settings.test.ts keeps the defaults equal).
+ * Every setting a config file may hold, with its default: loadConfig reads each through this
+ * table and validates it; `docker-credential-eidf config` and the unknown-key check use it too.
  */
 export const SETTINGS: readonly Setting[] = [
   { key: 'registry', variable: 'EIDF_REGISTRY', default: DEFAULT_REGISTRY, type: 'string' },
@@ -167,9 +167,7 @@ export function loadConfig(env: Env, uid: number, readText: ReadText, options: L
     throw invalid(env.EIDF_HOME !== undefined ? 'EIDF_HOME' : 'XDG_RUNTIME_DIR', `gives a socket path longer than ${SOCKET_PATH_MAX} bytes`);
   }
   const file = readConfigFile(paths.configFile, readText);
-  const known = new Set(SETTINGS.map((s) => s.key));
   const pick = (envName: string, fileKey: string): string | undefined => {
-    known.add(fileKey);
     const fromEnv = env[envName];
     if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
     const fromFile = file[fileKey];
@@ -180,31 +178,36 @@ export function loadConfig(env: Env, uid: number, readText: ReadText, options: L
     return String(fromFile);
   };
 
-  const allowInsecureLoopback = parseBoolean('EIDF_ALLOW_INSECURE_LOOPBACK', pick('EIDF_ALLOW_INSECURE_LOOPBACK', 'allowInsecureLoopback') ?? '0');
-  const { registry, registryUrl } = parseRegistry(pick('EIDF_REGISTRY', 'registry') ?? DEFAULT_REGISTRY, allowInsecureLoopback);
-  const oidcIssuer = pick('EIDF_OIDC_ISSUER', 'oidcIssuer');
+  // Each setting from the environment, else the file, else its default in SETTINGS (one place).
+  const value = (key: string): string | undefined => {
+    const setting = SETTINGS.find((s) => s.key === key)!;
+    return pick(setting.variable, setting.key) ?? setting.default;
+  };
+  const allowInsecureLoopback = parseBoolean('EIDF_ALLOW_INSECURE_LOOPBACK', value('allowInsecureLoopback')!);
+  const { registry, registryUrl } = parseRegistry(value('registry')!, allowInsecureLoopback);
+  const oidcIssuer = value('oidcIssuer');
   if (oidcIssuer !== undefined) checkUrl('EIDF_OIDC_ISSUER', oidcIssuer, allowInsecureLoopback);
-  const oidcScopes = pick('EIDF_OIDC_SCOPES', 'oidcScopes') ?? 'openid offline_access profile email';
+  const oidcScopes = value('oidcScopes')!;
   for (const required of ['openid', 'offline_access']) {
     if (!oidcScopes.split(/\s+/).includes(required)) throw invalid('EIDF_OIDC_SCOPES', `must include ${required}`);
   }
   const config: Config = {
     registry,
     registryUrl,
-    store: parseEnum('EIDF_STORE', pick('EIDF_STORE', 'store') ?? 'auto', ['auto', 'keychain', 'memory', 'file'] as const),
+    store: parseEnum('EIDF_STORE', value('store')!, ['auto', 'keychain', 'memory', 'file'] as const),
     oidcIssuer,
-    oidcClientId: pick('EIDF_OIDC_CLIENT_ID', 'oidcClientId'),
+    oidcClientId: value('oidcClientId'),
     oidcScopes,
     allowInsecureLoopback,
-    loginOnGet: parseEnum('EIDF_LOGIN_ON_GET', pick('EIDF_LOGIN_ON_GET', 'loginOnGet') ?? 'auto', ['auto', 'never'] as const),
-    keepAliveSeconds: parseNumber('EIDF_KEEPALIVE_SECONDS', pick('EIDF_KEEPALIVE_SECONDS', 'keepAliveSeconds') ?? '900', 1, 86_400),
-    keychainTimeoutMs: parseNumber('EIDF_KEYCHAIN_TIMEOUT_MS', pick('EIDF_KEYCHAIN_TIMEOUT_MS', 'keychainTimeoutMs') ?? '3000', 50, 60_000),
-    agentIdleSeconds: parseNumber('EIDF_AGENT_IDLE_SECONDS', pick('EIDF_AGENT_IDLE_SECONDS', 'agentIdleSeconds') ?? '0', 0, 31_536_000),
+    loginOnGet: parseEnum('EIDF_LOGIN_ON_GET', value('loginOnGet')!, ['auto', 'never'] as const),
+    keepAliveSeconds: parseNumber('EIDF_KEEPALIVE_SECONDS', value('keepAliveSeconds')!, 1, 86_400),
+    keychainTimeoutMs: parseNumber('EIDF_KEYCHAIN_TIMEOUT_MS', value('keychainTimeoutMs')!, 50, 60_000),
+    agentIdleSeconds: parseNumber('EIDF_AGENT_IDLE_SECONDS', value('agentIdleSeconds')!, 0, 31_536_000),
     paths,
   };
   if (options.unknownKeys !== 'ignore') {
-    const unknown = Object.keys(file).find((key) => !known.has(key));
-    if (unknown !== undefined) throw invalid(`${paths.configFile}:`, unknownKeyProblem(unknown, [...known]));
+    const unknown = Object.keys(file).find((key) => !SETTINGS.some((s) => s.key === key));
+    if (unknown !== undefined) throw invalid(`${paths.configFile}:`, unknownKeyProblem(unknown));
   }
   return config;
 }

@@ -74,7 +74,7 @@ export function createAgentServices(deps: AgentServiceDeps): AgentServices {
       void keeper.check();
     }
   });
-  const verbs: CredentialVerbDeps = { registry: config.registry, credentials, keeper, session, harbor, logger };
+  const verbs: CredentialVerbDeps = { registry: config.registry, credentials, keeper, session, logger };
   let started: Promise<unknown> = Promise.resolve();
   return {
     credentials,

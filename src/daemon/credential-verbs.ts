@@ -1,8 +1,6 @@
 import { oneLine } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
-import type { HarborHttp } from '../harbor/http.ts';
 import type { SecretKeeper } from '../harbor/secret-keeper.ts';
-import { probeSecret } from '../harbor/users.ts';
 import type { SessionManager } from '../session/session-manager.ts';
 import type { LogoutReport } from '../session/types.ts';
 import type { RegistryCredentials, UserSecret } from './registry-credentials.ts';
@@ -24,7 +22,6 @@ export interface CredentialVerbDeps {
   credentials: RegistryCredentials;
   keeper: SecretKeeper;
   session: SessionManager | undefined;
-  harbor: HarborHttp;
   logger: Logger;
   /** Bound on waiting for the keeper's re-check after a store (default 5 s). */
   recheckTimeoutMs?: number;
@@ -47,8 +44,10 @@ export async function storeCredential(deps: CredentialVerbDeps, registry: string
     logger.info(`store for ${registry} (user ${credential.Username}): the session's own secret, confirmed by the client; not stored (the agent reads it from Harbor)`);
     return;
   }
-  const verdict = await probeSecret(deps.harbor, credential.Username, credential.Secret).then(
-    (result) => (result === 'valid' ? 'Harbor accepts it' : 'Harbor refused it (401), stored anyway: the client has already accepted it'),
+  // Through the keeper, so this probe and the keeper's run one at a time (Harbor refreshes its
+  // stored token without a lock) and a single 401 is asked again before it counts.
+  const verdict = await deps.keeper.probe(credential).then(
+    (result) => (result === 'valid' ? 'Harbor accepts it' : 'Harbor refused it (401 twice), stored anyway: the client has already accepted it'),
     (err: unknown) => `could not ask Harbor (${oneLine(err)}), stored anyway`,
   );
   await deps.credentials.add(registry, credential);
