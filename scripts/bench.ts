@@ -29,7 +29,7 @@ interface Candidate {
 }
 
 function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 function timeRuns(candidates: Candidate[], env: NodeJS.ProcessEnv): Map<string, number[]> {
@@ -40,7 +40,8 @@ function timeRuns(candidates: Candidate[], env: NodeJS.ProcessEnv): Map<string, 
       const start = performance.now();
       const result = spawnSync(c.command, c.args, { env, input: c.input ?? '', stdio: ['pipe', 'pipe', 'pipe'] });
       const elapsed = performance.now() - start;
-      if (result.status !== 0) throw new Error(`${c.name} failed: ${result.stdout}${result.stderr}`);
+      if (result.status !== 0)
+        throw new Error(`${c.name} failed: ${result.stdout.toString()}${result.stderr.toString()}`);
       if (i >= 5) times.get(c.name)!.push(elapsed);
     }
   }
@@ -49,7 +50,13 @@ function timeRuns(candidates: Candidate[], env: NodeJS.ProcessEnv): Map<string, 
 
 const keyring = await startPrivateKeyring();
 const home = mkdtempSync(join(tmpdir(), 'eidf-bench-'));
-const env: NodeJS.ProcessEnv = { ...process.env, ...keyring.env, EIDF_HOME: home, EIDF_STORE: 'keychain', NODE_COMPILE_CACHE: join(home, 'cc') };
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  ...keyring.env,
+  EIDF_HOME: home,
+  EIDF_STORE: 'keychain',
+  NODE_COMPILE_CACHE: join(home, 'cc'),
+};
 delete env.NODE_EXTRA_CA_CERTS;
 try {
   const credential = JSON.stringify({ ServerURL: REGISTRY, Username: 'bench', Secret: 'bench-secret' });
@@ -62,26 +69,49 @@ try {
   ];
   // The single executable (npm run build:sea; prebench builds it) asks the same agent.
   const sea = join(import.meta.dirname, '..', 'dist', 'sea', 'docker-credential-eidf');
-  if (existsSync(sea)) candidates.push({ name: 'docker-credential-eidf get (single executable)', command: sea, args: ['get'], input: REGISTRY });
+  if (existsSync(sea))
+    candidates.push({
+      name: 'docker-credential-eidf get (single executable)',
+      command: sea,
+      args: ['get'],
+      input: REGISTRY,
+    });
   if (existsSync(GO_HELPER)) {
     execFileSync(GO_HELPER, ['store'], { env, input: credential });
-    candidates.push({ name: 'docker-credential-secretservice get (Go)', command: GO_HELPER, args: ['get'], input: REGISTRY });
+    candidates.push({
+      name: 'docker-credential-secretservice get (Go)',
+      command: GO_HELPER,
+      args: ['get'],
+      input: REGISTRY,
+    });
   }
   const times = timeRuns(candidates, env);
-  const p50 = (name: string) => percentile([...times.get(name)!].sort((a, b) => a - b), 50);
-  process.stdout.write(`warm get latency, ${RUNS} runs each (NODE_EXTRA_CA_CERTS unset), Node ${execFileSync(node, ['--version']).toString().trim()}\n`);
+  const p50 = (name: string) =>
+    percentile(
+      [...times.get(name)!].sort((a, b) => a - b),
+      50,
+    );
+  process.stdout.write(
+    `warm get latency, ${RUNS} runs each (NODE_EXTRA_CA_CERTS unset), Node ${execFileSync(node, ['--version']).toString().trim()}\n`,
+  );
   process.stdout.write(`${'command'.padEnd(44)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}\n`);
   for (const [name, samples] of times) {
     const sorted = [...samples].sort((a, b) => a - b);
-    process.stdout.write(`${name.padEnd(44)} ${percentile(sorted, 50).toFixed(1).padStart(8)} ${percentile(sorted, 99).toFixed(1).padStart(8)}\n`);
+    process.stdout.write(
+      `${name.padEnd(44)} ${percentile(sorted, 50).toFixed(1).padStart(8)} ${percentile(sorted, 99).toFixed(1).padStart(8)}\n`,
+    );
   }
   const ours = p50('docker-credential-eidf get');
   process.stdout.write(`ratio p50 eidf / node -e 0: ${(ours / p50('node -e 0')).toFixed(2)}x (target <= 1.10x)\n`);
   if (times.has('docker-credential-eidf get (single executable)')) {
-    process.stdout.write(`ratio p50 single executable / node -e 0: ${(p50('docker-credential-eidf get (single executable)') / p50('node -e 0')).toFixed(2)}x\n`);
+    process.stdout.write(
+      `ratio p50 single executable / node -e 0: ${(p50('docker-credential-eidf get (single executable)') / p50('node -e 0')).toFixed(2)}x\n`,
+    );
   }
   if (times.has('docker-credential-secretservice get (Go)')) {
-    process.stdout.write(`ratio p50 eidf / Go secretservice: ${(ours / p50('docker-credential-secretservice get (Go)')).toFixed(2)}x (target <= 1.8x)\n`);
+    process.stdout.write(
+      `ratio p50 eidf / Go secretservice: ${(ours / p50('docker-credential-secretservice get (Go)')).toFixed(2)}x (target <= 1.8x)\n`,
+    );
     execFileSync(GO_HELPER, ['erase'], { env, input: REGISTRY });
   } else {
     process.stdout.write('Go docker-credential-secretservice not installed: no comparison\n');
@@ -93,7 +123,9 @@ try {
   const procStatus = readFileSync(`/proc/${status.agent.pid}/status`, 'utf8');
   const mb = (field: string) => (Number(new RegExp(`${field}:\\s+(\\d+)`).exec(procStatus)?.[1]) / 1024).toFixed(1);
   // RssFile is mostly the node binary's own pages, shared with every other node process.
-  process.stdout.write(`idle agent memory: RSS ${mb('VmRSS')} MB = private ${mb('RssAnon')} MB + file-backed ${mb('RssFile')} MB (target <= 60 MB)\n`);
+  process.stdout.write(
+    `idle agent memory: RSS ${mb('VmRSS')} MB = private ${mb('RssAnon')} MB + file-backed ${mb('RssFile')} MB (target <= 60 MB)\n`,
+  );
 } finally {
   await runCli(['daemon', 'stop'], { env }).catch(() => undefined);
   await keyring.stop();

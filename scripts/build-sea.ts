@@ -42,7 +42,10 @@ const EXEC_ARGV = ['--disable-warning=ExperimentalWarning', '--max-semi-space-si
 const USAGE = 'usage: node scripts/build-sea.ts [--output FILE] [--no-strip]';
 let options: { output?: string | undefined; 'no-strip'?: boolean | undefined };
 try {
-  options = parseArgs({ options: { output: { type: 'string' }, 'no-strip': { type: 'boolean' } }, strict: true }).values;
+  options = parseArgs({
+    options: { output: { type: 'string' }, 'no-strip': { type: 'boolean' } },
+    strict: true,
+  }).values;
 } catch (err) {
   process.stderr.write(`build-sea: ${(err as Error).message}; ${USAGE}\n`);
   process.exit(2);
@@ -50,7 +53,9 @@ try {
 const output = resolve(options.output ?? join(root, 'dist/sea/docker-credential-eidf'));
 if (process.platform !== 'linux') {
   // macOS needs the blob in a NODE_SEA segment and the binary signed again; not done here.
-  process.stderr.write(`build-sea: building the single executable is only supported on Linux (this is ${process.platform})\n`);
+  process.stderr.write(
+    `build-sea: building the single executable is only supported on Linux (this is ${process.platform})\n`,
+  );
   process.exit(2);
 }
 
@@ -67,18 +72,26 @@ try {
 
   const config = join(work, 'sea-config.json');
   const blob = join(work, 'sea.blob');
-  writeFileSync(config, JSON.stringify({
-    main: mainScript,
-    output: blob,
-    disableExperimentalSEAWarning: true,
-    // V8's compiled code for the 1.3 MB script: without it every run parses it again (~20 ms
-    // more per `get`, measured). The cache is made by the same pinned Node that runs it.
-    useCodeCache: true,
-    execArgv: EXEC_ARGV,
-    assets: { [SEA_ASSETS.keychainWorker]: workerScript, [SEA_ASSETS.keyringAddon]: keyringAddonFile() },
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      main: mainScript,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      // V8's compiled code for the 1.3 MB script: without it every run parses it again (~20 ms
+      // more per `get`, measured). The cache is made by the same pinned Node that runs it.
+      useCodeCache: true,
+      execArgv: EXEC_ARGV,
+      assets: { [SEA_ASSETS.keychainWorker]: workerScript, [SEA_ASSETS.keyringAddon]: keyringAddonFile() },
+    }),
+  );
   // It says "Wrote single executable preparation blob…" on success: shown only on failure.
-  runQuietly('node --experimental-sea-config', pinnedNode, ['--experimental-sea-config', config], /^Wrote single executable/);
+  runQuietly(
+    'node --experimental-sea-config',
+    pinnedNode,
+    ['--experimental-sea-config', config],
+    /^Wrote single executable/,
+  );
 
   // Made beside the output and renamed onto it at the end: a running copy is never changed.
   mkdirSync(dirname(output), { recursive: true });
@@ -146,7 +159,9 @@ function inject(binary: string, blob: string): void {
 /** Runs a build tool; its stderr lines that match `noise` are dropped, the rest shown. */
 function runQuietly(what: string, file: string, args: string[], noise: RegExp): void {
   const result = spawnSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  const lines = `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => line.trim() !== '' && !noise.test(line));
+  const lines = `${result.stdout}\n${result.stderr}`
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !noise.test(line));
   if (result.error) throw new Error(`build-sea: ${what}: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`build-sea: ${what} failed: ${lines.join('; ') || `exit ${result.status}`}`);
   for (const line of lines) process.stderr.write(`${line}\n`);

@@ -70,7 +70,9 @@ export async function show(
   });
   await during;
   if (result.code !== (options.expect ?? 0)) {
-    throw new Error(`${command} ${args.join(' ')} exited with ${result.code}: ${result.stderr.trim().split('\n').pop()}`);
+    throw new Error(
+      `${command} ${args.join(' ')} exited with ${result.code}: ${result.stderr.trim().split('\n').pop()}`,
+    );
   }
   return result;
 }

@@ -45,34 +45,69 @@ try {
     REGISTRY_AUTH_FILE: join(work, 'containers-auth.json'),
   };
   delete env.NODE_EXTRA_CA_CERTS;
-  cleanups.unshift(() => show(HELPER_BIN, ['daemon', 'stop'], { env, quiet: true, display: 'docker-credential-eidf daemon stop   (cleaning up)' }));
+  cleanups.unshift(() =>
+    show(HELPER_BIN, ['daemon', 'stop'], {
+      env,
+      quiet: true,
+      display: 'docker-credential-eidf daemon stop   (cleaning up)',
+    }),
+  );
   const registry = sandbox.registryHost;
 
   heading('setup: point docker, podman and skopeo at the helper (credHelpers, never a secret)');
   await cli(['setup'], env);
   note(`config.json: ${readFileSync(join(work, 'docker', 'config.json'), 'utf8').replace(/\s+/g, ' ')}`);
 
-  heading(`login: one device login${inBrowser ? ' (open the URL, log in as alice / eidf-sandbox)' : ', approved as alice by the sandbox'}`);
+  heading(
+    `login: one device login${inBrowser ? ' (open the URL, log in as alice / eidf-sandbox)' : ', approved as alice by the sandbox'}`,
+  );
   await cli(['login', '--no-browser'], env);
 
   heading('Push and pull with skopeo, read with the docker CLI: all through the helper');
   await writeTinyOciImage(join(work, 'image'), 'hello from EIDF\n');
-  await show('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${join(work, 'image')}:latest`, `docker://${registry}/demo/hello:1`], {
+  await show(
+    'skopeo',
+    [
+      'copy',
+      '--quiet',
+      '--dest-tls-verify=false',
+      `oci:${join(work, 'image')}:latest`,
+      `docker://${registry}/demo/hello:1`,
+    ],
+    {
+      env,
+      display: `skopeo copy oci:./image:latest docker://${registry}/demo/hello:1`,
+    },
+  );
+  await show(
+    'skopeo',
+    [
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      `docker://${registry}/demo/hello:1`,
+      `oci:${join(work, 'pulled')}:latest`,
+    ],
+    {
+      env,
+      display: `skopeo copy docker://${registry}/demo/hello:1 oci:./pulled:latest`,
+    },
+  );
+  const manifest = await show('docker', ['manifest', 'inspect', '--insecure', `${registry}/demo/hello:1`], {
     env,
-    display: `skopeo copy oci:./image:latest docker://${registry}/demo/hello:1`,
+    quiet: true,
   });
-  await show('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${registry}/demo/hello:1`, `oci:${join(work, 'pulled')}:latest`], {
-    env,
-    display: `skopeo copy docker://${registry}/demo/hello:1 oci:./pulled:latest`,
-  });
-  const manifest = await show('docker', ['manifest', 'inspect', '--insecure', `${registry}/demo/hello:1`], { env, quiet: true });
-  note(`docker manifest inspect: ${JSON.parse(manifest.stdout).mediaType}, ${JSON.parse(manifest.stdout).layers.length} layer`);
+  note(
+    `docker manifest inspect: ${JSON.parse(manifest.stdout).mediaType}, ${JSON.parse(manifest.stdout).layers.length} layer`,
+  );
 
   heading('No secret in any config file');
   const secret = sandbox.cliSecretOf('alice') ?? '';
   for (const file of [join(work, 'docker', 'config.json'), join(work, 'containers-auth.json')]) {
     const text = readFileSync(file, 'utf8');
-    note(`${file.slice(work.length + 1)}: ${text.includes(secret) || /"auth"\s*:\s*"[^"]/.test(text) ? 'HOLDS A SECRET (unexpected)' : 'credHelpers only, no secret'}`);
+    note(
+      `${file.slice(work.length + 1)}: ${text.includes(secret) || /"auth"\s*:\s*"[^"]/.test(text) ? 'HOLDS A SECRET (unexpected)' : 'credHelpers only, no secret'}`,
+    );
   }
   note("the CLI secret lives only in the agent's memory; the keychain holds the OIDC refresh token");
 
@@ -81,7 +116,12 @@ try {
 
   heading('logout: the IdP revokes the session; the registry refuses from now on');
   await cli(['logout'], env);
-  await show('skopeo', ['inspect', '--tls-verify=false', `docker://${registry}/demo/hello:1`], { env, expect: 1, quiet: true, display: `skopeo inspect docker://${registry}/demo/hello:1` });
+  await show('skopeo', ['inspect', '--tls-verify=false', `docker://${registry}/demo/hello:1`], {
+    env,
+    expect: 1,
+    quiet: true,
+    display: `skopeo inspect docker://${registry}/demo/hello:1`,
+  });
   note('refused, as expected: no credentials after logout');
 
   const { NODE_EXTRA_CA_CERTS: _, ...shellEnv } = process.env;

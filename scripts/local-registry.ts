@@ -32,7 +32,7 @@ export async function startHtpasswdRegistry(user: string, password: string): Pro
     writeFileSync(join(dir, 'config.yml'), config);
     const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (log = (log + d).slice(-4000)));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (log = (log + d).slice(-4000)));
     if (await waitForOurRegistry(`http://127.0.0.1:${port}/v2/`, child)) {
       return {
         host: `127.0.0.1:${port}`,

@@ -27,7 +27,8 @@ const TOKEN_LIFETIME_S = 60; // refreshed ~48 s after issue (DEFAULT_REFRESH_POL
 
 function boundedInt(name: string, fallback: number, min: number, max: number): number {
   const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${name} must be a whole number from ${min} to ${max}`);
   return value;
 }
 
@@ -37,7 +38,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 // box), which would starve the sandbox IdP living in the main process; so a child process spawns the
 // helpers and prints their outcomes as JSON.
 if (process.argv[2] === '--spawn-helpers') {
-  const [count, registry] = [Number(process.argv[3]), process.argv[4]!];
+  const [count, registry] = [Number(process.argv[3]), process.argv[4]];
   const outcomes = await Promise.all(Array.from({ length: count }, () => helperGet(process.env, registry)));
   process.stdout.write(JSON.stringify(outcomes));
   process.exit(0);
@@ -48,11 +49,21 @@ const deadline = setTimeout(() => {
 }, TIMEOUT_S * 1000);
 deadline.unref();
 
-const sandbox = await startSandbox({ registry: false, devicePollInterval: 0.05, accessTokenTtl: TOKEN_LIFETIME_S, autoApprove: 'alice' });
+const sandbox = await startSandbox({
+  registry: false,
+  devicePollInterval: 0.05,
+  accessTokenTtl: TOKEN_LIFETIME_S,
+  autoApprove: 'alice',
+});
 const home = mkdtempSync(join(tmpdir(), 'eidf-stress-'));
 const env: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH, HOME: home, EIDF_HOME: home, EIDF_STORE: 'file', EIDF_NO_BROWSER: '1',
-  NODE_COMPILE_CACHE: join(tmpdir(), 'eidf-test-compile-cache'), ...sandbox.env,
+  PATH: process.env.PATH,
+  HOME: home,
+  EIDF_HOME: home,
+  EIDF_STORE: 'file',
+  EIDF_NO_BROWSER: '1',
+  NODE_COMPILE_CACHE: join(tmpdir(), 'eidf-test-compile-cache'),
+  ...sandbox.env,
 };
 let failed = false;
 try {
@@ -63,42 +74,65 @@ try {
   const expected = first.stdout;
 
   // 1. The in-process burst, timed to straddle the agent's next ID-token refresh.
-  const status = JSON.parse((await runCli(['status', '--json'], { env })).stdout) as { session: { nextRefreshAt: string | null }; agent: { socket: string } };
+  const status = JSON.parse((await runCli(['status', '--json'], { env })).stdout) as {
+    session: { nextRefreshAt: string | null };
+    agent: { socket: string };
+  };
   const nextRefreshAt = Date.parse(status.session.nextRefreshAt ?? '');
-  if (!Number.isFinite(nextRefreshAt)) throw new Error(`the agent has no refresh scheduled: ${JSON.stringify(status.session)}`);
+  if (!Number.isFinite(nextRefreshAt))
+    throw new Error(`the agent has no refresh scheduled: ${JSON.stringify(status.session)}`);
   const wait = nextRefreshAt - 1500 - Date.now();
   out(`waiting ${Math.max(0, Math.round(wait / 1000))} s for the agent's next ID-token refresh…`);
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  const refreshes = () => sandbox.idpTokenRequests().filter((r) => r.clientId === sandbox.cliClientId && r.grantType === 'refresh_token');
+  const refreshes = () =>
+    sandbox.idpTokenRequests().filter((r) => r.clientId === sandbox.cliClientId && r.grantType === 'refresh_token');
   const refreshesBefore = refreshes().length;
   const body = JSON.stringify({ registry: sandbox.registryHost });
   const errors: string[] = [];
   let ok = 0;
   const burstStart = performance.now();
-  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-    for (let i = 0; i < REQUESTS; i++) {
-      try {
-        const answer = await socketRequest(status.agent.socket, { method: 'POST', path: '/v1/credentials/get', headers: {}, body, timeoutMs: 30_000 });
-        if (answer.status === 200 && sameCredential(answer.body, expected)) ok++;
-        else errors.push(`HTTP ${answer.status}: ${answer.body.slice(0, 120)}`);
-      } catch (err) {
-        errors.push(`${(err as NodeJS.ErrnoException).code ?? 'error'}: ${(err as Error).message}`);
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      for (let i = 0; i < REQUESTS; i++) {
+        try {
+          const answer = await socketRequest(status.agent.socket, {
+            method: 'POST',
+            path: '/v1/credentials/get',
+            headers: {},
+            body,
+            timeoutMs: 30_000,
+          });
+          if (answer.status === 200 && sameCredential(answer.body, expected)) ok++;
+          else errors.push(`HTTP ${answer.status}: ${answer.body.slice(0, 120)}`);
+        } catch (err) {
+          errors.push(`${(err as NodeJS.ErrnoException).code ?? 'error'}: ${(err as Error).message}`);
+        }
       }
-    }
-  }));
+    }),
+  );
   const burstMs = performance.now() - burstStart;
   const during = refreshes().slice(refreshesBefore);
   const bound = Math.ceil(burstMs / 1000 / TOKEN_LIFETIME_S) + 1;
-  out(`in-process: ${CONNECTIONS}×${REQUESTS} = ${CONNECTIONS * REQUESTS} \`get\`s, ${errors.length} failed, ${ok} answered correctly (${(burstMs / 1000).toFixed(1)} s)`);
+  out(
+    `in-process: ${CONNECTIONS}×${REQUESTS} = ${CONNECTIONS * REQUESTS} \`get\`s, ${errors.length} failed, ${ok} answered correctly (${(burstMs / 1000).toFixed(1)} s)`,
+  );
   summarise(errors);
   const refused = during.filter((r) => r.status !== 200);
-  out(`IdP refresh grants during the burst: ${during.length} (${refused.length} refused; bound: ${bound} for ${(burstMs / 1000).toFixed(1)} s with ${TOKEN_LIFETIME_S} s tokens)`);
+  out(
+    `IdP refresh grants during the burst: ${during.length} (${refused.length} refused; bound: ${bound} for ${(burstMs / 1000).toFixed(1)} s with ${TOKEN_LIFETIME_S} s tokens)`,
+  );
   // 2. Real helper processes, all at once (after the burst: their start-up load must not delay the refresh).
   const started = performance.now();
-  const launched = await runProcess(process.execPath, [import.meta.filename, '--spawn-helpers', String(HELPERS), sandbox.registryHost], { env, timeoutMs: TIMEOUT_S * 1000 });
+  const launched = await runProcess(
+    process.execPath,
+    [import.meta.filename, '--spawn-helpers', String(HELPERS), sandbox.registryHost],
+    { env, timeoutMs: TIMEOUT_S * 1000 },
+  );
   const outcomes = JSON.parse(launched.stdout) as Array<{ code: number | null; stdout: string; stderr: string }>;
   const helperFailures = outcomes.filter((o) => o.code !== 0 || o.stdout !== expected);
-  out(`helper processes: ${HELPERS} concurrent \`get\`s, ${helperFailures.length} failed (${Math.round(performance.now() - started)} ms)`);
+  out(
+    `helper processes: ${HELPERS} concurrent \`get\`s, ${helperFailures.length} failed (${Math.round(performance.now() - started)} ms)`,
+  );
   summarise(helperFailures.map((o) => `exit ${o.code}: ${(o.stdout || o.stderr).trim().split('\n')[0]}`));
 
   failed = helperFailures.length > 0 || errors.length > 0 || during.length > bound || refused.length > 0;
@@ -115,7 +149,10 @@ try {
 out(failed ? 'stress: FAILED' : 'stress: 0 failures');
 process.exit(failed ? 1 : 0);
 
-function helperGet(childEnv: NodeJS.ProcessEnv, registry: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function helperGet(
+  childEnv: NodeJS.ProcessEnv,
+  registry: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(HELPER_BIN, ['get'], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -86,7 +86,11 @@ export function findSetting(name: string): Setting | undefined {
 
 /** The config.json key closest to a mistyped `name` (a key or a variable), if one is close enough. */
 export function suggestKey(name: string, keys: readonly string[] = SETTINGS.map((s) => s.key)): string | undefined {
-  const bare = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, '').replace(/^eidf/, '');
+  const bare = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .replace(/^eidf/, '');
   const wanted = bare(name);
   let best: { key: string; distance: number } | undefined;
   for (const key of keys) {
@@ -104,11 +108,11 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     }
     previous = current;
   }
-  return previous[b.length]!;
+  return previous[b.length];
 }
 
 export interface LoadOptions {
@@ -140,7 +144,11 @@ export function resolvePaths(env: Env, uid: number, passwdHome: () => string | u
   let home = env.HOME || undefined;
   const userHome = () => {
     home ??= passwdHome();
-    if (home === undefined) throw invalid('HOME', `is not set and the password database gives no existing home folder for uid ${uid}; set HOME or EIDF_HOME`);
+    if (home === undefined)
+      throw invalid(
+        'HOME',
+        `is not set and the password database gives no existing home folder for uid ${uid}; set HOME or EIDF_HOME`,
+      );
     return home;
   };
   const xdg = (name: string, fallback: string) => {
@@ -164,7 +172,10 @@ export function resolvePaths(env: Env, uid: number, passwdHome: () => string | u
 export function loadConfig(env: Env, uid: number, readText: ReadText, options: LoadOptions = {}): Config {
   const paths = resolvePaths(env, uid);
   if (paths.socket.length > SOCKET_PATH_MAX) {
-    throw invalid(env.EIDF_HOME !== undefined ? 'EIDF_HOME' : 'XDG_RUNTIME_DIR', `gives a socket path longer than ${SOCKET_PATH_MAX} bytes`);
+    throw invalid(
+      env.EIDF_HOME !== undefined ? 'EIDF_HOME' : 'XDG_RUNTIME_DIR',
+      `gives a socket path longer than ${SOCKET_PATH_MAX} bytes`,
+    );
   }
   const file = readConfigFile(paths.configFile, readText);
   const pick = (envName: string, fileKey: string): string | undefined => {
@@ -227,14 +238,15 @@ function readConfigFile(path: string, readText: ReadText): Record<string, unknow
   } catch {
     throw invalid(path, 'is not valid JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid(path, 'must hold a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw invalid(path, 'must hold a JSON object');
   return parsed as Record<string, unknown>;
 }
 
 function parseRegistry(value: string, allowInsecureLoopback: boolean): { registry: string; registryUrl: string } {
   checkPlain('EIDF_REGISTRY', value);
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
-  const authority = (scheme ? value.slice(scheme.length + 3) : value).split('/', 1)[0]!;
+  const authority = (scheme ? value.slice(scheme.length + 3) : value).split('/', 1)[0];
   if (authority.includes('@')) throw invalid('EIDF_REGISTRY', 'must not contain a user name or password');
   let registry: string;
   try {
@@ -272,8 +284,10 @@ export function checkUrl(name: string, value: string, allowInsecureLoopback: boo
   if (url.username !== '' || url.password !== '') throw invalid(name, 'must not contain a user name or password');
   if (url.protocol === 'https:') return;
   if (url.protocol !== 'http:') throw invalid(name, 'must be an https:// URL');
-  if (!isLoopbackHost(url.hostname)) throw invalid(name, 'must be an https:// URL (http:// is allowed only for loopback hosts)');
-  if (!allowInsecureLoopback) throw invalid(name, 'is http://; set EIDF_ALLOW_INSECURE_LOOPBACK=1 to allow that on loopback');
+  if (!isLoopbackHost(url.hostname))
+    throw invalid(name, 'must be an https:// URL (http:// is allowed only for loopback hosts)');
+  if (!allowInsecureLoopback)
+    throw invalid(name, 'is http://; set EIDF_ALLOW_INSECURE_LOOPBACK=1 to allow that on loopback');
 }
 
 export function isLoopbackHost(hostname: string): boolean {

@@ -38,8 +38,9 @@ export class HeadlessBrowser {
     if (i < 0) return;
     const name = pair.slice(0, i).trim();
     const value = pair.slice(i + 1).trim();
-    const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a))
-      || attrs.some((a) => /^\s*expires=/i.test(a) && new Date(a.split('=')[1]).getTime() < Date.now());
+    const expired =
+      attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) ||
+      attrs.some((a) => /^\s*expires=/i.test(a) && new Date(a.split('=')[1]).getTime() < Date.now());
     if (expired || value === '') this.cookies.delete(name);
     else this.cookies.set(name, value);
   }
@@ -81,7 +82,8 @@ interface ParsedForm {
 function firstForm(html: string): ParsedForm | undefined {
   const m = html.match(/<form([^>]*)>([\s\S]*?)<\/form>/i);
   if (!m) return undefined;
-  const attr = (tag: string, name: string) => decodeEntities(tag.match(new RegExp(`\\b${name}="([^"]*)"`, 'i'))?.[1] ?? '');
+  const attr = (tag: string, name: string) =>
+    decodeEntities(tag.match(new RegExp(`\\b${name}="([^"]*)"`, 'i'))?.[1] ?? '');
   const fields: Record<string, string> = {};
   for (const input of m[2].matchAll(/<input([^>]*)>/gi)) {
     const name = attr(input[1], 'name');
@@ -103,12 +105,18 @@ function decodeEntities(s: string): string {
 }
 
 function summary(html: string): string {
-  return html.replace(/<style[\s\S]*?<\/style>/gi, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return html
+    .replace(/<style[\s\S]*?<\/style>/gi, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }
 
 /** Approves a device code as `username` (the page flow test-rig §4 describes). */
 export async function approveDevice(verificationUriComplete: string, username: string): Promise<void> {
   const browser = new HeadlessBrowser();
-  await browser.walk(verificationUriComplete, { username, password: SANDBOX_PASSWORD },
-    (page) => /<title>Sign-in Success<\/title>/.test(page.html));
+  await browser.walk(verificationUriComplete, { username, password: SANDBOX_PASSWORD }, (page) =>
+    /<title>Sign-in Success<\/title>/.test(page.html),
+  );
 }

@@ -3,8 +3,9 @@ import { accountByUsername } from './users.ts';
 
 export class FlagError extends Error {}
 
-const USAGE = 'usage: sandbox [--access-ttl S] [--refresh-idle-ttl S] [--refresh-absolute-ttl S] '
-  + '[--token-service-ttl S] [--device-interval S] [--device-code-ttl S] [--no-harbor-audience] [--harbor-no-refresh-token] [--no-consent-prompt] [--no-device-login] [--groups-only-membership] [--auto-approve USER] [--port N]';
+const USAGE =
+  'usage: sandbox [--access-ttl S] [--refresh-idle-ttl S] [--refresh-absolute-ttl S] ' +
+  '[--token-service-ttl S] [--device-interval S] [--device-code-ttl S] [--no-harbor-audience] [--harbor-no-refresh-token] [--no-consent-prompt] [--no-device-login] [--groups-only-membership] [--auto-approve USER] [--port N]';
 
 /** Parses main.ts's flags into SandboxOptions; throws FlagError with a one-line message. */
 export function parseFlags(argv: string[]): SandboxOptions {
@@ -45,7 +46,8 @@ export function parseFlags(argv: string[]): SandboxOptions {
       options.groupsOnlyMembership = true;
     } else if (flag === '--auto-approve') {
       const user = value();
-      if (!accountByUsername(user)) throw new FlagError(`--auto-approve: unknown sandbox user "${user}" (alice, bob, carol)`);
+      if (!accountByUsername(user))
+        throw new FlagError(`--auto-approve: unknown sandbox user "${user}" (alice, bob, carol)`);
       options.autoApprove = user;
     } else if (flag === '--port') {
       const raw = value();

@@ -23,19 +23,24 @@ try {
 const sandbox = await startSandbox(options);
 for (const [name, value] of Object.entries(sandbox.env)) writeStdout(`export ${name}=${value}\n`);
 writeStdout('sandbox ready\n');
-process.stderr.write(`sandbox: Harbor ${sandbox.registryUrl} (registry ${sandbox.registryHost}), IdP ${sandbox.issuer}\n`
-  + `sandbox: users alice (admin of "demo"), bob (developer in "demo"), carol (not yet logged in to Harbor); password ${SANDBOX_PASSWORD}\n`
-  + `sandbox: web login: ${sandbox.registryUrl}/c/oidc/login\n`);
+process.stderr.write(
+  `sandbox: Harbor ${sandbox.registryUrl} (registry ${sandbox.registryHost}), IdP ${sandbox.issuer}\n` +
+    `sandbox: users alice (admin of "demo"), bob (developer in "demo"), carol (not yet logged in to Harbor); password ${SANDBOX_PASSWORD}\n` +
+    `sandbox: web login: ${sandbox.registryUrl}/c/oidc/login\n`,
+);
 
 let stopping = false;
 const shutdown = (signal: string) => {
   if (stopping) return;
   stopping = true;
   process.stderr.write(`sandbox: ${signal}, stopping\n`);
-  sandbox.stop().then(() => process.exit(0), (err: unknown) => {
-    process.stderr.write(`sandbox: stop failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
+  sandbox.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`sandbox: stop failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 };
 process.on('SIGINT', () => shutdown('SIGINT'));
 process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -20,24 +20,41 @@ export async function writeTinyOciImage(dir: string, content = 'hello from the E
   const tar = tarOneFile('hello.txt', Buffer.from(content, 'utf8'));
   const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
   const layer = await writeBlob(gzipSync(tar));
-  const config = await writeBlob(Buffer.from(JSON.stringify({
-    architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z',
-    config: {}, rootfs: { type: 'layers', diff_ids: [diffId] },
-  })));
-  const manifest = await writeBlob(Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
-  })));
+  const config = await writeBlob(
+    Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        created: '2024-01-01T00:00:00Z',
+        config: {},
+        rootfs: { type: 'layers', diff_ids: [diffId] },
+      }),
+    ),
+  );
+  const manifest = await writeBlob(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
+      }),
+    ),
+  );
   await writeFile(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  await writeFile(join(dir, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{
-      mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest,
-      annotations: { 'org.opencontainers.image.ref.name': 'latest' },
-    }],
-  }));
+  await writeFile(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...manifest,
+          annotations: { 'org.opencontainers.image.ref.name': 'latest' },
+        },
+      ],
+    }),
+  );
 }
 
 /** A ustar archive with one regular file (mode 0644, mtime 0), so the bytes are reproducible. */

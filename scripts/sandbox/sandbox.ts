@@ -84,7 +84,9 @@ export interface Sandbox {
 
 /** Starts the IdP, Harbor's API and the real registry on 127.0.0.1. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const log = options.log ?? (process.env.SANDBOX_DEBUG === '1' ? (l: string) => process.stderr.write(`sandbox: ${l}\n`) : () => {});
+  const log =
+    options.log ??
+    (process.env.SANDBOX_DEBUG === '1' ? (l: string) => process.stderr.write(`sandbox: ${l}\n`) : () => {});
   const cleanups: Array<() => Promise<void>> = [];
   const cleanup = async () => {
     for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
@@ -96,9 +98,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     cleanups.push(() => closeServer(harbor.server));
     const origin = `http://127.0.0.1:${harbor.port}`;
 
+    // eslint-disable-next-line prefer-const -- assigned once the browser helpers below exist
     let sandboxRef: { approve: (uri: string, user: string) => Promise<void> } | undefined;
     const autoApprove = options.autoApprove;
-    if (autoApprove && !accountByUsername(autoApprove)) throw new Error(`--auto-approve: unknown sandbox user ${autoApprove}`);
+    if (autoApprove && !accountByUsername(autoApprove))
+      throw new Error(`--auto-approve: unknown sandbox user ${autoApprove}`);
     const [idp, signingKey]: [Idp, Awaited<ReturnType<typeof createTokenSigningKey>>] = await Promise.all([
       startIdp({
         accessTokenTtl: options.accessTokenTtl ?? 300,
@@ -109,12 +113,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         devicePollInterval: options.devicePollInterval ?? 5,
         ...(options.deviceCodeTtl !== undefined ? { deviceCodeTtl: options.deviceCodeTtl } : {}),
         harborRedirectUri: `${origin}/c/oidc/callback`,
-        onDeviceCode: autoApprove ? (uri: string) => {
-          setTimeout(() => {
-            sandboxRef?.approve(uri, autoApprove).then(() => log(`auto-approved a device code as ${autoApprove}`))
-              .catch((err: unknown) => process.stderr.write(`sandbox: auto-approve failed: ${err instanceof Error ? err.message : String(err)}\n`));
-          }, 100);
-        } : undefined,
+        onDeviceCode: autoApprove
+          ? (uri: string) => {
+              setTimeout(() => {
+                sandboxRef
+                  ?.approve(uri, autoApprove)
+                  .then(() => log(`auto-approved a device code as ${autoApprove}`))
+                  .catch((err: unknown) =>
+                    process.stderr.write(
+                      `sandbox: auto-approve failed: ${err instanceof Error ? err.message : String(err)}\n`,
+                    ),
+                  );
+              }, 100);
+            }
+          : undefined,
       }),
       createTokenSigningKey(dir),
     ]);
@@ -123,27 +135,52 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     let registry: RegistryProcess | undefined;
     if (options.registry ?? true) {
       registry = await startRegistry({
-        dir: join(dir, 'registry'), realm: `${origin}/service/token`, service: REGISTRY_SERVICE, issuer: TOKEN_ISSUER, certPath: signingKey.certPath,
+        dir: join(dir, 'registry'),
+        realm: `${origin}/service/token`,
+        service: REGISTRY_SERVICE,
+        issuer: TOKEN_ISSUER,
+        certPath: signingKey.certPath,
       });
       cleanups.push(() => (registry as RegistryProcess).stop());
     }
 
     const store = new HarborStore({ groupsOnly: options.groupsOnlyMembership ?? false });
-    const oidc = await HarborOidcClient.discover(idp.issuer, HARBOR_CLIENT_ID, idp.harborClientSecret, `${origin}/c/oidc/callback`, {
-      offlineAccess: options.harborRefreshToken ?? true, consentPrompt: options.consentPrompt ?? true,
-    });
+    const oidc = await HarborOidcClient.discover(
+      idp.issuer,
+      HARBOR_CLIENT_ID,
+      idp.harborClientSecret,
+      `${origin}/c/oidc/callback`,
+      {
+        offlineAccess: options.harborRefreshToken ?? true,
+        consentPrompt: options.consentPrompt ?? true,
+      },
+    );
     const tokenServiceTtl = options.tokenServiceTtl ?? 1800;
     const repoCounts = registry
-      ? catalogCounter(registry.url, () => signRegistryToken(signingKey, 'harbor-core', [{ type: 'registry', name: 'catalog', actions: ['*'] }], 60))
+      ? catalogCounter(registry.url, () =>
+          signRegistryToken(signingKey, 'harbor-core', [{ type: 'registry', name: 'catalog', actions: ['*'] }], 60),
+        )
       : async () => new Map<string, number>();
-    const app = harborApp({ store, oidc, origin, signingKey, tokenServiceTtl, registryUrl: registry?.url, repoCounts, log });
+    const app = harborApp({
+      store,
+      oidc,
+      origin,
+      signingKey,
+      tokenServiceTtl,
+      registryUrl: registry?.url,
+      repoCounts,
+      log,
+    });
     harbor.server.on('request', app as unknown as http.RequestListener);
 
     const webLoginBrowser = async (user: string): Promise<HeadlessBrowser> => {
       if (!accountByUsername(user)) throw new Error(`unknown sandbox user: ${user}`);
       const browser = new HeadlessBrowser();
-      await browser.walk(`${origin}/c/oidc/login`, { username: user, password: SANDBOX_PASSWORD },
-        (page) => page.status === 200 && new URL(page.url).origin === origin && new URL(page.url).pathname === '/');
+      await browser.walk(
+        `${origin}/c/oidc/login`,
+        { username: user, password: SANDBOX_PASSWORD },
+        (page) => page.status === 200 && new URL(page.url).origin === origin && new URL(page.url).pathname === '/',
+      );
       return browser;
     };
     sandboxRef = { approve: approveDevice };
@@ -151,7 +188,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     const env: Record<string, string> = {
       EIDF_REGISTRY: origin,
-      ...(options.cliOidc ?? true ? { EIDF_OIDC_ISSUER: idp.issuer, EIDF_OIDC_CLIENT_ID: CLI_CLIENT_ID } : {}),
+      ...((options.cliOidc ?? true) ? { EIDF_OIDC_ISSUER: idp.issuer, EIDF_OIDC_CLIENT_ID: CLI_CLIENT_ID } : {}),
       EIDF_ALLOW_INSECURE_LOOPBACK: '1',
     };
     let stopped: Promise<void> | undefined;

@@ -15,8 +15,20 @@ export interface SandboxAccount {
 }
 
 export const ACCOUNTS: readonly SandboxAccount[] = [
-  { username: 'alice', sub: 'safe-7f3a-alice', name: 'Alice Admin', email: 'alice@sandbox.eidf.test', groups: ['demo-admins'] },
-  { username: 'bob', sub: 'safe-81c2-bob', name: 'Bob Developer', email: 'bob@sandbox.eidf.test', groups: ['demo-developers'] },
+  {
+    username: 'alice',
+    sub: 'safe-7f3a-alice',
+    name: 'Alice Admin',
+    email: 'alice@sandbox.eidf.test',
+    groups: ['demo-admins'],
+  },
+  {
+    username: 'bob',
+    sub: 'safe-81c2-bob',
+    name: 'Bob Developer',
+    email: 'bob@sandbox.eidf.test',
+    groups: ['demo-developers'],
+  },
   { username: 'carol', sub: 'safe-9d04-carol', name: 'Carol Newcomer', email: 'carol@sandbox.eidf.test', groups: [] },
 ];
 
@@ -43,5 +55,10 @@ export interface ProjectSeed {
 /** `library` is Harbor's default public project (owned by admin); `demo` is private. */
 export const PROJECT_SEEDS: readonly ProjectSeed[] = [
   { name: 'library', public: true, members: {}, groups: {} },
-  { name: 'demo', public: false, members: { alice: ROLE.projectAdmin, bob: ROLE.developer }, groups: { 'demo-admins': ROLE.projectAdmin, 'demo-developers': ROLE.developer } },
+  {
+    name: 'demo',
+    public: false,
+    members: { alice: ROLE.projectAdmin, bob: ROLE.developer },
+    groups: { 'demo-admins': ROLE.projectAdmin, 'demo-developers': ROLE.developer },
+  },
 ];

@@ -35,7 +35,8 @@ export async function deviceLogin(
     const { renderUnicodeCompact } = await import('uqr');
     out(renderUnicodeCompact(url));
   }
-  if (options.browser && !start.joined && (await openBrowser(url, deps.env, deps.platform))) out('(opened in your browser)');
+  if (options.browser && !start.joined && (await openBrowser(url, deps.env, deps.platform)))
+    out('(opened in your browser)');
   const promptExpiresAt = Date.parse(prompt.expires_at);
   const bounded = options.maxWaitMs !== undefined && deps.clock.now() + options.maxWaitMs < promptExpiresAt;
   const waitUntil = bounded ? deps.clock.now() + options.maxWaitMs! : promptExpiresAt;
@@ -50,7 +51,11 @@ export async function deviceLogin(
     });
   } catch (err) {
     if (options.signal.aborted) throw new EidfError('LOGIN_CANCELLED', 'login cancelled');
-    if (gaveUp.signal.aborted) throw new EidfError('LOGIN_EXPIRED', `no approval within ${Math.round(options.maxWaitMs! / 60_000)} minutes; stopped waiting`);
+    if (gaveUp.signal.aborted)
+      throw new EidfError(
+        'LOGIN_EXPIRED',
+        `no approval within ${Math.round(options.maxWaitMs! / 60_000)} minutes; stopped waiting`,
+      );
     throw err;
   } finally {
     clearTimeout(timer);
@@ -64,18 +69,27 @@ export async function deviceLogin(
  * login, so nobody is surprised to find it on disk.
  */
 export async function warnAboutFileStore(agent: AgentClient, out: (line: string) => void): Promise<void> {
-  const health = await agent.call<{ store?: { kind: string; reason: string; path?: string } }>('GET', '/v1/health').catch(() => undefined);
+  const health = await agent
+    .call<{ store?: { kind: string; reason: string; path?: string } }>('GET', '/v1/health')
+    .catch(() => undefined);
   const store = health?.store;
   if (store?.kind !== 'file' || !store.path || !store.reason.startsWith('no usable keychain')) return;
-  out(`warning: no usable keychain here, so the login is kept in ${store.path} (0600, readable by you only), as gh and gcloud do; EIDF_STORE=memory keeps nothing on disk (log in again after each agent restart)`);
+  out(
+    `warning: no usable keychain here, so the login is kept in ${store.path} (0600, readable by you only), as gh and gcloud do; EIDF_STORE=memory keeps nothing on disk (log in again after each agent restart)`,
+  );
 }
 
 /** One or two lines on who is logged in and how the registry secret stands. */
 export function describeLogin(result: LoginResult): string[] {
   const { session, registrySecret: secret } = result;
   const who = session.username ?? session.email ?? session.subject ?? 'unknown user';
-  const lines = [`logged in as ${who}; the session renews itself (ID token valid until ${session.idTokenExpiresAt ?? 'unknown'})`];
-  if (secret.state === 'valid') lines.push(`registry secret: valid for Harbor user ${secret.username} (${secret.mode === 'oidc' ? 'read from Harbor' : 'stored'})`);
+  const lines = [
+    `logged in as ${who}; the session renews itself (ID token valid until ${session.idTokenExpiresAt ?? 'unknown'})`,
+  ];
+  if (secret.state === 'valid')
+    lines.push(
+      `registry secret: valid for Harbor user ${secret.username} (${secret.mode === 'oidc' ? 'read from Harbor' : 'stored'})`,
+    );
   else lines.push(`registry secret: ${secret.state}${secret.action ? `: ${secret.action}` : ''}`);
   return lines;
 }

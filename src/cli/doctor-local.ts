@@ -22,7 +22,7 @@ const SETUP = 'run: docker-credential-eidf setup';
  * `src/cli/main.ts`. Null when it cannot be told.
  */
 export function thisProgram(agentCommand: readonly string[]): string | null {
-  if (agentCommand.length === 1) return agentCommand[0]!;
+  if (agentCommand.length === 1) return agentCommand[0];
   const script = agentCommand[agentCommand.length - 1];
   if (script === undefined || !/[\\/]src[\\/]cli[\\/]main\.ts$/.test(script)) return null;
   return resolve(dirname(script), '..', '..', 'bin', PROGRAM);
@@ -47,11 +47,18 @@ export async function pathCheck(env: Env, platform: NodeJS.Platform, program: st
     }
   }
   if (found === undefined) {
-    const action = program ? `add ${dirname(program)} to PATH (export PATH="${dirname(program)}:$PATH"), or run install.sh` : 'install it into a folder on PATH (install.sh does)';
+    const action = program
+      ? `add ${dirname(program)} to PATH (export PATH="${dirname(program)}:$PATH"), or run install.sh`
+      : 'install it into a folder on PATH (install.sh does)';
     return check('path', 'warn', `${PROGRAM} is not on PATH: docker, podman and skopeo cannot run it`, action);
   }
   if (program !== null && (await realOrSelf(found)) !== (await realOrSelf(program))) {
-    return check('path', 'warn', `docker runs ${found}, which is not this program (${program})`, `put ${dirname(program)} first on PATH, or run install.sh again`);
+    return check(
+      'path',
+      'warn',
+      `docker runs ${found}, which is not this program (${program})`,
+      `put ${dirname(program)} first on PATH, or run install.sh again`,
+    );
   }
   return check('path', 'ok', `docker runs ${found}`);
 }
@@ -73,17 +80,22 @@ export async function wiringChecks(env: Env, cwd: string, host: string): Promise
   for (const location of locations) {
     const name = location.kind === 'docker' ? 'docker-config' : 'containers-auth';
     if (location.path === null) {
-      checks.push(check(name, 'ok', `skipped (${location.source}); podman, skopeo and buildah read Docker's config.json`));
+      checks.push(
+        check(name, 'ok', `skipped (${location.source}); podman, skopeo and buildah read Docker's config.json`),
+      );
       continue;
     }
     try {
       const file = await readJsonObjectFile(location.path);
       const verdict = judgeAuthFile(name, location, file.original === null ? null : file.value, host, dockerWired);
-      if (location.kind === 'docker') dockerWired = file.original !== null && readHelper(file.value, host, location.path) === HELPER_NAME;
+      if (location.kind === 'docker')
+        dockerWired = file.original !== null && readHelper(file.value, host, location.path) === HELPER_NAME;
       checks.push(verdict);
     } catch (err) {
       const message = oneLine(err).replace(/; nothing was changed$/, '');
-      checks.push(check(name, 'fail', message, `fix ${location.path} (docker and podman cannot use it either), then ${SETUP}`));
+      checks.push(
+        check(name, 'fail', message, `fix ${location.path} (docker and podman cannot use it either), then ${SETUP}`),
+      );
     }
   }
   return checks;
@@ -99,13 +111,29 @@ interface Finding {
  * `dockerWired`: for the containers file, whether Docker's config.json (which containers/image reads
  * next when its own file has no entry) is wired. Throws CONFIG_INVALID for malformed entries.
  */
-export function judgeAuthFile(name: string, location: AuthFileLocation, value: JsonObject | null, host: string, dockerWired: boolean): DoctorCheck {
+export function judgeAuthFile(
+  name: string,
+  location: AuthFileLocation,
+  value: JsonObject | null,
+  host: string,
+  dockerWired: boolean,
+): DoctorCheck {
   const path = location.path!;
   // Only REGISTRY_AUTH_FILE makes the containers tools read that one file and nothing else.
   const fallsBack = location.kind === 'containers' && location.source !== 'REGISTRY_AUTH_FILE' && dockerWired;
   if (value === null) {
-    if (fallsBack) return check(name, 'ok', `${path} does not exist; podman, skopeo and buildah use Docker's config.json, which is wired`);
-    return check(name, 'warn', `${path} does not exist: ${location.kind === 'docker' ? 'docker does' : 'podman, skopeo and buildah do'} not call this helper for ${host}`, SETUP);
+    if (fallsBack)
+      return check(
+        name,
+        'ok',
+        `${path} does not exist; podman, skopeo and buildah use Docker's config.json, which is wired`,
+      );
+    return check(
+      name,
+      'warn',
+      `${path} does not exist: ${location.kind === 'docker' ? 'docker does' : 'podman, skopeo and buildah do'} not call this helper for ${host}`,
+      SETUP,
+    );
   }
   const findings: Finding[] = [];
   const helper = readHelper(value, host, path);
@@ -116,19 +144,40 @@ export function judgeAuthFile(name: string, location: AuthFileLocation, value: J
   }
   const plaintext = findPlaintextAuths(value, host, path);
   if (plaintext.keys.length > 0) {
-    findings.push({ message: `${path} holds a plaintext secret for ${host} in auths`, action: `${SETUP} (it moves the secret into the store and removes it from the file)` });
+    findings.push({
+      message: `${path} holds a plaintext secret for ${host} in auths`,
+      action: `${SETUP} (it moves the secret into the store and removes it from the file)`,
+    });
   }
   const credsStore = value.credsStore;
   if (typeof credsStore === 'string' && credsStore !== '' && credsStore !== HELPER_NAME) {
-    findings.push(wired
-      ? { message: `credsStore is "${credsStore}" (other registries' credentials go there; ${host} uses credHelpers)`, action: null }
-      : { message: `credsStore "${credsStore}" answers for ${host} until credHelpers names this helper`, action: SETUP });
+    findings.push(
+      wired
+        ? {
+            message: `credsStore is "${credsStore}" (other registries' credentials go there; ${host} uses credHelpers)`,
+            action: null,
+          }
+        : {
+            message: `credsStore "${credsStore}" answers for ${host} until credHelpers names this helper`,
+            action: SETUP,
+          },
+    );
   }
   if (findings.length === 0) {
-    return check(name, 'ok', wired ? `${path}: credHelpers["${host}"] = "${HELPER_NAME}"` : `${path} has no entry for ${host}; Docker's config.json, which is wired, is used`);
+    return check(
+      name,
+      'ok',
+      wired
+        ? `${path}: credHelpers["${host}"] = "${HELPER_NAME}"`
+        : `${path} has no entry for ${host}; Docker's config.json, which is wired, is used`,
+    );
   }
-  return check(name, 'warn', findings.map((f) => f.message).join('; '),
-    findings.find((f) => f.action !== null)?.action ?? null);
+  return check(
+    name,
+    'warn',
+    findings.map((f) => f.message).join('; '),
+    findings.find((f) => f.action !== null)?.action ?? null,
+  );
 }
 
 async function isExecutableFile(path: string, windows: boolean): Promise<boolean> {

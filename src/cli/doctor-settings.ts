@@ -8,18 +8,36 @@ import { check, type DoctorCheck } from '../daemon/doctor-checks.ts';
  */
 
 /** `mine`, `theirs`: describeSettings() of this command and of the agent (older agents send none). */
-export function judgeSettings(mine: AgentSettings, theirs: AgentSettings | undefined, service: string | null): DoctorCheck | undefined {
+export function judgeSettings(
+  mine: AgentSettings,
+  theirs: AgentSettings | undefined,
+  service: string | null,
+): DoctorCheck | undefined {
   if (theirs === undefined) return undefined;
   const names = [...new Set([...Object.keys(mine), ...Object.keys(theirs)])];
   const differ = names.filter((name) => (mine[name] ?? '') !== (theirs[name] ?? ''));
-  if (differ.length === 0) return check('settings', 'ok', `the agent runs with this command's settings${service ? ` (a ${service} service)` : ''}`);
+  if (differ.length === 0)
+    return check(
+      'settings',
+      'ok',
+      `the agent runs with this command's settings${service ? ` (a ${service} service)` : ''}`,
+    );
   const shown = (value: string | undefined) => (value === undefined || value === '' ? 'unset' : value);
   const detail = differ.map((name) => `${name} (agent: ${shown(theirs[name])}, here: ${shown(mine[name])})`).join('; ');
   if (service === 'systemd') {
-    return check('settings', 'fail', `the agent (a systemd service) runs with other settings: ${detail}`,
-      "the service reads config.json, not this shell: docker-credential-eidf config set NAME VALUE (proxy variables: Environment= lines through systemctl --user edit docker-credential-eidf), or unset them here; then run: systemctl --user restart docker-credential-eidf");
+    return check(
+      'settings',
+      'fail',
+      `the agent (a systemd service) runs with other settings: ${detail}`,
+      'the service reads config.json, not this shell: docker-credential-eidf config set NAME VALUE (proxy variables: Environment= lines through systemctl --user edit docker-credential-eidf), or unset them here; then run: systemctl --user restart docker-credential-eidf',
+    );
   }
-  return check('settings', 'warn', `the agent runs with other settings: ${detail}`, 'run: docker-credential-eidf daemon stop (the next command starts one with these settings)');
+  return check(
+    'settings',
+    'warn',
+    `the agent runs with other settings: ${detail}`,
+    'run: docker-credential-eidf daemon stop (the next command starts one with these settings)',
+  );
 }
 
 /** Which proxy the agent uses for Harbor and the IdP. */
@@ -29,9 +47,14 @@ export function judgeProxy(config: Config, settings: AgentSettings | undefined):
   if (config.oidcIssuer) targets.push(['IdP', config.oidcIssuer]);
   const routes = targets.map(([name, url]) => {
     const route = proxyFor(url, settings);
-    const how = route === null ? 'direct' : route === 'NO_PROXY' ? 'direct (NO_PROXY)' : `via ${route.proxy} (${route.variable})`;
+    const how =
+      route === null ? 'direct' : route === 'NO_PROXY' ? 'direct (NO_PROXY)' : `via ${route.proxy} (${route.variable})`;
     return `${name} ${new URL(url).host} ${how}`;
   });
   const anyProxy = Object.keys(settings).some((name) => /^https?_proxy$/i.test(name));
-  return check('proxy', 'ok', anyProxy ? routes.join('; ') : 'none set (HTTPS_PROXY, HTTP_PROXY): the agent connects directly');
+  return check(
+    'proxy',
+    'ok',
+    anyProxy ? routes.join('; ') : 'none set (HTTPS_PROXY, HTTP_PROXY): the agent connects directly',
+  );
 }

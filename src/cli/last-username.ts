@@ -27,10 +27,13 @@ export async function writeLastUsername(config: Config, deps: CliDeps, username:
   try {
     const text = deps.readText(fileOf(config));
     const parsed: unknown = text === undefined ? {} : JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) all = parsed as Record<string, unknown>;
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      all = parsed as Record<string, unknown>;
   } catch {
     all = {};
   }
   all[config.registry] = username;
-  await writeFileAtomic(fileOf(config), `${JSON.stringify(all, null, 2)}\n`, 0o600, { createFolders: true }).catch(() => undefined);
+  await writeFileAtomic(fileOf(config), `${JSON.stringify(all, null, 2)}\n`, 0o600, { createFolders: true }).catch(
+    () => undefined,
+  );
 }

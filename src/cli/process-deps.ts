@@ -42,7 +42,10 @@ export function processDeps(cliEntry: string): CliDeps {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') return undefined;
         // Only the config file is read this way: say which file, and what is wrong with it.
-        const problem = code === 'EISDIR' ? 'is a folder, not a file; remove it or move it away' : `cannot be read (${code ?? oneLine(err)})`;
+        const problem =
+          code === 'EISDIR'
+            ? 'is a folder, not a file; remove it or move it away'
+            : `cannot be read (${code ?? oneLine(err)})`;
         throw new EidfError('CONFIG_INVALID', `invalid configuration: ${path} ${problem}`, { cause: err });
       }
     },

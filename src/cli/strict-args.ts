@@ -11,10 +11,15 @@ export interface StrictArgs {
  * `usage`. A negative number after a string option (`--days -1`) is taken as that option's value, which
  * parseArgs alone refuses as ambiguous. Pure: reads only `args`.
  */
-export function parseStrict(args: readonly string[], options: ParseArgsOptionsConfig, usage: string, allowPositionals = false): StrictArgs {
+export function parseStrict(
+  args: readonly string[],
+  options: ParseArgsOptionsConfig,
+  usage: string,
+  allowPositionals = false,
+): StrictArgs {
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+    const arg = args[i];
     const next = args[i + 1];
     const option = arg.startsWith('--') ? options[arg.slice(2)] : undefined;
     if (option?.type === 'string' && next !== undefined && /^-\d+$/.test(next)) {
@@ -43,6 +48,7 @@ export function stringFlag(values: StrictArgs['values'], name: string): string |
 export function daysFlag(values: StrictArgs['values']): number | undefined {
   const raw = stringFlag(values, 'days');
   if (raw === undefined) return undefined;
-  if (!/^-?\d+$/.test(raw)) throw new EidfError('USAGE', `--days ${JSON.stringify(raw)} is not valid: give whole days ≥ 1, or -1 for never`);
+  if (!/^-?\d+$/.test(raw))
+    throw new EidfError('USAGE', `--days ${JSON.stringify(raw)} is not valid: give whole days ≥ 1, or -1 for never`);
   return Number(raw);
 }

@@ -23,21 +23,29 @@ export async function waitForWebLogin(
   const url = `${config.registryUrl}/c/oidc/login`;
   const out = (line: string) => deps.stderr.write(`${line}\n`);
   out(`Log in to Harbor on the web to bring the registry secret back: ${url}`);
-  const first = async () => (await agent.call<{ open: boolean }>('POST', '/v1/session/web-login/browser').catch(() => ({ open: true }))).open;
+  const first = async () =>
+    (await agent.call<{ open: boolean }>('POST', '/v1/session/web-login/browser').catch(() => ({ open: true }))).open;
   const open = options.browser === 'first' ? await first() : options.browser;
   if (open && (await openBrowser(url, deps.env, deps.platform))) out('(opened in your browser)');
   const deadline = deps.clock.now() + options.maxWaitMs;
-  out(`Waiting until the same secret works again (until ${new Date(deadline).toISOString().slice(11, 19)} UTC); Ctrl-C stops waiting.`);
+  out(
+    `Waiting until the same secret works again (until ${new Date(deadline).toISOString().slice(11, 19)} UTC); Ctrl-C stops waiting.`,
+  );
   for (;;) {
     await sleep(RECHECK_EVERY_MS, options.signal);
     if (options.signal.aborted) throw new EidfError('LOGIN_CANCELLED', 'stopped waiting for the web login');
-    const status = await agent.call<SecretStatus>('POST', '/v1/session/secret/check', undefined, { signal: options.signal }).catch((err: unknown) => {
-      if (options.signal.aborted) throw new EidfError('LOGIN_CANCELLED', 'stopped waiting for the web login');
-      throw err;
-    });
+    const status = await agent
+      .call<SecretStatus>('POST', '/v1/session/secret/check', undefined, { signal: options.signal })
+      .catch((err: unknown) => {
+        if (options.signal.aborted) throw new EidfError('LOGIN_CANCELLED', 'stopped waiting for the web login');
+        throw err;
+      });
     if (status.state === 'valid') return status;
     if (deps.clock.now() > deadline) {
-      throw new EidfError('NEEDS_WEB_LOGIN', `the registry secret still does not work after ${Math.round(options.maxWaitMs / 60_000)} minutes: ${status.action ?? `log in at ${url}`}`);
+      throw new EidfError(
+        'NEEDS_WEB_LOGIN',
+        `the registry secret still does not work after ${Math.round(options.maxWaitMs / 60_000)} minutes: ${status.action ?? `log in at ${url}`}`,
+      );
     }
   }
 }
@@ -45,9 +53,13 @@ export async function waitForWebLogin(
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

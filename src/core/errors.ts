@@ -55,7 +55,7 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 /** The message of any thrown value (or a text), reduced to its first line (errors are shown as one line). */
 export function oneLine(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return message.trim().split('\n', 1)[0]!.trim();
+  return message.trim().split('\n', 1)[0].trim();
 }
 
 /** The errno code (ENOENT, EACCES…) of a file-system error, if it has one. */

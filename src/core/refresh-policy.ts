@@ -54,7 +54,12 @@ export function refreshMargin(lifetimeMs: number, policy: RefreshPolicy = DEFAUL
  * The instant to refresh a token: `expiresAt − margin − jitter`, never before `now`. When the clock
  * has jumped past that point (suspend, resume, a skewed clock) the answer is `now`: refresh at once.
  */
-export function nextRefreshAt(token: TokenWindow, now: number, random: number, policy: RefreshPolicy = DEFAULT_REFRESH_POLICY): number {
+export function nextRefreshAt(
+  token: TokenWindow,
+  now: number,
+  random: number,
+  policy: RefreshPolicy = DEFAULT_REFRESH_POLICY,
+): number {
   const margin = refreshMargin(token.expiresAt - token.issuedAt, policy);
   const jitter = margin * policy.jitterFraction * unit(random);
   return Math.max(now, Math.floor(token.expiresAt - margin - jitter));
@@ -71,7 +76,11 @@ export function backoffDelay(failures: number, random: number, policy: RefreshPo
 }
 
 /** Whether a token still has enough life left to hand out without refreshing it first. */
-export function isFreshEnough(token: TokenWindow, now: number, policy: RefreshPolicy = DEFAULT_REFRESH_POLICY): boolean {
+export function isFreshEnough(
+  token: TokenWindow,
+  now: number,
+  policy: RefreshPolicy = DEFAULT_REFRESH_POLICY,
+): boolean {
   const lifetime = Math.max(0, token.expiresAt - token.issuedAt);
   return token.expiresAt - now > Math.min(policy.minRemainingMs, lifetime / 4);
 }

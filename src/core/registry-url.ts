@@ -16,7 +16,9 @@ export function registryKey(serverURL: string): string {
   if (serverURL.trim() === '') throw new EidfError('BAD_INPUT', 'no credentials server URL');
   const host = convertToHostname(serverURL);
   // Docker answers `https:` for `https://` (no host: the cut at the first /); no registry is named so.
-  if (host === '' || host.endsWith(':') || /[\s\\\u0000-\u001f\u007f]/.test(host)) throw new EidfError('BAD_INPUT', 'invalid server URL');
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (host === '' || host.endsWith(':') || /[\s\\\u0000-\u001f\u007f]/.test(host))
+    throw new EidfError('BAD_INPUT', 'invalid server URL');
   return getAuthConfigKey(host);
 }
 
@@ -38,14 +40,14 @@ export function convertToHostname(maybeURL: string): string {
     const fallback = hostFromURLFallback(maybeURL);
     if (fallback !== '') return fallback;
   }
-  return maybeURL.split('/', 1)[0]!;
+  return maybeURL.split('/', 1)[0];
 }
 
 /** docker/cli `hostFromURLFallback`: the host of a scheme URL Go refuses (e.g. unbracketed IPv6). */
 function hostFromURLFallback(maybeURL: string): string {
   const at = maybeURL.indexOf('://');
   if (at < 0) return '';
-  const host = maybeURL.slice(at + 3).split('/', 1)[0]!;
+  const host = maybeURL.slice(at + 3).split('/', 1)[0];
   if (host === '') return '';
   if ((host.match(/:/g) ?? []).length > 1 && !host.startsWith('[')) {
     const portStart = host.lastIndexOf(':');
@@ -67,13 +69,14 @@ function joinHostPort(host: string, port: string): string {
  * characters and %-escapes as `unescape(…, encodeHost)` allows them (only non-ASCII bytes and %25).
  */
 function goUrlHost(raw: string): { hostname: string; port: string } | undefined {
+  // eslint-disable-next-line no-control-regex -- as Go's url.Parse, control characters are refused
   if (/[\u0000-\u001f\u007f]/.test(raw)) return undefined;
-  let rest = raw.split('#', 1)[0]!;
+  let rest = raw.split('#', 1)[0];
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(rest);
   if (!scheme) return { hostname: '', port: '' }; // no scheme: a path, no host
   rest = rest.slice(scheme[0].length).split('?', 1)[0]!;
   if (!rest.startsWith('//')) return { hostname: '', port: '' };
-  const authority = rest.slice(2).split('/', 1)[0]!;
+  const authority = rest.slice(2).split('/', 1)[0];
   const at = authority.lastIndexOf('@');
   if (at >= 0 && !/^[A-Za-z0-9\-._~!$&'()*+,;=:%@]*$/.test(authority.slice(0, at))) return undefined;
   const host = goParseHost(authority.slice(at + 1));
@@ -81,7 +84,8 @@ function goUrlHost(raw: string): { hostname: string; port: string } | undefined 
   // URL.Hostname() / URL.Port(): split at a valid ":port" suffix, strip IPv6 brackets.
   const colon = host.lastIndexOf(':');
   let [hostname, port] = [host, ''];
-  if (colon >= 0 && /^:[0-9]*$/.test(host.slice(colon))) [hostname, port] = [host.slice(0, colon), host.slice(colon + 1)];
+  if (colon >= 0 && /^:[0-9]*$/.test(host.slice(colon)))
+    [hostname, port] = [host.slice(0, colon), host.slice(colon + 1)];
   if (hostname.startsWith('[') && hostname.endsWith(']')) hostname = hostname.slice(1, -1);
   return { hostname, port };
 }
@@ -101,7 +105,7 @@ function goParseHost(host: string): string | undefined {
   const bytes: number[] = [];
   const raw = Buffer.from(host, 'utf8');
   for (let i = 0; i < raw.length; i++) {
-    const byte = raw[i]!;
+    const byte = raw[i];
     if (byte === 0x25) {
       const hex = raw.subarray(i + 1, i + 3).toString('latin1');
       if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return undefined;

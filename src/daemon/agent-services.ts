@@ -59,7 +59,9 @@ export function createAgentServices(deps: AgentServiceDeps): AgentServices {
   const keeper = new SecretKeeper({
     http: harbor,
     webLoginUrl: `${config.registryUrl}/c/oidc/login`,
-    ...(session ? { session: { isLoggedIn: () => session.status().subject !== null, getIdToken: () => session.getIdToken() } } : {}),
+    ...(session
+      ? { session: { isLoggedIn: () => session.status().subject !== null, getIdToken: () => session.getIdToken() } }
+      : {}),
     storedCredential: () => credentials.get(config.registry),
     clock,
     logger,
@@ -82,21 +84,32 @@ export function createAgentServices(deps: AgentServiceDeps): AgentServices {
     keeper,
     harbor,
     idToken: async () => {
-      if (!session) throw new EidfError('NOT_LOGGED_IN', 'this needs an OIDC login, and no issuer is configured (EIDF_OIDC_ISSUER, EIDF_OIDC_CLIENT_ID)');
-      if (session.status().subject === null) throw new EidfError('NOT_LOGGED_IN', 'not logged in: run docker-credential-eidf login');
+      if (!session)
+        throw new EidfError(
+          'NOT_LOGGED_IN',
+          'this needs an OIDC login, and no issuer is configured (EIDF_OIDC_ISSUER, EIDF_OIDC_CLIENT_ID)',
+        );
+      if (session.status().subject === null)
+        throw new EidfError('NOT_LOGGED_IN', 'not logged in: run docker-credential-eidf login');
       return session.getIdToken();
     },
-    resolveCredential: (registry) => resolveCredential({ registry: config.registry, credentials, keeper, ...(session ? { session } : {}) }, registry),
+    resolveCredential: (registry) =>
+      resolveCredential({ registry: config.registry, credentials, keeper, ...(session ? { session } : {}) }, registry),
     storeCredential: (registry, credential) => storeCredential(verbs, registry, credential),
     eraseCredential: (registry) => eraseCredential(verbs, registry),
     listCredentials: () => listCredentials(verbs),
     start: () => {
       // Restoring may wait on the IdP: the agent answers meanwhile (get never waits on it).
-      const restored = session ? session.restore().catch((err: unknown) => logger.warn(`session restore failed: ${String(err)}`)) : Promise.resolve();
+      const restored = session
+        ? session.restore().catch((err: unknown) => logger.warn(`session restore failed: ${String(err)}`))
+        : Promise.resolve();
       started = restored.then(() => keeper.check());
     },
     settled: (timeoutMs) =>
-      Promise.race([started.then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref())]),
+      Promise.race([
+        started.then(() => undefined),
+        new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
+      ]),
     stop: () => {
       keeper.stop();
       session?.close();

@@ -9,7 +9,14 @@ import type { Config, Env } from '../config.ts';
  */
 
 /** The proxy variables the agent honours, in Node's order of precedence (lower case first). */
-export const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'no_proxy', 'NO_PROXY'] as const;
+export const PROXY_VARIABLES = [
+  'https_proxy',
+  'HTTPS_PROXY',
+  'http_proxy',
+  'HTTP_PROXY',
+  'no_proxy',
+  'NO_PROXY',
+] as const;
 
 /** Setting name → value, for each setting that changes what the agent does. */
 export type AgentSettings = Readonly<Record<string, string>>;
@@ -43,7 +50,10 @@ export function agentSettings(config: Config, env: Env): AgentSettings {
  * tells "same or not" between two processes of one user; it protects nothing, so no crypto.
  */
 export function settingsFingerprint(settings: AgentSettings): string {
-  const text = Object.keys(settings).sort().map((name) => `${name}=${settings[name]}`).join('\n');
+  const text = Object.keys(settings)
+    .sort()
+    .map((name) => `${name}=${settings[name]}`)
+    .join('\n');
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ text.length;
   for (let i = 0; i < text.length; i++) {
@@ -57,7 +67,8 @@ export function settingsFingerprint(settings: AgentSettings): string {
 /** The settings for people (doctor): proxy URLs without user or password. */
 export function describeSettings(settings: AgentSettings): Record<string, string> {
   const shown: Record<string, string> = {};
-  for (const [name, value] of Object.entries(settings)) shown[name] = /proxy$/i.test(name) && !/^no_proxy$/i.test(name) ? withoutUserinfo(value) : value;
+  for (const [name, value] of Object.entries(settings))
+    shown[name] = /proxy$/i.test(name) && !/^no_proxy$/i.test(name) ? withoutUserinfo(value) : value;
   return shown;
 }
 
@@ -79,9 +90,15 @@ export function withoutUserinfo(proxy: string): string {
  * that list exempts the host, or null when no proxy variable applies. Mirrors Node's rules: lower
  * case first; HTTP_PROXY serves https:// targets when no HTTPS_PROXY is set.
  */
-export function proxyFor(target: string, settings: AgentSettings): { proxy: string; variable: string } | 'NO_PROXY' | null {
+export function proxyFor(
+  target: string,
+  settings: AgentSettings,
+): { proxy: string; variable: string } | 'NO_PROXY' | null {
   const url = new URL(target);
-  const names = url.protocol === 'https:' ? ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'] : ['http_proxy', 'HTTP_PROXY'];
+  const names =
+    url.protocol === 'https:'
+      ? ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']
+      : ['http_proxy', 'HTTP_PROXY'];
   const variable = names.find((name) => settings[name] !== undefined);
   if (variable === undefined) return null;
   const noProxy = settings.no_proxy ?? settings.NO_PROXY ?? '';
@@ -96,5 +113,5 @@ export function proxyFor(target: string, settings: AgentSettings): { proxy: stri
     const bare = name.replace(/^\*?\./, '').replace(/^\[|\]$/g, '');
     if (host === bare || host.endsWith(`.${bare}`)) return 'NO_PROXY';
   }
-  return { proxy: withoutUserinfo(settings[variable]!), variable };
+  return { proxy: withoutUserinfo(settings[variable]), variable };
 }

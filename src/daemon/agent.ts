@@ -62,7 +62,8 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
   let lastActivity = deps.clock.now();
   const services = createAgentServices({ config, store: opened.store, fetch: deps.fetch, clock: deps.clock, logger });
   const settings = agentSettings(config, deps.env ?? {});
-  const restartNote = deps.service === 'systemd' ? serviceRestartNote(config.paths.runtimeDir, deps.version) : undefined;
+  const restartNote =
+    deps.service === 'systemd' ? serviceRestartNote(config.paths.runtimeDir, deps.version) : undefined;
   let restartByService = false;
   const app = createAgentApp({
     version: deps.version,
@@ -108,7 +109,13 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
         clock: deps.clock,
         store: opened.store,
       }),
-      doctor: createDoctorRouter({ config, fetch: deps.fetch, session: services.session, keeper: services.keeper, settled: () => services.settled(5_000) }),
+      doctor: createDoctorRouter({
+        config,
+        fetch: deps.fetch,
+        session: services.session,
+        keeper: services.keeper,
+        settled: () => services.settled(5_000),
+      }),
       robots: createRobotRouter({
         harbor: services.harbor,
         registry: config.registry,
@@ -128,12 +135,16 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
   const server = createServer(app);
   // A refresh token held only in memory (its save failed) dies with this process: one more try, said aloud.
   let finalSave: Promise<FinalSave | null> | undefined;
-  const lastSave = () => (finalSave ??= (async () => {
-    const outcome = (await services.session?.flushUnsaved().catch(() => null)) ?? null;
-    if (outcome?.saved) logger.info('session: the refresh token held in memory was saved at shutdown');
-    if (outcome && !outcome.saved) logger.warn(`session: the refresh token could not be saved at shutdown: ${outcome.reason}; the session ends with this agent (log in again)`);
-    return outcome;
-  })());
+  const lastSave = () =>
+    (finalSave ??= (async () => {
+      const outcome = (await services.session?.flushUnsaved().catch(() => null)) ?? null;
+      if (outcome?.saved) logger.info('session: the refresh token held in memory was saved at shutdown');
+      if (outcome && !outcome.saved)
+        logger.warn(
+          `session: the refresh token could not be saved at shutdown: ${outcome.reason}; the session ends with this agent (log in again)`,
+        );
+      return outcome;
+    })());
   try {
     await listenOnSocket(server, config.paths.socket, deps.pid);
   } catch (err) {
@@ -141,14 +152,19 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     throw err;
   }
   markRestarting(config.paths.runtimeDir, false);
-  logger.info(`agent ${deps.version} (pid ${deps.pid}) listening; store: ${opened.kind} (${opened.reason})${deps.service ? `; a ${deps.service} service` : ''}`);
+  logger.info(
+    `agent ${deps.version} (pid ${deps.pid}) listening; store: ${opened.kind} (${opened.reason})${deps.service ? `; a ${deps.service} service` : ''}`,
+  );
   services.start();
 
   let idleTimer: NodeJS.Timeout | undefined;
   if (config.agentIdleSeconds > 0) {
-    idleTimer = setInterval(() => {
-      if (deps.clock.now() - lastActivity >= config.agentIdleSeconds * 1000) stop('idle');
-    }, Math.min(config.agentIdleSeconds * 1000, 60_000));
+    idleTimer = setInterval(
+      () => {
+        if (deps.clock.now() - lastActivity >= config.agentIdleSeconds * 1000) stop('idle');
+      },
+      Math.min(config.agentIdleSeconds * 1000, 60_000),
+    );
     idleTimer.unref();
   }
 
@@ -158,7 +174,9 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
       if (stopping) return;
       stopping = true;
       clearInterval(idleTimer);
-      logger.info(`agent stopping: ${reason}${restartByService ? `; exit status ${SERVICE_RESTART_EXIT} so that systemd starts it again` : ''}`);
+      logger.info(
+        `agent stopping: ${reason}${restartByService ? `; exit status ${SERVICE_RESTART_EXIT} so that systemd starts it again` : ''}`,
+      );
       void lastSave()
         .then(() => services.stop())
         .then(() => restartByService && markRestarting(config.paths.runtimeDir, true))

@@ -76,13 +76,22 @@ export function createAgentApp(deps: AgentDeps): express.Express {
         res.on('finish', () => deps.requestShutdown(`helper version ${callerVersion}`));
       });
     }
-    if (caller.settings === undefined || deps.settings === undefined || caller.settings === deps.settings || req.path === '/v1/shutdown') return next();
+    if (
+      caller.settings === undefined ||
+      deps.settings === undefined ||
+      caller.settings === deps.settings ||
+      req.path === '/v1/shutdown'
+    )
+      return next();
     void (async () => {
       const keep = await deps.keepRunning?.().catch(() => undefined);
       answerAfterBody(() => {
         if (keep !== undefined) return sendError(res, 409, { error: 'AGENT_SETTINGS_DIFFER', error_description: keep });
         // VERSION_MISMATCH is what the helper already answers by starting a new agent once this one has gone.
-        sendError(res, 409, { error: 'VERSION_MISMATCH', error_description: 'the agent restarts: this command runs with other settings' });
+        sendError(res, 409, {
+          error: 'VERSION_MISMATCH',
+          error_description: 'the agent restarts: this command runs with other settings',
+        });
         res.on('finish', () => deps.requestShutdown('a command runs with other settings'));
       });
     })();
@@ -118,7 +127,8 @@ export function createAgentApp(deps: AgentDeps): express.Express {
   app.post('/v1/credentials/store', async (req, res) => {
     const registry = requireString(req.body, 'registry');
     const Username = requireString(req.body, 'Username');
-    const Secret = typeof req.body?.Secret === 'string' ? (req.body.Secret as string) : '';
+    const secret: unknown = (req.body as Record<string, unknown> | undefined)?.Secret;
+    const Secret = typeof secret === 'string' ? secret : '';
     if (deps.storeCredential) await deps.storeCredential(registry, { Username, Secret });
     else {
       await deps.credentials.add(registry, { Username, Secret });
@@ -152,15 +162,20 @@ export function createAgentApp(deps: AgentDeps): express.Express {
   app.use((_req, res) => sendError(res, 404, { error: 'USAGE', error_description: 'no such agent endpoint' }));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof EidfError) {
-      return sendError(res, httpStatusOf(err.code), { error: err.code, error_description: err.message, ...(err.reason ? { reason: err.reason } : {}) });
+      return sendError(res, httpStatusOf(err.code), {
+        error: err.code,
+        error_description: err.message,
+        ...(err.reason ? { reason: err.reason } : {}),
+      });
     }
     const parseError = err as { type?: string; status?: number };
-    if (parseError.type === 'entity.too.large') return sendError(res, 413, { error: 'BAD_INPUT', error_description: 'request body too large' });
+    if (parseError.type === 'entity.too.large')
+      return sendError(res, 413, { error: 'BAD_INPUT', error_description: 'request body too large' });
     if (typeof parseError.status === 'number' && parseError.status < 500) {
       return sendError(res, 400, { error: 'BAD_INPUT', error_description: 'request body is not valid JSON' });
     }
     // Unknown failures are logged in the agent and masked on the wire (they may carry anything).
-    deps.logger.warn(`internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    deps.logger.warn(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     sendError(res, 500, { error: 'INTERNAL', error_description: 'internal error in the agent; see its log' });
   });
   return app;
@@ -172,6 +187,7 @@ function sendError(res: Response, status: number, body: WireError): void {
 
 function requireString(body: unknown, field: string): string {
   const value = (body as Record<string, unknown> | undefined)?.[field];
-  if (typeof value !== 'string' || value === '') throw new EidfError('BAD_INPUT', `request needs a non-empty string "${field}"`);
+  if (typeof value !== 'string' || value === '')
+    throw new EidfError('BAD_INPUT', `request needs a non-empty string "${field}"`);
   return value;
 }

@@ -80,7 +80,13 @@ export class AgentClient {
     throw errorFromWire(answer.status, answer.body);
   }
 
-  async #send(method: string, path: string, body: unknown, options: RequestOptions, { spawn = true } = {}): Promise<AgentAnswer> {
+  async #send(
+    method: string,
+    path: string,
+    body: unknown,
+    options: RequestOptions,
+    { spawn = true } = {},
+  ): Promise<AgentAnswer> {
     try {
       return await this.#raw(method, path, body, options);
     } catch (err) {
@@ -101,8 +107,15 @@ export class AgentClient {
     let agentExited = false;
     void exited.then(() => (agentExited = true));
     // An agent that lost a start race exits too, once the winner answers: hence the last ask.
-    const started = await this.#waitUntil(() => this.#answers(), () => agentExited);
-    if (!started) throw new EidfError('AGENT_UNREACHABLE', 'the agent did not start; its log, or `docker-credential-eidf daemon run`, shows why');
+    const started = await this.#waitUntil(
+      () => this.#answers(),
+      () => agentExited,
+    );
+    if (!started)
+      throw new EidfError(
+        'AGENT_UNREACHABLE',
+        'the agent did not start; its log, or `docker-credential-eidf daemon run`, shows why',
+      );
     try {
       return await this.#raw(method, path, body, options);
     } catch (err) {
@@ -127,7 +140,7 @@ export class AgentClient {
   async #health(): Promise<{ pid?: number } | undefined> {
     try {
       const answer = await this.#raw('GET', '/v1/health', undefined);
-      return answer.status === 200 ? ((answer.body ?? {}) as { pid?: number }) : undefined;
+      return answer.status === 200 ? (answer.body ?? {}) : undefined;
     } catch {
       return undefined;
     }
@@ -147,7 +160,8 @@ export class AgentClient {
   async #raw(method: string, path: string, body: unknown, options: RequestOptions = {}): Promise<AgentAnswer> {
     // Throws AGENT_UNSAFE (not retried, no agent started) for a folder or socket that is not ours;
     // an absent one is "no agent", without connecting to a path someone could create meanwhile.
-    if (!checkAgentSocket(this.#options.socketPath, this.#options.uid)) throw Object.assign(new Error('no agent socket'), { code: 'ENOENT' });
+    if (!checkAgentSocket(this.#options.socketPath, this.#options.uid))
+      throw Object.assign(new Error('no agent socket'), { code: 'ENOENT' });
     const answer = await socketRequest(this.#options.socketPath, {
       method,
       path,
@@ -156,7 +170,7 @@ export class AgentClient {
       timeoutMs: options.timeoutMs ?? this.#options.requestTimeoutMs ?? 30_000,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    let parsed: unknown = null;
+    let parsed: unknown;
     try {
       parsed = answer.body === '' ? null : JSON.parse(answer.body);
     } catch {
@@ -169,6 +183,9 @@ export class AgentClient {
 function unreachable(err: unknown): EidfError {
   if (err instanceof EidfError) return err;
   const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'ECONNRESET' || code === undefined ? 'the agent closed the connection' : `the agent is not reachable (${code})`;
+  const why =
+    code === 'ECONNRESET' || code === undefined
+      ? 'the agent closed the connection'
+      : `the agent is not reachable (${code})`;
   return new EidfError('AGENT_UNREACHABLE', why, { cause: err });
 }

@@ -35,7 +35,11 @@ export async function resolveCredential(deps: CredentialResolverDeps, registry: 
   }
 }
 
-async function stored(deps: CredentialResolverDeps, registry: string, whenMissing: EidfError | undefined): Promise<UserSecret> {
+async function stored(
+  deps: CredentialResolverDeps,
+  registry: string,
+  whenMissing: EidfError | undefined,
+): Promise<UserSecret> {
   const found = await deps.credentials.get(registry);
   if (found) return found;
   throw whenMissing ?? new EidfError('NOT_FOUND', NOT_FOUND_MESSAGE);
@@ -43,8 +47,10 @@ async function stored(deps: CredentialResolverDeps, registry: string, whenMissin
 
 function sessionReason(deps: CredentialResolverDeps, registry: string): EidfError | undefined {
   const state = deps.session?.status().state;
-  if (state === 'logged-out') return notFound('login-required', `not logged in to ${registry}: run docker-credential-eidf login`);
-  if (state === 'logging-in') return notFound('logging-in', `a login to ${registry} is waiting for approval: run docker-credential-eidf login`);
+  if (state === 'logged-out')
+    return notFound('login-required', `not logged in to ${registry}: run docker-credential-eidf login`);
+  if (state === 'logging-in')
+    return notFound('logging-in', `a login to ${registry} is waiting for approval: run docker-credential-eidf login`);
   return undefined;
 }
 

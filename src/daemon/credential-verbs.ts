@@ -32,7 +32,11 @@ export interface RegistryLogout {
   storedSecretErased: boolean;
 }
 
-export async function storeCredential(deps: CredentialVerbDeps, registry: string, credential: UserSecret): Promise<void> {
+export async function storeCredential(
+  deps: CredentialVerbDeps,
+  registry: string,
+  credential: UserSecret,
+): Promise<void> {
   const { logger } = deps;
   if (registry !== deps.registry) {
     await deps.credentials.add(registry, credential);
@@ -40,19 +44,30 @@ export async function storeCredential(deps: CredentialVerbDeps, registry: string
     return;
   }
   const held = deps.keeper.credential();
-  if (deps.keeper.status().mode === 'oidc' && held?.Username === credential.Username && held.Secret === credential.Secret) {
-    logger.info(`store for ${registry} (user ${credential.Username}): the session's own secret, confirmed by the client; not stored (the agent reads it from Harbor)`);
+  if (
+    deps.keeper.status().mode === 'oidc' &&
+    held?.Username === credential.Username &&
+    held.Secret === credential.Secret
+  ) {
+    logger.info(
+      `store for ${registry} (user ${credential.Username}): the session's own secret, confirmed by the client; not stored (the agent reads it from Harbor)`,
+    );
     return;
   }
   // Through the keeper, so this probe and the keeper's run one at a time (Harbor refreshes its
   // stored token without a lock) and a single 401 is asked again before it counts.
   const verdict = await deps.keeper.probe(credential).then(
-    (result) => (result === 'valid' ? 'Harbor accepts it' : 'Harbor refused it (401 twice), stored anyway: the client has already accepted it'),
+    (result) =>
+      result === 'valid'
+        ? 'Harbor accepts it'
+        : 'Harbor refused it (401 twice), stored anyway: the client has already accepted it',
     (err: unknown) => `could not ask Harbor (${oneLine(err)}), stored anyway`,
   );
   await deps.credentials.add(registry, credential);
   const after = await withinTime(deps.keeper.recheck(), deps.recheckTimeoutMs ?? 5_000);
-  const now = after ? `; registry secret now ${after.state} for ${after.username ?? 'nobody'} (${after.mode ?? 'no mode'}: ${after.modeReason ?? '-'})` : '; the re-check is still running';
+  const now = after
+    ? `; registry secret now ${after.state} for ${after.username ?? 'nobody'} (${after.mode ?? 'no mode'}: ${after.modeReason ?? '-'})`
+    : '; the re-check is still running';
   logger.info(`stored a credential for ${registry} (user ${credential.Username}); probe: ${verdict}${now}`);
 }
 
@@ -63,17 +78,29 @@ export async function eraseCredential(deps: CredentialVerbDeps, registry: string
     return;
   }
   // docker erases two to four times per logout: once everything has ended, there is nothing to redo.
-  if ((!deps.session || deps.session.status().state === 'logged-out') && (await deps.credentials.get(registry)) === null) {
+  if (
+    (!deps.session || deps.session.status().state === 'logged-out') &&
+    (await deps.credentials.get(registry)) === null
+  ) {
     deps.logger.info(`erase for ${registry} (client logout): no session and no stored secret; nothing to end`);
     return;
   }
   const { session, storedSecretErased } = await logoutOfRegistry(deps);
-  const ended = session === null ? 'no OIDC session configured' : session.wasLoggedIn ? `session ended (revocation at the IdP: ${session.revoked})` : 'no session was active';
-  deps.logger.info(`erase for ${registry} (client logout): ${ended}; stored secret ${storedSecretErased ? 'erased' : 'none'}; robot secrets kept`);
+  const ended =
+    session === null
+      ? 'no OIDC session configured'
+      : session.wasLoggedIn
+        ? `session ended (revocation at the IdP: ${session.revoked})`
+        : 'no session was active';
+  deps.logger.info(
+    `erase for ${registry} (client logout): ${ended}; stored secret ${storedSecretErased ? 'erased' : 'none'}; robot secrets kept`,
+  );
 }
 
 /** `logout` and a client's logout alike: end the session (revoking at the IdP), erase the stored secret, start the keeper over. */
-export async function logoutOfRegistry(deps: Pick<CredentialVerbDeps, 'registry' | 'credentials' | 'keeper' | 'session'>): Promise<RegistryLogout> {
+export async function logoutOfRegistry(
+  deps: Pick<CredentialVerbDeps, 'registry' | 'credentials' | 'keeper' | 'session'>,
+): Promise<RegistryLogout> {
   const session = deps.session ? await deps.session.logout() : null;
   const storedSecretErased = (await deps.credentials.get(deps.registry)) !== null;
   await deps.credentials.delete(deps.registry);
@@ -82,7 +109,9 @@ export async function logoutOfRegistry(deps: Pick<CredentialVerbDeps, 'registry'
   return { session, storedSecretErased };
 }
 
-export async function listCredentials(deps: Pick<CredentialVerbDeps, 'registry' | 'credentials' | 'keeper'>): Promise<Record<string, string>> {
+export async function listCredentials(
+  deps: Pick<CredentialVerbDeps, 'registry' | 'credentials' | 'keeper'>,
+): Promise<Record<string, string>> {
   const listed = await deps.credentials.list();
   const answered = deps.keeper.credential();
   if (answered) listed[deps.registry] = answered.Username;

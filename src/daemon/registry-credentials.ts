@@ -57,7 +57,8 @@ export class RegistryCredentials {
 function parseStored(raw: string): UserSecret {
   try {
     const value = JSON.parse(raw) as Partial<UserSecret>;
-    if (typeof value.Username === 'string' && typeof value.Secret === 'string') return { Username: value.Username, Secret: value.Secret };
+    if (typeof value.Username === 'string' && typeof value.Secret === 'string')
+      return { Username: value.Username, Secret: value.Secret };
   } catch {
     // fall through
   }

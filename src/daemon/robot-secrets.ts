@@ -23,13 +23,22 @@ export interface KeptRobot {
 }
 
 /** The kept secret of `fullName`, or undefined when there is none or the entry is unreadable. */
-export async function readRobotSecret(store: SecretStore, registry: string, fullName: string): Promise<KeptRobotSecret | undefined> {
+export async function readRobotSecret(
+  store: SecretStore,
+  registry: string,
+  fullName: string,
+): Promise<KeptRobotSecret | undefined> {
   const raw = await store.get(robotSecretKey(registry, fullName));
   if (raw === null) return undefined;
   try {
     const parsed = JSON.parse(raw) as Partial<KeptRobotSecret>;
-    if ((typeof parsed.robotId === 'number' || parsed.robotId === null) && typeof parsed.secret === 'string' && parsed.secret !== '') {
-      const expiresAt = typeof parsed.expiresAt === 'number' || parsed.expiresAt === null ? parsed.expiresAt : undefined;
+    if (
+      (typeof parsed.robotId === 'number' || parsed.robotId === null) &&
+      typeof parsed.secret === 'string' &&
+      parsed.secret !== ''
+    ) {
+      const expiresAt =
+        typeof parsed.expiresAt === 'number' || parsed.expiresAt === null ? parsed.expiresAt : undefined;
       return { robotId: parsed.robotId, secret: parsed.secret, ...(expiresAt !== undefined ? { expiresAt } : {}) };
     }
   } catch {
@@ -39,9 +48,17 @@ export async function readRobotSecret(store: SecretStore, registry: string, full
 }
 
 /** Writes (or replaces) the kept secret of `fullName`. */
-export async function keepRobotSecret(store: SecretStore, registry: string, fullName: string, kept: KeptRobotSecret): Promise<void> {
+export async function keepRobotSecret(
+  store: SecretStore,
+  registry: string,
+  fullName: string,
+  kept: KeptRobotSecret,
+): Promise<void> {
   const expiry = kept.expiresAt !== undefined ? { expiresAt: kept.expiresAt } : {};
-  await store.set(robotSecretKey(registry, fullName), JSON.stringify({ robotId: kept.robotId, secret: kept.secret, ...expiry }));
+  await store.set(
+    robotSecretKey(registry, fullName),
+    JSON.stringify({ robotId: kept.robotId, secret: kept.secret, ...expiry }),
+  );
 }
 
 /** The robots whose secrets are kept for `registry`, with the expiry recorded for each. */

@@ -50,7 +50,14 @@ export interface CreatedRobotAnswer {
 
 export interface ImportedRobotAnswer {
   /** id null and expiry unknown when imported without a login (only the probe could be made). */
-  robot: { id: number | null; fullName: string; name: string; expiresAt: number | null; expiryKnown: boolean; secretKept: true };
+  robot: {
+    id: number | null;
+    fullName: string;
+    name: string;
+    expiresAt: number | null;
+    expiryKnown: boolean;
+    secretKept: true;
+  };
 }
 
 export interface DeletedRobotAnswer {

@@ -6,7 +6,15 @@ import type { SecretStatus } from '../harbor/secret-keeper.ts';
 import { readSystemInfo } from '../harbor/systeminfo.ts';
 import type { SessionStatus } from '../session/types.ts';
 import {
-  check, discoveryUrl, judgeDiscovery, judgeNoIssuer, judgeSecret, judgeSession, judgeSystemInfo, type DoctorCheck, type DoctorReport,
+  check,
+  discoveryUrl,
+  judgeDiscovery,
+  judgeNoIssuer,
+  judgeSecret,
+  judgeSession,
+  judgeSystemInfo,
+  type DoctorCheck,
+  type DoctorReport,
 } from './doctor-checks.ts';
 
 /**
@@ -62,37 +70,65 @@ export async function runAgentChecks(deps: DoctorRouteDeps): Promise<DoctorRepor
 
 async function checkIssuer(deps: DoctorRouteDeps, issuer: string, timeoutMs: number): Promise<DoctorCheck> {
   if (!deps.config.oidcClientId) {
-    return check('oidc', 'fail', 'EIDF_OIDC_ISSUER is set but EIDF_OIDC_CLIENT_ID is not', 'set EIDF_OIDC_CLIENT_ID to the CLI client id the registry admins give');
+    return check(
+      'oidc',
+      'fail',
+      'EIDF_OIDC_ISSUER is set but EIDF_OIDC_CLIENT_ID is not',
+      'set EIDF_OIDC_CLIENT_ID to the CLI client id the registry admins give',
+    );
   }
   const url = discoveryUrl(issuer);
   let response: Response;
   let text: string;
   try {
     // redirect: 'manual' as openid-client does: a discovery document must be served at its own URL.
-    response = await deps.fetch(url, { headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    response = await deps.fetch(url, {
+      headers: { accept: 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     text = await response.text();
   } catch (err) {
-    return check('oidc', 'warn', `could not reach the identity provider at ${issuer} (${whyUnreachable(err, timeoutMs)})`,
-      'check the network (VPN, proxy); if this persists, check EIDF_OIDC_ISSUER');
+    return check(
+      'oidc',
+      'warn',
+      `could not reach the identity provider at ${issuer} (${whyUnreachable(err, timeoutMs)})`,
+      'check the network (VPN, proxy); if this persists, check EIDF_OIDC_ISSUER',
+    );
   }
   if (response.status >= 500) {
-    return check('oidc', 'warn', `the identity provider at ${issuer} is unavailable (HTTP ${response.status} for ${url})`, 'try again later');
+    return check(
+      'oidc',
+      'warn',
+      `the identity provider at ${issuer} is unavailable (HTTP ${response.status} for ${url})`,
+      'try again later',
+    );
   }
   if (response.status !== 200) {
-    return check('oidc', 'fail', `${url} answered HTTP ${response.status}`, 'check EIDF_OIDC_ISSUER: it must be the issuer exactly as the IdP names it');
+    return check(
+      'oidc',
+      'fail',
+      `${url} answered HTTP ${response.status}`,
+      'check EIDF_OIDC_ISSUER: it must be the issuer exactly as the IdP names it',
+    );
   }
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch {
-    return check('oidc', 'fail', `${url} did not answer JSON`, 'check EIDF_OIDC_ISSUER: it must be the issuer exactly as the IdP names it');
+    return check(
+      'oidc',
+      'fail',
+      `${url} did not answer JSON`,
+      'check EIDF_OIDC_ISSUER: it must be the issuer exactly as the IdP names it',
+    );
   }
   return judgeDiscovery(issuer, document, deps.config.allowInsecureLoopback);
 }
 
 function whyUnreachable(err: unknown, timeoutMs: number): string {
   if ((err as Error | undefined)?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  const code = ((err as { cause?: { code?: unknown } } | undefined)?.cause)?.code;
+  const code = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   return typeof code === 'string' ? code : oneLine(err);
 }
 

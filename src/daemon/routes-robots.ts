@@ -4,14 +4,27 @@ import type { Clock, Logger, SecretStore } from '../core/ports.ts';
 import type { HarborHttp } from '../harbor/http.ts';
 import { findProject, validateProjectName, type HarborProject } from '../harbor/projects.ts';
 import {
-  createProjectRobot, deleteRobot, findProjectRobot, listProjectRobots, refreshRobotSecret, robotProblem,
-  validateRobotDays, validateRobotName, type RobotAccount,
+  createProjectRobot,
+  deleteRobot,
+  findProjectRobot,
+  listProjectRobots,
+  refreshRobotSecret,
+  robotProblem,
+  validateRobotDays,
+  validateRobotName,
+  type RobotAccount,
 } from '../harbor/robots.ts';
 import { probeSecret } from '../harbor/users.ts';
 import { forgetRobotSecret, keepRobotSecret, readRobotSecret } from './robot-secrets.ts';
 import {
-  DEFAULT_ROBOT_DAYS, DEFAULT_ROBOT_NAME,
-  type CreatedRobotAnswer, type DeletedRobotAnswer, type ImportedRobotAnswer, type PullCredential, type RobotList, type RobotView,
+  DEFAULT_ROBOT_DAYS,
+  DEFAULT_ROBOT_NAME,
+  type CreatedRobotAnswer,
+  type DeletedRobotAnswer,
+  type ImportedRobotAnswer,
+  type PullCredential,
+  type RobotList,
+  type RobotView,
 } from './robots-wire.ts';
 
 export interface RobotRouterDeps {
@@ -57,18 +70,40 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
       if (!kept || (kept.robotId !== existing.id && kept.robotId !== null)) throw secretNotHere(existing, found);
       if ((await probeSecret(deps.harbor, existing.fullName, kept.secret)) === 'invalid') {
         await forgetRobotSecret(deps.store, deps.registry, existing.fullName);
-        throw new EidfError('NOT_FOUND', `Harbor no longer accepts the secret kept for ${existing.fullName} (rotated elsewhere?); run "robot rotate ${existing.name} --project ${found.name}" to get a new one`, { reason: 'robot-secret-stale' });
+        throw new EidfError(
+          'NOT_FOUND',
+          `Harbor no longer accepts the secret kept for ${existing.fullName} (rotated elsewhere?); run "robot rotate ${existing.name} --project ${found.name}" to get a new one`,
+          { reason: 'robot-secret-stale' },
+        );
       }
       if (kept.expiresAt !== existing.expiresAt || kept.robotId === null) {
-        await keepRobotSecret(deps.store, deps.registry, existing.fullName, { ...kept, robotId: existing.id, expiresAt: existing.expiresAt });
+        await keepRobotSecret(deps.store, deps.registry, existing.fullName, {
+          ...kept,
+          robotId: existing.id,
+          expiresAt: existing.expiresAt,
+        });
       }
       deps.logger.info(`reused the kept secret of ${existing.fullName}`);
-      const reused: PullCredential = { robotId: existing.id, username: existing.fullName, secret: kept.secret, expiresAt: existing.expiresAt, created: false, reused: true };
+      const reused: PullCredential = {
+        robotId: existing.id,
+        username: existing.fullName,
+        secret: kept.secret,
+        expiresAt: existing.expiresAt,
+        created: false,
+        reused: true,
+      };
       res.json(reused);
       return;
     }
     const created = await createAndKeep(token, found, name, days, true);
-    const fresh: PullCredential = { robotId: created.id, username: created.fullName, secret: created.secret, expiresAt: created.expiresAt, created: true, reused: false };
+    const fresh: PullCredential = {
+      robotId: created.id,
+      username: created.fullName,
+      secret: created.secret,
+      expiresAt: created.expiresAt,
+      created: true,
+      reused: false,
+    };
     res.json(fresh);
   });
 
@@ -82,7 +117,10 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
       const kept = await readRobotSecret(deps.store, deps.registry, robot.fullName);
       views.push({ ...robot, secretKept: kept !== undefined && (kept.robotId === robot.id || kept.robotId === null) });
     }
-    const body: RobotList = { project: { projectId: found.projectId, name: found.name, isAdmin: found.isAdmin }, robots: views };
+    const body: RobotList = {
+      project: { projectId: found.projectId, name: found.name, isAdmin: found.isAdmin },
+      robots: views,
+    };
     res.json(body);
   });
 
@@ -93,23 +131,44 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     const token = await deps.idToken();
     const found = await findProject(deps.harbor, token, project);
     const created = await createAndKeep(token, found, name, days, false);
-    const body: CreatedRobotAnswer = { robot: { id: created.id, fullName: created.fullName, name, expiresAt: created.expiresAt, secretKept: true } };
+    const body: CreatedRobotAnswer = {
+      robot: { id: created.id, fullName: created.fullName, name, expiresAt: created.expiresAt, secretKept: true },
+    };
     res.status(201).json(body);
   });
 
   router.post('/import', async (req, res) => {
     const secret = (req.body as Record<string, unknown> | undefined)?.secret;
-    if (typeof secret !== 'string' || secret === '' || /\s/.test(secret)) throw new EidfError('BAD_INPUT', 'request needs the robot secret as a non-empty "secret" without spaces');
-    if ((await idTokenOrNone()) === null) return void res.json(await importWithoutLogin(projectField(req.body), requiredName(req.body), secret));
+    if (typeof secret !== 'string' || secret === '' || /\s/.test(secret))
+      throw new EidfError('BAD_INPUT', 'request needs the robot secret as a non-empty "secret" without spaces');
+    if ((await idTokenOrNone()) === null)
+      return void res.json(await importWithoutLogin(projectField(req.body), requiredName(req.body), secret));
     const { found, robot } = await existingRobot(req.body);
     refuseUnusable(robot, found, deps.clock.now());
     if ((await probeSecret(deps.harbor, robot.fullName, secret)) === 'invalid') {
       deps.logger.info(`import of ${robot.fullName}: Harbor refused the secret (401); nothing kept`);
-      throw new EidfError('BAD_INPUT', `Harbor does not accept that secret for ${robot.fullName}: check it with whoever gave it to you; nothing was stored`, { reason: 'robot-secret-refused' });
+      throw new EidfError(
+        'BAD_INPUT',
+        `Harbor does not accept that secret for ${robot.fullName}: check it with whoever gave it to you; nothing was stored`,
+        { reason: 'robot-secret-refused' },
+      );
     }
-    await keepRobotSecret(deps.store, deps.registry, robot.fullName, { robotId: robot.id, secret, expiresAt: robot.expiresAt });
+    await keepRobotSecret(deps.store, deps.registry, robot.fullName, {
+      robotId: robot.id,
+      secret,
+      expiresAt: robot.expiresAt,
+    });
     deps.logger.info(`imported the secret of ${robot.fullName} (id ${robot.id}); probe: Harbor accepts it`);
-    const body: ImportedRobotAnswer = { robot: { id: robot.id, fullName: robot.fullName, name: robot.name, expiresAt: robot.expiresAt, expiryKnown: true, secretKept: true } };
+    const body: ImportedRobotAnswer = {
+      robot: {
+        id: robot.id,
+        fullName: robot.fullName,
+        name: robot.name,
+        expiresAt: robot.expiresAt,
+        expiryKnown: true,
+        secretKept: true,
+      },
+    };
     res.json(body);
   });
 
@@ -118,13 +177,28 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     refuseUnusable(robot, found, deps.clock.now());
     const secret = await asAdmin(found, 'rotate', () => refreshRobotSecret(deps.harbor, token, robot.id));
     try {
-      await keepRobotSecret(deps.store, deps.registry, robot.fullName, { robotId: robot.id, secret, expiresAt: robot.expiresAt });
+      await keepRobotSecret(deps.store, deps.registry, robot.fullName, {
+        robotId: robot.id,
+        secret,
+        expiresAt: robot.expiresAt,
+      });
     } catch (err) {
       // Harbor has already replaced the secret: say so, the old one is dead either way.
-      throw new EidfError(err instanceof EidfError ? err.code : 'INTERNAL', `rotated ${robot.fullName}, but could not keep the new secret (${oneLine(err)}); rotate again once the store works`, { cause: err });
+      throw new EidfError(
+        err instanceof EidfError ? err.code : 'INTERNAL',
+        `rotated ${robot.fullName}, but could not keep the new secret (${oneLine(err)}); rotate again once the store works`,
+        { cause: err },
+      );
     }
     deps.logger.info(`rotated the secret of ${robot.fullName}`);
-    const rotated: PullCredential = { robotId: robot.id, username: robot.fullName, secret, expiresAt: robot.expiresAt, created: false, reused: false };
+    const rotated: PullCredential = {
+      robotId: robot.id,
+      username: robot.fullName,
+      secret,
+      expiresAt: robot.expiresAt,
+      created: false,
+      reused: false,
+    };
     res.json(rotated);
   });
 
@@ -155,7 +229,11 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     const fullName = `robot$${project}+${name}`;
     if ((await probeSecret(deps.harbor, fullName, secret)) === 'invalid') {
       deps.logger.info(`import of ${fullName} (no login): Harbor refused the secret (401); nothing kept`);
-      throw new EidfError('BAD_INPUT', `Harbor does not accept that secret for ${fullName}: check it (and the project and robot names) with whoever gave it to you; nothing was stored`, { reason: 'robot-secret-refused' });
+      throw new EidfError(
+        'BAD_INPUT',
+        `Harbor does not accept that secret for ${fullName}: check it (and the project and robot names) with whoever gave it to you; nothing was stored`,
+        { reason: 'robot-secret-refused' },
+      );
     }
     await keepRobotSecret(deps.store, deps.registry, fullName, { robotId: null, secret });
     deps.logger.info(`imported the secret of ${fullName} without a login; probe: Harbor accepts it; expiry unknown`);
@@ -167,16 +245,35 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     const fullName = `robot$${project}+${name}`;
     const kept = await readRobotSecret(deps.store, deps.registry, fullName);
     if (!kept) {
-      throw new EidfError('NOT_LOGGED_IN', `no secret is kept for ${fullName}, and without a login no robot can be created: import one you were given with "robot import ${name} --project ${project} --secret-stdin", or log in`, { reason: 'robot-secret-unknown' });
+      throw new EidfError(
+        'NOT_LOGGED_IN',
+        `no secret is kept for ${fullName}, and without a login no robot can be created: import one you were given with "robot import ${name} --project ${project} --secret-stdin", or log in`,
+        { reason: 'robot-secret-unknown' },
+      );
     }
     if (kept.expiresAt !== undefined && kept.expiresAt !== null && kept.expiresAt <= deps.clock.now()) {
-      throw new EidfError('HARBOR_ERROR', `robot ${fullName} expired on ${new Date(kept.expiresAt).toISOString().slice(0, 10)}: ask a project admin to replace it`, { reason: 'robot-expired' });
+      throw new EidfError(
+        'HARBOR_ERROR',
+        `robot ${fullName} expired on ${new Date(kept.expiresAt).toISOString().slice(0, 10)}: ask a project admin to replace it`,
+        { reason: 'robot-expired' },
+      );
     }
     if ((await probeSecret(deps.harbor, fullName, kept.secret)) === 'invalid') {
-      throw new EidfError('NOT_FOUND', `Harbor no longer accepts the secret kept for ${fullName} (expired, rotated or deleted?): ask for a new one and import it again`, { reason: 'robot-secret-stale' });
+      throw new EidfError(
+        'NOT_FOUND',
+        `Harbor no longer accepts the secret kept for ${fullName} (expired, rotated or deleted?): ask for a new one and import it again`,
+        { reason: 'robot-secret-stale' },
+      );
     }
     deps.logger.info(`reused the kept secret of ${fullName} (no login)`);
-    return { robotId: kept.robotId, username: fullName, secret: kept.secret, expiresAt: kept.expiresAt ?? null, created: false, reused: true };
+    return {
+      robotId: kept.robotId,
+      username: fullName,
+      secret: kept.secret,
+      expiresAt: kept.expiresAt ?? null,
+      created: false,
+      reused: true,
+    };
   }
 
   async function existingRobot(body: unknown): Promise<{ token: string; found: HarborProject; robot: RobotAccount }> {
@@ -185,18 +282,37 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     const token = await deps.idToken();
     const found = await findProject(deps.harbor, token, project);
     const robot = await findProjectRobot(deps.harbor, token, found, name);
-    if (!robot) throw new EidfError('USAGE', `no robot named ${JSON.stringify(name)} in project ${JSON.stringify(found.name)}`, { reason: 'unknown-robot' });
+    if (!robot)
+      throw new EidfError('USAGE', `no robot named ${JSON.stringify(name)} in project ${JSON.stringify(found.name)}`, {
+        reason: 'unknown-robot',
+      });
     return { token, found, robot };
   }
 
   async function createAndKeep(token: string, project: HarborProject, name: string, days: number, forExport: boolean) {
-    const created = await asAdmin(project, 'create', () =>
-      createProjectRobot(deps.harbor, token, { project: project.name, name, days, description: 'pull secret made by docker-credential-eidf' }), forExport);
+    const created = await asAdmin(
+      project,
+      'create',
+      () =>
+        createProjectRobot(deps.harbor, token, {
+          project: project.name,
+          name,
+          days,
+          description: 'pull secret made by docker-credential-eidf',
+        }),
+      forExport,
+    );
     try {
-      await keepRobotSecret(deps.store, deps.registry, created.fullName, { robotId: created.id, secret: created.secret, expiresAt: created.expiresAt });
+      await keepRobotSecret(deps.store, deps.registry, created.fullName, {
+        robotId: created.id,
+        secret: created.secret,
+        expiresAt: created.expiresAt,
+      });
     } catch (err) {
       // A robot whose secret nobody holds is useless: take it back so a retry starts clean.
-      await deleteRobot(deps.harbor, token, created.id).catch(() => deps.logger.warn(`could not delete ${created.fullName} after failing to keep its secret`));
+      await deleteRobot(deps.harbor, token, created.id).catch(() =>
+        deps.logger.warn(`could not delete ${created.fullName} after failing to keep its secret`),
+      );
       throw err;
     }
     deps.logger.info(`created ${created.fullName} (id ${created.id}) in project ${project.name}`);
@@ -206,7 +322,12 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
 }
 
 /** Runs a robot-admin call; a 403 becomes one line naming who may do it (project admins). */
-async function asAdmin<T>(project: HarborProject, verb: 'create' | 'rotate' | 'delete', call: () => Promise<T>, suggestUser = false): Promise<T> {
+async function asAdmin<T>(
+  project: HarborProject,
+  verb: 'create' | 'rotate' | 'delete',
+  call: () => Promise<T>,
+  suggestUser = false,
+): Promise<T> {
   try {
     return await call();
   } catch (err) {
@@ -217,7 +338,11 @@ async function asAdmin<T>(project: HarborProject, verb: 'create' | 'rotate' | 'd
         ? '; ask one of them'
         : `; ask one of them (or the helpdesk) for a robot and store the secret you are given with "robot import NAME --project ${project.name} --secret-stdin"` +
           `, or export your own secret with ${suggestUser ? '--user' : 'export-k8s --user'} (it stops working when your Harbor login session ends, and it can push wherever you can)`;
-    throw new EidfError('HARBOR_FORBIDDEN', `only admins of project ${JSON.stringify(project.name)}${owner} can ${verb} robot accounts${hint}`, { reason: 'not-project-admin', cause: err });
+    throw new EidfError(
+      'HARBOR_FORBIDDEN',
+      `only admins of project ${JSON.stringify(project.name)}${owner} can ${verb} robot accounts${hint}`,
+      { reason: 'not-project-admin', cause: err },
+    );
   }
 }
 
@@ -225,20 +350,29 @@ function refuseUnusable(robot: RobotAccount, project: HarborProject, now: number
   const problem = robotProblem(robot, now);
   if (problem === undefined) return;
   const when = problem === 'expired' ? ` on ${new Date(robot.expiresAt as number).toISOString().slice(0, 10)}` : '';
-  throw new EidfError('HARBOR_ERROR', `robot ${robot.fullName} is ${problem}${when}: delete it with "robot delete ${robot.name} --project ${project.name}" and create it again (rotating does not extend it)`, {
-    reason: problem === 'expired' ? 'robot-expired' : 'robot-disabled',
-  });
+  throw new EidfError(
+    'HARBOR_ERROR',
+    `robot ${robot.fullName} is ${problem}${when}: delete it with "robot delete ${robot.name} --project ${project.name}" and create it again (rotating does not extend it)`,
+    {
+      reason: problem === 'expired' ? 'robot-expired' : 'robot-disabled',
+    },
+  );
 }
 
 function secretNotHere(robot: RobotAccount, project: HarborProject): EidfError {
-  return new EidfError('NOT_FOUND', `robot ${robot.fullName} exists but its secret is not kept on this machine (Harbor shows it only once): if you were given it, run "robot import ${robot.name} --project ${project.name} --secret-stdin"; a project admin can run "robot rotate ${robot.name} --project ${project.name}" for a new secret (copies elsewhere stop working); or choose another robot with --robot`, {
-    reason: 'robot-secret-unknown',
-  });
+  return new EidfError(
+    'NOT_FOUND',
+    `robot ${robot.fullName} exists but its secret is not kept on this machine (Harbor shows it only once): if you were given it, run "robot import ${robot.name} --project ${project.name} --secret-stdin"; a project admin can run "robot rotate ${robot.name} --project ${project.name}" for a new secret (copies elsewhere stop working); or choose another robot with --robot`,
+    {
+      reason: 'robot-secret-unknown',
+    },
+  );
 }
 
 function projectField(body: unknown): string {
   const value = (body as Record<string, unknown> | undefined)?.project;
-  if (typeof value !== 'string' || value === '') throw new EidfError('BAD_INPUT', 'request needs a non-empty string "project"');
+  if (typeof value !== 'string' || value === '')
+    throw new EidfError('BAD_INPUT', 'request needs a non-empty string "project"');
   validateProjectName(value);
   return value;
 }

@@ -51,10 +51,15 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
   const now = () => (deps.clock ?? { now: () => Date.now() }).now();
   let promptPausedUntil: number | null = null;
   let browserOpenedAt: number | null = null;
-  const pauseAnswer = () => ({ until: promptPausedUntil !== null && promptPausedUntil > now() ? new Date(promptPausedUntil).toISOString() : null });
+  const pauseAnswer = () => ({
+    until: promptPausedUntil !== null && promptPausedUntil > now() ? new Date(promptPausedUntil).toISOString() : null,
+  });
   const requireSession = (): SessionManager => {
     if (!deps.session) {
-      throw new EidfError('CONFIG_INVALID', 'no OIDC login is configured: set EIDF_OIDC_ISSUER and EIDF_OIDC_CLIENT_ID');
+      throw new EidfError(
+        'CONFIG_INVALID',
+        'no OIDC login is configured: set EIDF_OIDC_ISSUER and EIDF_OIDC_CLIENT_ID',
+      );
     }
     return deps.session;
   };
@@ -93,7 +98,11 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
     }
     // Probed before anything is stored: a refused secret must not replace one that works.
     if ((await deps.keeper.probe({ Username: username, Secret: secret })) !== 'valid') {
-      throw new EidfError('BAD_INPUT', `Harbor refused user ${username} with this secret: check the Harbor username (top right in the web UI) and copy the CLI secret again`, { reason: 'secret-refused' });
+      throw new EidfError(
+        'BAD_INPUT',
+        `Harbor refused user ${username} with this secret: check the Harbor username (top right in the web UI) and copy the CLI secret again`,
+        { reason: 'secret-refused' },
+      );
     }
     await deps.credentials.add(deps.registry, { Username: username, Secret: secret });
     deps.logger.info(`stored the CLI secret of ${username} after Harbor accepted it`);

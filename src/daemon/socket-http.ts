@@ -33,7 +33,11 @@ const RETRY_CAP_MS = 50;
  * pause, within `timeoutMs` overall. Nothing is retried once connected (the request may have been
  * acted on), nor "no agent" (ENOENT, ECONNREFUSED: the caller starts one).
  */
-export async function socketRequest(socketPath: string, request: SocketRequest, random: () => number = Math.random): Promise<SocketAnswer> {
+export async function socketRequest(
+  socketPath: string,
+  request: SocketRequest,
+  random: () => number = Math.random,
+): Promise<SocketAnswer> {
   const deadline = Date.now() + request.timeoutMs;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -52,9 +56,16 @@ function requestOnce(socketPath: string, request: SocketRequest): Promise<Socket
   return new Promise((resolve, reject) => {
     const socket = createConnection(socketPath);
     // Aborting closes the connection, which is how the agent learns the caller went away.
-    request.signal?.addEventListener('abort', () => socket.destroy(Object.assign(new Error('request aborted'), { code: 'ABORT_ERR' })), { once: true });
+    request.signal?.addEventListener(
+      'abort',
+      () => socket.destroy(Object.assign(new Error('request aborted'), { code: 'ABORT_ERR' })),
+      { once: true },
+    );
     const chunks: Buffer[] = [];
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('agent request timed out'), { code: 'ETIMEDOUT' })), request.timeoutMs);
+    const timer = setTimeout(
+      () => socket.destroy(Object.assign(new Error('agent request timed out'), { code: 'ETIMEDOUT' })),
+      request.timeoutMs,
+    );
     let connected = false;
     socket.on('connect', () => {
       connected = true;
@@ -89,7 +100,12 @@ export function parseAnswer(raw: Buffer): SocketAnswer {
   const [statusLine, ...headerLines] = raw.subarray(0, split).toString('latin1').split('\r\n');
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '')?.[1]);
   if (!Number.isInteger(status)) throw cutShort();
-  const headers = new Map(headerLines.map((line) => [line.slice(0, line.indexOf(':')).trim().toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  const headers = new Map(
+    headerLines.map((line) => [
+      line.slice(0, line.indexOf(':')).trim().toLowerCase(),
+      line.slice(line.indexOf(':') + 1).trim(),
+    ]),
+  );
   let body = raw.subarray(split + 4);
   if (headers.get('transfer-encoding')?.toLowerCase() === 'chunked') body = dechunk(body);
   const length = headers.get('content-length');

@@ -18,7 +18,7 @@ export function callerIdentity(version: string, settings?: string): string {
 export function parseCallerIdentity(value: string): { version: string; settings: string | undefined } {
   const [version, ...params] = value.split(';');
   const settings = params.find((param) => param.startsWith('settings='))?.slice('settings='.length);
-  return { version: version!, settings };
+  return { version: version, settings };
 }
 
 /** Error body of every non-2xx answer, like OAuth's `{error, error_description}`. */

@@ -21,10 +21,17 @@ export interface HarborAnswer {
   body: unknown;
 }
 
-export async function harborRequest(http: HarborHttp, method: string, path: string, auth: HarborAuth, body?: unknown): Promise<HarborAnswer> {
+export async function harborRequest(
+  http: HarborHttp,
+  method: string,
+  path: string,
+  auth: HarborAuth,
+  body?: unknown,
+): Promise<HarborAnswer> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (auth && 'bearer' in auth) headers.authorization = `Bearer ${auth.bearer}`;
-  if (auth && 'basic' in auth) headers.authorization = `Basic ${Buffer.from(`${auth.basic.username}:${auth.basic.password}`).toString('base64')}`;
+  if (auth && 'basic' in auth)
+    headers.authorization = `Basic ${Buffer.from(`${auth.basic.username}:${auth.basic.password}`).toString('base64')}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
@@ -46,7 +53,11 @@ export async function harborRequest(http: HarborHttp, method: string, path: stri
     try {
       parsed = JSON.parse(text);
     } catch {
-      if (response.ok) throw new EidfError('HARBOR_ERROR', `Harbor answered ${method} ${path} with something that is not JSON (HTTP ${response.status})`);
+      if (response.ok)
+        throw new EidfError(
+          'HARBOR_ERROR',
+          `Harbor answered ${method} ${path} with something that is not JSON (HTTP ${response.status})`,
+        );
       parsed = undefined; // an HTML error page from a proxy: the status says enough
     }
   }
@@ -64,7 +75,8 @@ export function harborErrorText(answer: HarborAnswer): string {
 /** Throws the right EidfError for a non-2xx answer. */
 export function failFor(answer: HarborAnswer, what: string): never {
   const text = harborErrorText(answer);
-  if (answer.status === 401) throw new EidfError('NOT_LOGGED_IN', `Harbor refused the credentials for ${what} (${text})`);
+  if (answer.status === 401)
+    throw new EidfError('NOT_LOGGED_IN', `Harbor refused the credentials for ${what} (${text})`);
   if (answer.status === 403) throw new EidfError('HARBOR_FORBIDDEN', `Harbor does not allow ${what} (${text})`);
   if (answer.status === 404) throw new EidfError('HARBOR_ERROR', `Harbor found nothing for ${what} (${text})`);
   if (answer.status >= 500) throw new EidfError('HARBOR_UNREACHABLE', `Harbor failed on ${what} (${text})`);

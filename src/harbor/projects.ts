@@ -22,7 +22,10 @@ const MAX_PAGES = 20;
 export function validateProjectName(name: string): void {
   if (typeof name !== 'string' || name === '') throw new EidfError('USAGE', 'project name must not be empty');
   if (name.length > 255 || !PROJECT_NAME_RULE.test(name)) {
-    throw new EidfError('USAGE', `project name ${JSON.stringify(name.slice(0, 80))} is not valid: Harbor project names are lower-case letters and digits, separated by single ".", "_" or "-"`);
+    throw new EidfError(
+      'USAGE',
+      `project name ${JSON.stringify(name.slice(0, 80))} is not valid: Harbor project names are lower-case letters and digits, separated by single ".", "_" or "-"`,
+    );
   }
 }
 
@@ -37,20 +40,31 @@ export async function findProject(http: HarborHttp, idToken: string, name: strin
   validateProjectName(name);
   for (let page = 1; page <= MAX_PAGES; page++) {
     const query = new URLSearchParams({ name, page: String(page), page_size: String(PAGE_SIZE) });
-    const answer = await harborRequest(http, 'GET', `/api/v2.0/projects?${query}`, { bearer: idToken });
+    const answer = await harborRequest(http, 'GET', `/api/v2.0/projects?${query.toString()}`, { bearer: idToken });
     if (answer.status !== 200) failFor(answer, `listing projects named ${JSON.stringify(name)}`);
-    if (!Array.isArray(answer.body)) throw new EidfError('HARBOR_ERROR', 'Harbor answered the project list with something that is not a list');
+    if (!Array.isArray(answer.body))
+      throw new EidfError('HARBOR_ERROR', 'Harbor answered the project list with something that is not a list');
     const found = (answer.body as unknown[]).map(toProject).find((project) => project?.name === name);
     if (found) return found;
     if (answer.body.length < PAGE_SIZE) break;
   }
-  throw new EidfError('USAGE', `no Harbor project ${JSON.stringify(name)} that you can see: check the name, or ask a project admin to add you to it`, {
-    reason: 'unknown-project',
-  });
+  throw new EidfError(
+    'USAGE',
+    `no Harbor project ${JSON.stringify(name)} that you can see: check the name, or ask a project admin to add you to it`,
+    {
+      reason: 'unknown-project',
+    },
+  );
 }
 
 function toProject(raw: unknown): HarborProject | undefined {
-  const p = raw as { project_id?: unknown; name?: unknown; owner_name?: unknown; current_user_role_ids?: unknown; current_user_role_id?: unknown } | null;
+  const p = raw as {
+    project_id?: unknown;
+    name?: unknown;
+    owner_name?: unknown;
+    current_user_role_ids?: unknown;
+    current_user_role_id?: unknown;
+  } | null;
   if (typeof p?.project_id !== 'number' || typeof p.name !== 'string') return undefined;
   const roles = Array.isArray(p.current_user_role_ids) ? p.current_user_role_ids : [p.current_user_role_id];
   return {

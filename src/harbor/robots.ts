@@ -63,14 +63,20 @@ const MAX_PAGES = 20;
 export function validateRobotName(name: string): void {
   if (typeof name !== 'string' || name === '') throw new EidfError('USAGE', 'robot name must not be empty');
   if (name.length > 255 || !ROBOT_NAME_RULE.test(name)) {
-    throw new EidfError('USAGE', `robot name ${JSON.stringify(name.slice(0, 80))} is not valid: use lower-case letters and digits, separated by single ".", "_" or "-" (no "+", "$" or spaces)`);
+    throw new EidfError(
+      'USAGE',
+      `robot name ${JSON.stringify(name.slice(0, 80))} is not valid: use lower-case letters and digits, separated by single ".", "_" or "-" (no "+", "$" or spaces)`,
+    );
   }
 }
 
 /** Throws EidfError('USAGE') unless `days` is -1 (never expires) or a whole number ≥ 1. */
 export function validateRobotDays(days: number): void {
   if (!Number.isSafeInteger(days) || !(days === -1 || (days >= 1 && days <= MAX_DAYS))) {
-    throw new EidfError('USAGE', `robot lifetime ${JSON.stringify(String(days))} is not valid: give whole days ≥ 1, or -1 for never`);
+    throw new EidfError(
+      'USAGE',
+      `robot lifetime ${JSON.stringify(String(days))} is not valid: give whole days ≥ 1, or -1 for never`,
+    );
   }
 }
 
@@ -86,7 +92,11 @@ export function robotProblem(robot: RobotAccount, now: number): 'disabled' | 'ex
  * name and days first (no request on bad input). Answers the full name and the secret Harbor generated.
  * 409 (name taken) → USAGE; 403 → HARBOR_FORBIDDEN (only project admins create robots in 2.11).
  */
-export async function createProjectRobot(http: HarborHttp, idToken: string, spec: NewProjectRobot): Promise<CreatedRobot> {
+export async function createProjectRobot(
+  http: HarborHttp,
+  idToken: string,
+  spec: NewProjectRobot,
+): Promise<CreatedRobot> {
   validateRobotName(spec.name);
   validateRobotDays(spec.days);
   const body = {
@@ -94,15 +104,27 @@ export async function createProjectRobot(http: HarborHttp, idToken: string, spec
     description: spec.description,
     level: 'project',
     duration: spec.days,
-    permissions: [{ kind: 'project', namespace: spec.project, access: (spec.access ?? PULL_ONLY).map((a) => ({ ...a })) }],
+    permissions: [
+      { kind: 'project', namespace: spec.project, access: (spec.access ?? PULL_ONLY).map((a) => ({ ...a })) },
+    ],
   };
   const answer = await harborRequest(http, 'POST', '/api/v2.0/robots', { bearer: idToken }, body);
   if (answer.status === 409) {
-    throw new EidfError('USAGE', `a robot named ${JSON.stringify(spec.name)} already exists in project ${JSON.stringify(spec.project)}`, { reason: 'robot-exists' });
+    throw new EidfError(
+      'USAGE',
+      `a robot named ${JSON.stringify(spec.name)} already exists in project ${JSON.stringify(spec.project)}`,
+      { reason: 'robot-exists' },
+    );
   }
-  if (answer.status !== 201) failFor(answer, `creating robot ${JSON.stringify(spec.name)} in project ${JSON.stringify(spec.project)}`);
+  if (answer.status !== 201)
+    failFor(answer, `creating robot ${JSON.stringify(spec.name)} in project ${JSON.stringify(spec.project)}`);
   const created = answer.body as { id?: unknown; name?: unknown; secret?: unknown; expires_at?: unknown } | undefined;
-  if (typeof created?.id !== 'number' || typeof created.name !== 'string' || typeof created.secret !== 'string' || created.secret === '') {
+  if (
+    typeof created?.id !== 'number' ||
+    typeof created.name !== 'string' ||
+    typeof created.secret !== 'string' ||
+    created.secret === ''
+  ) {
     throw new EidfError('HARBOR_ERROR', 'Harbor created the robot but answered without its id, name and secret');
   }
   return { id: created.id, fullName: created.name, secret: created.secret, expiresAt: expiryOf(created.expires_at) };
@@ -115,10 +137,15 @@ export async function createProjectRobot(http: HarborHttp, idToken: string, spec
 export async function listProjectRobots(http: HarborHttp, idToken: string, projectId: number): Promise<RobotAccount[]> {
   const robots: RobotAccount[] = [];
   for (let page = 1; page <= MAX_PAGES; page++) {
-    const query = new URLSearchParams({ q: `Level=project,ProjectID=${projectId}`, page: String(page), page_size: String(PAGE_SIZE) });
-    const answer = await harborRequest(http, 'GET', `/api/v2.0/robots?${query}`, { bearer: idToken });
+    const query = new URLSearchParams({
+      q: `Level=project,ProjectID=${projectId}`,
+      page: String(page),
+      page_size: String(PAGE_SIZE),
+    });
+    const answer = await harborRequest(http, 'GET', `/api/v2.0/robots?${query.toString()}`, { bearer: idToken });
     if (answer.status !== 200) failFor(answer, 'listing the robot accounts of the project');
-    if (!Array.isArray(answer.body)) throw new EidfError('HARBOR_ERROR', 'Harbor answered the robot list with something that is not a list');
+    if (!Array.isArray(answer.body))
+      throw new EidfError('HARBOR_ERROR', 'Harbor answered the robot list with something that is not a list');
     for (const raw of answer.body) {
       const robot = toRobot(raw);
       if (robot) robots.push(robot);
@@ -133,10 +160,17 @@ export async function listProjectRobots(http: HarborHttp, idToken: string, proje
  * and matches the full name exactly (whatever prefix Harbor is configured with), rather than trusting a
  * server-side name filter.
  */
-export async function findProjectRobot(http: HarborHttp, idToken: string, project: { projectId: number; name: string }, name: string): Promise<RobotAccount | undefined> {
+export async function findProjectRobot(
+  http: HarborHttp,
+  idToken: string,
+  project: { projectId: number; name: string },
+  name: string,
+): Promise<RobotAccount | undefined> {
   validateRobotName(name);
   const robots = await listProjectRobots(http, idToken, project.projectId);
-  return robots.find((robot) => robot.level === 'project' && robot.fullName.endsWith(`${project.name}+${name}`) && robot.name === name);
+  return robots.find(
+    (robot) => robot.level === 'project' && robot.fullName.endsWith(`${project.name}+${name}`) && robot.name === name,
+  );
 }
 
 /**
@@ -147,7 +181,8 @@ export async function refreshRobotSecret(http: HarborHttp, idToken: string, robo
   const answer = await harborRequest(http, 'PATCH', `/api/v2.0/robots/${robotId}`, { bearer: idToken }, { secret: '' });
   if (answer.status !== 200) failFor(answer, `refreshing the secret of robot ${robotId}`);
   const secret = (answer.body as { secret?: unknown } | undefined)?.secret;
-  if (typeof secret !== 'string' || secret === '') throw new EidfError('HARBOR_ERROR', 'Harbor refreshed the robot secret but did not answer the new one');
+  if (typeof secret !== 'string' || secret === '')
+    throw new EidfError('HARBOR_ERROR', 'Harbor refreshed the robot secret but did not answer the new one');
   return secret;
 }
 
@@ -160,6 +195,10 @@ export async function deleteRobot(http: HarborHttp, idToken: string, robotId: nu
 /** Harbor's `expires_at` (unix seconds, -1 = never) as ms or null. */
 function expiryOf(value: unknown): number | null {
   return typeof value === 'number' && value >= 0 ? value * 1000 : null;
+}
+
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }
 
 function toRobot(raw: unknown): RobotAccount | undefined {
@@ -175,11 +214,11 @@ function toRobot(raw: unknown): RobotAccount | undefined {
     disabled: r.disable === true,
     expiresAt: expiryOf(r.expires_at),
     permissions: permissions.map((p) => ({
-      kind: String(p?.kind ?? ''),
-      namespace: String(p?.namespace ?? ''),
+      kind: textOf(p?.kind),
+      namespace: textOf(p?.namespace),
       access: (Array.isArray(p?.access) ? (p.access as Array<Record<string, unknown>>) : []).map((a) => ({
-        resource: String(a?.resource ?? ''),
-        action: String(a?.action ?? ''),
+        resource: textOf(a?.resource),
+        action: textOf(a?.action),
       })),
     })),
     creationTime: typeof r.creation_time === 'string' ? r.creation_time : undefined,

@@ -19,7 +19,8 @@ import { probeSecret, readCurrentUser, type ProbeResult } from './users.ts';
  *
  * `credential()` answers from memory only: the helper's `get` never waits for Harbor.
  */
-export type SecretState = 'unknown' | 'no-credential' | 'valid' | 'needs-web-login' | 'not-onboarded' | 'unreachable' | 'error';
+export type SecretState =
+  'unknown' | 'no-credential' | 'valid' | 'needs-web-login' | 'not-onboarded' | 'unreachable' | 'error';
 export type SecretMode = 'oidc' | 'stored-secret';
 
 export interface RegistrySecret {
@@ -68,7 +69,12 @@ const REPROBE_DELAY_MS = 3_000;
  * Probes `username:secret`, and after a 401 once more `delayMs` later: 'invalid' only when Harbor
  * refused twice. `onFirstRefusal` learns when the first refusal came.
  */
-export async function probeTwice(http: HarborHttp, credential: RegistrySecret, delayMs: number, onFirstRefusal: () => void = () => {}): Promise<ProbeResult> {
+export async function probeTwice(
+  http: HarborHttp,
+  credential: RegistrySecret,
+  delayMs: number,
+  onFirstRefusal: () => void = () => {},
+): Promise<ProbeResult> {
   if ((await probeSecret(http, credential.Username, credential.Secret)) === 'valid') return 'valid';
   onFirstRefusal();
   await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -116,7 +122,9 @@ export class SecretKeeper {
   credential(): RegistrySecret | null {
     // Only a probe answering 401 says a secret is dead; while Harbor is down or answers garbage,
     // the last secret it accepted is still the best answer.
-    return this.#state === 'valid' || this.#state === 'unreachable' || this.#state === 'error' ? this.#credential : null;
+    return this.#state === 'valid' || this.#state === 'unreachable' || this.#state === 'error'
+      ? this.#credential
+      : null;
   }
 
   get state(): SecretState {
@@ -164,7 +172,9 @@ export class SecretKeeper {
    * probes; changes nothing. For a secret about to be stored.
    */
   probe(credential: RegistrySecret): Promise<ProbeResult> {
-    return this.#oneAtATime(() => probeTwice(this.#deps.http, credential, this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS));
+    return this.#oneAtATime(() =>
+      probeTwice(this.#deps.http, credential, this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS),
+    );
   }
 
   #oneAtATime<T>(task: () => Promise<T>): Promise<T> {
@@ -202,14 +212,22 @@ export class SecretKeeper {
 
   async #runCheck(generation: number): Promise<SecretStatus> {
     const { logger } = this.#deps;
-    let outcome: { candidate: Candidate | null; verdict: ProbeResult | null; firstRefusalAt: number | null } | { error: unknown };
+    let outcome:
+      { candidate: Candidate | null; verdict: ProbeResult | null; firstRefusalAt: number | null } | { error: unknown };
     try {
       const candidate = await this.#candidate();
       let firstRefusalAt: number | null = null;
-      const verdict = candidate === null ? null : await this.#oneAtATime(() => probeTwice(this.#deps.http, candidate.credential, this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS, () => {
-        firstRefusalAt = this.#deps.clock.now();
-        logger.info('Harbor refused the registry secret once; asking again shortly (it may have been refreshing its session)');
-      }));
+      const verdict =
+        candidate === null
+          ? null
+          : await this.#oneAtATime(() =>
+              probeTwice(this.#deps.http, candidate.credential, this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS, () => {
+                firstRefusalAt = this.#deps.clock.now();
+                logger.info(
+                  'Harbor refused the registry secret once; asking again shortly (it may have been refreshing its session)',
+                );
+              }),
+            );
       outcome = { candidate, verdict, firstRefusalAt };
     } catch (err) {
       outcome = { error: err };
@@ -239,7 +257,10 @@ export class SecretKeeper {
         } else {
           // Never hand out a secret Harbor has just refused (twice).
           this.#set('needs-web-login', null);
-          this.#lastError = new EidfError('NEEDS_WEB_LOGIN', 'Harbor refused the registry secret twice: its stored OIDC session has ended');
+          this.#lastError = new EidfError(
+            'NEEDS_WEB_LOGIN',
+            'Harbor refused the registry secret twice: its stored OIDC session has ended',
+          );
           this.#validSince = null;
           this.#deadSince ??= firstRefusalAt ?? now;
           // The username stays known (for status and the web login), the secret is not handed out.
@@ -252,7 +273,8 @@ export class SecretKeeper {
       this.#failures++;
       this.#lastError = err instanceof EidfError ? err : new EidfError('HARBOR_ERROR', oneLine(err));
       if (this.#lastError.code === 'NOT_ONBOARDED') this.#set('not-onboarded', null);
-      else if (this.#lastError.code === 'HARBOR_UNREACHABLE' || this.#lastError.code === 'IDP_UNREACHABLE') this.#set('unreachable', this.#credential);
+      else if (this.#lastError.code === 'HARBOR_UNREACHABLE' || this.#lastError.code === 'IDP_UNREACHABLE')
+        this.#set('unreachable', this.#credential);
       else this.#set('error', this.#credential);
       logger.warn(`registry secret check failed: ${this.#lastError.message}`);
     } finally {
@@ -273,19 +295,33 @@ export class SecretKeeper {
         // that cannot be read (locked) has nothing usable to win with.
         const chosen = await this.#deps.storedCredential().catch(() => null);
         if (chosen && chosen.Username !== user.username) {
-          return { credential: chosen, mode: 'stored-secret', modeReason: `stored for ${chosen.Username} (docker login -u ${chosen.Username}); it wins over the session's user ${user.username} until erased (docker logout)` };
+          return {
+            credential: chosen,
+            mode: 'stored-secret',
+            modeReason: `stored for ${chosen.Username} (docker login -u ${chosen.Username}); it wins over the session's user ${user.username} until erased (docker logout)`,
+          };
         }
-        return { credential: { Username: user.username, Secret: user.cliSecret }, mode: 'oidc', modeReason: 'read from Harbor with the OIDC session' };
+        return {
+          credential: { Username: user.username, Secret: user.cliSecret },
+          mode: 'oidc',
+          modeReason: 'read from Harbor with the OIDC session',
+        };
       } catch (err) {
         if (!(err instanceof EidfError) || err.code !== 'NOT_ONBOARDED') throw err;
         const stored = await this.#deps.storedCredential();
         if (!stored) throw err;
-        return { credential: stored, mode: 'stored-secret', modeReason: 'Harbor refused the ID token (401), so the stored secret is used' };
+        return {
+          credential: stored,
+          mode: 'stored-secret',
+          modeReason: 'Harbor refused the ID token (401), so the stored secret is used',
+        };
       }
     }
     const stored = await this.#deps.storedCredential();
     if (!stored) return null;
-    const modeReason = session ? 'not logged in: keeping the stored secret alive' : 'no OIDC issuer configured: keeping the stored secret alive';
+    const modeReason = session
+      ? 'not logged in: keeping the stored secret alive'
+      : 'no OIDC issuer configured: keeping the stored secret alive';
     return { credential: stored, mode: 'stored-secret', modeReason };
   }
 

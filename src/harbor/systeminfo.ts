@@ -21,10 +21,15 @@ export const OIDC_AUTH_MODE = 'oidc_auth';
 export async function readSystemInfo(http: HarborHttp): Promise<SystemInfo> {
   const answer = await harborRequest(http, 'GET', '/api/v2.0/systeminfo', undefined);
   if (answer.status !== 200) failFor(answer, 'reading systeminfo');
-  const body = answer.body as { auth_mode?: unknown; harbor_version?: unknown; oidc_provider_name?: unknown } | undefined;
+  const body = answer.body as
+    { auth_mode?: unknown; harbor_version?: unknown; oidc_provider_name?: unknown } | undefined;
   if (typeof body?.auth_mode !== 'string') {
     throw new EidfError('HARBOR_ERROR', `${http.baseUrl}/api/v2.0/systeminfo has no auth_mode: is this a Harbor?`);
   }
   const text = (value: unknown) => (typeof value === 'string' ? value : null);
-  return { authMode: body.auth_mode, harborVersion: text(body.harbor_version), oidcProviderName: text(body.oidc_provider_name) };
+  return {
+    authMode: body.auth_mode,
+    harborVersion: text(body.harbor_version),
+    oidcProviderName: text(body.oidc_provider_name),
+  };
 }

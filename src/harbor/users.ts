@@ -17,15 +17,23 @@ export interface HarborUser {
 export async function readCurrentUser(http: HarborHttp, idToken: string): Promise<HarborUser> {
   const answer = await harborRequest(http, 'GET', '/api/v2.0/users/current', { bearer: idToken });
   if (answer.status === 401) {
-    throw new EidfError('NOT_ONBOARDED', 'Harbor did not accept the login token: the user is not onboarded yet, or the token is not meant for Harbor');
+    throw new EidfError(
+      'NOT_ONBOARDED',
+      'Harbor did not accept the login token: the user is not onboarded yet, or the token is not meant for Harbor',
+    );
   }
   if (answer.status !== 200) failFor(answer, 'reading the current user');
-  const body = answer.body as { user_id?: unknown; username?: unknown; oidc_user_meta?: { secret?: unknown } } | undefined;
+  const body = answer.body as
+    { user_id?: unknown; username?: unknown; oidc_user_meta?: { secret?: unknown } } | undefined;
   if (typeof body?.user_id !== 'number' || typeof body.username !== 'string') {
     throw new EidfError('HARBOR_ERROR', 'Harbor answered users/current without user_id and username');
   }
   const secret = body.oidc_user_meta?.secret;
-  return { userId: body.user_id, username: body.username, cliSecret: typeof secret === 'string' && secret !== '' ? secret : undefined };
+  return {
+    userId: body.user_id,
+    username: body.username,
+    cliSecret: typeof secret === 'string' && secret !== '' ? secret : undefined,
+  };
 }
 
 /**
@@ -33,7 +41,13 @@ export async function readCurrentUser(http: HarborHttp, idToken: string): Promis
  * an empty 200 and the old secret stops working at once.
  */
 export async function setCliSecret(http: HarborHttp, idToken: string, userId: number, secret: string): Promise<void> {
-  const answer = await harborRequest(http, 'PUT', `/api/v2.0/users/${userId}/cli_secret`, { bearer: idToken }, { secret });
+  const answer = await harborRequest(
+    http,
+    'PUT',
+    `/api/v2.0/users/${userId}/cli_secret`,
+    { bearer: idToken },
+    { secret },
+  );
   if (answer.status !== 200) failFor(answer, 'setting the CLI secret');
 }
 
@@ -45,8 +59,11 @@ export type ProbeResult = 'valid' | 'invalid';
  * OIDC token when it has expired, which is what keeps a CLI secret alive.
  */
 export async function probeSecret(http: HarborHttp, username: string, secret: string): Promise<ProbeResult> {
-  const answer = await harborRequest(http, 'GET', '/service/token?service=harbor-registry', { basic: { username, password: secret } });
-  if (answer.status === 200 && typeof (answer.body as { token?: unknown } | undefined)?.token === 'string') return 'valid';
+  const answer = await harborRequest(http, 'GET', '/service/token?service=harbor-registry', {
+    basic: { username, password: secret },
+  });
+  if (answer.status === 200 && typeof (answer.body as { token?: unknown } | undefined)?.token === 'string')
+    return 'valid';
   if (answer.status === 401) return 'invalid';
   failFor(answer, 'checking the registry secret');
 }

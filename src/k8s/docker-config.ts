@@ -30,7 +30,10 @@ export function renderDockerConfigJson(login: RegistryLogin): string {
  * before this runs, so the two never differ elsewhere.
  */
 export function goJsonString(value: string): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function checkLogin(login: RegistryLogin): void {

@@ -43,7 +43,12 @@ export function applyWithKubectl(manifest: string, options: KubectlOptions): Pro
     };
     let child: ChildProcessWithoutNullStreams;
     try {
-      child = spawn(program, args, { env: options.env, shell: false, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+      child = spawn(program, args, {
+        env: options.env,
+        shell: false,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        windowsHide: true,
+      });
     } catch (err) {
       // Synchronous spawn failures: e.g. a NUL byte in an argument.
       finish(new EidfError('KUBECTL_FAILED', `could not run kubectl: ${describe(err)}`, { cause: err }));

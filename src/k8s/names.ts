@@ -17,14 +17,24 @@ export const MAX_SECRET_NAME_LENGTH = 253;
 
 /** Throws EidfError('USAGE') in one line when `namespace` is not an RFC 1123 label (≤ 63 characters). */
 export function validateNamespace(namespace: string): void {
-  check('namespace', namespace, MAX_NAMESPACE_LENGTH, DNS1123_LABEL,
-    'use lower-case letters, digits and "-", starting and ending with a letter or digit');
+  check(
+    'namespace',
+    namespace,
+    MAX_NAMESPACE_LENGTH,
+    DNS1123_LABEL,
+    'use lower-case letters, digits and "-", starting and ending with a letter or digit',
+  );
 }
 
 /** Throws EidfError('USAGE') in one line when `name` is not an RFC 1123 subdomain (≤ 253 characters). */
 export function validateSecretName(name: string): void {
-  check('secret name', name, MAX_SECRET_NAME_LENGTH, DNS1123_SUBDOMAIN,
-    'use lower-case letters, digits, "-" and ".", each "."-separated part starting and ending with a letter or digit');
+  check(
+    'secret name',
+    name,
+    MAX_SECRET_NAME_LENGTH,
+    DNS1123_SUBDOMAIN,
+    'use lower-case letters, digits, "-" and ".", each "."-separated part starting and ending with a letter or digit',
+  );
 }
 
 function check(field: string, value: string, max: number, pattern: RegExp, rule: string): void {

@@ -17,8 +17,10 @@ export async function writeSecretFile(path: string, content: string): Promise<vo
     if (errnoCode(err) === 'ENOENT') return null;
     throw writeError(path, err);
   });
-  if (existing?.isSymbolicLink()) throw new EidfError('USAGE', `refusing to write the secret to ${path}: it is a symlink`);
-  if (existing !== null && !existing.isFile()) throw new EidfError('USAGE', `cannot write ${path}: it is not a regular file`);
+  if (existing?.isSymbolicLink())
+    throw new EidfError('USAGE', `refusing to write the secret to ${path}: it is a symlink`);
+  if (existing !== null && !existing.isFile())
+    throw new EidfError('USAGE', `cannot write ${path}: it is not a regular file`);
 
   try {
     // rename replaces a symlink that appeared since the check instead of following it.
@@ -28,14 +30,17 @@ export async function writeSecretFile(path: string, content: string): Promise<vo
   }
 }
 
-
 function writeError(path: string, err: unknown): EidfError {
   const code = errnoCode(err);
   const reason =
-    code === 'ENOENT' ? 'its folder does not exist'
-    : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-    : code === 'EISDIR' ? 'it is a folder'
-    : code === 'ENOTDIR' ? 'a parent is not a folder'
-    : (code ?? 'unexpected error');
+    code === 'ENOENT'
+      ? 'its folder does not exist'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : code === 'ENOTDIR'
+            ? 'a parent is not a folder'
+            : (code ?? 'unexpected error');
   return new EidfError('USAGE', `cannot write ${path}: ${reason}`, { cause: err });
 }

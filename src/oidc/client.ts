@@ -23,7 +23,8 @@ export function oidcSettingsFromConfig(
   config: Pick<Config, 'oidcIssuer' | 'oidcClientId' | 'oidcScopes' | 'allowInsecureLoopback'>,
 ): OidcSettings {
   if (!config.oidcIssuer) throw new EidfError('CONFIG_INVALID', 'invalid configuration: EIDF_OIDC_ISSUER is not set');
-  if (!config.oidcClientId) throw new EidfError('CONFIG_INVALID', 'invalid configuration: EIDF_OIDC_CLIENT_ID is not set');
+  if (!config.oidcClientId)
+    throw new EidfError('CONFIG_INVALID', 'invalid configuration: EIDF_OIDC_CLIENT_ID is not set');
   return {
     issuer: config.oidcIssuer,
     clientId: config.oidcClientId,
@@ -50,7 +51,8 @@ export async function discover(settings: OidcSettings, deps: OidcDeps = {}): Pro
 export function createOidcClient(settings: OidcSettings, deps: OidcDeps = {}): OidcClient & { ready(): Promise<void> } {
   const issuerUrl = checkIssuer(settings);
   const insecure = issuerUrl.protocol === 'http:';
-  if (settings.clientId.trim() === '') throw new EidfError('CONFIG_INVALID', 'invalid configuration: EIDF_OIDC_CLIENT_ID is empty');
+  if (settings.clientId.trim() === '')
+    throw new EidfError('CONFIG_INVALID', 'invalid configuration: EIDF_OIDC_CLIENT_ID is empty');
   const timeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const refreshTimeoutMs = timeoutMs * REFRESH_TIMEOUT_FACTOR;
   const clock: Clock = deps.clock ?? { now: () => Date.now() };
@@ -62,7 +64,7 @@ export function createOidcClient(settings: OidcSettings, deps: OidcDeps = {}): O
     const refresh = options.body instanceof URLSearchParams && options.body.get('grant_type') === 'refresh_token';
     const deadline = AbortSignal.timeout(refresh ? refreshTimeoutMs : timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-    return baseFetch(url, { ...options, signal } as RequestInit);
+    return baseFetch(url, { ...options, signal });
   };
 
   let configuration: Promise<oidc.Configuration> | undefined;
@@ -92,7 +94,10 @@ export function createOidcClient(settings: OidcSettings, deps: OidcDeps = {}): O
     async startDeviceAuthorization() {
       const config = await configured();
       if (!config.serverMetadata().device_authorization_endpoint) {
-        throw new EidfError('IDP_ERROR', `the identity provider at ${issuer} does not offer the device login (no device_authorization_endpoint)`);
+        throw new EidfError(
+          'IDP_ERROR',
+          `the identity provider at ${issuer} does not offer the device login (no device_authorization_endpoint)`,
+        );
       }
       try {
         const response = await oidc.initiateDeviceAuthorization(config, { scope: settings.scopes });
@@ -120,7 +125,12 @@ export function createOidcClient(settings: OidcSettings, deps: OidcDeps = {}): O
       try {
         for (;;) {
           try {
-            const response = await oidc.pollDeviceAuthorizationGrant(config, wireAuthorization(authorization), undefined, { signal: polling });
+            const response = await oidc.pollDeviceAuthorizationGrant(
+              config,
+              wireAuthorization(authorization),
+              undefined,
+              { signal: polling },
+            );
             return toTokenSet(response, clock.now(), issuer, true);
           } catch (err) {
             if (signal?.aborted) throw new EidfError('LOGIN_CANCELLED', 'the login was cancelled', { cause: err });
@@ -128,7 +138,11 @@ export function createOidcClient(settings: OidcSettings, deps: OidcDeps = {}): O
             const mapped = toEidfError(err, 'device login', issuer);
             // The IdP counts whole seconds and may drop an expired code before our timer fires;
             // it then says invalid_grant (the code is unknown), which means expired here.
-            if ((err as { error?: unknown }).error === 'invalid_grant' && clock.now() >= authorization.expires_at - EXPIRY_SLACK_MS) throw expired();
+            if (
+              (err as { error?: unknown }).error === 'invalid_grant' &&
+              clock.now() >= authorization.expires_at - EXPIRY_SLACK_MS
+            )
+              throw expired();
             // A blip at the IdP need not end a login the user may be approving right now:
             // poll again (after the interval) until the device code expires.
             if (mapped.code !== 'IDP_UNREACHABLE') throw mapped;
@@ -194,10 +208,16 @@ type TokenResponse = oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelp
 function toTokenSet(response: TokenResponse, receivedAt: number, issuer: string, needRefreshToken: boolean): TokenSet {
   const claims = response.id_token ? response.claims() : undefined;
   if (!claims || typeof claims.sub !== 'string') {
-    throw new EidfError('IDP_ERROR', `the identity provider at ${issuer} returned no ID token; is the openid scope allowed for this client?`);
+    throw new EidfError(
+      'IDP_ERROR',
+      `the identity provider at ${issuer} returned no ID token; is the openid scope allowed for this client?`,
+    );
   }
   if (needRefreshToken && !response.refresh_token) {
-    throw new EidfError('IDP_ERROR', `the identity provider at ${issuer} returned no refresh token; is the offline_access scope allowed for this client?`);
+    throw new EidfError(
+      'IDP_ERROR',
+      `the identity provider at ${issuer} returned no refresh token; is the offline_access scope allowed for this client?`,
+    );
   }
   const exp = claims.exp * 1000;
   const iat = typeof claims.iat === 'number' ? claims.iat * 1000 : undefined;

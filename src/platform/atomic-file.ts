@@ -16,7 +16,12 @@ export const NEW_DIR_MODE = 0o700;
  * folder someone else can write could have the file swapped or read). No temp file is
  * left behind on failure; errors are the file system's, for the caller to word.
  */
-export async function writeFileAtomic(path: string, content: string | Buffer, mode: number, options: { createFolders?: boolean } = {}): Promise<string | undefined> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | Buffer,
+  mode: number,
+  options: { createFolders?: boolean } = {},
+): Promise<string | undefined> {
   const dir = dirname(path);
   const created = options.createFolders ? await mkdir(dir, { recursive: true, mode: NEW_DIR_MODE }) : undefined;
   if (options.createFolders) checkOwnFolder(dir, created);

@@ -18,7 +18,7 @@ export async function openBrowser(url: string, env: Env, platform: NodeJS.Platfo
   if (!command) return false;
   const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
-    const child = spawn(command[0]!, command.slice(1), { stdio: 'ignore', detached: true, shell: false });
+    const child = spawn(command[0], command.slice(1), { stdio: 'ignore', detached: true, shell: false });
     child.once('error', () => resolve(false));
     child.once('spawn', () => {
       child.unref();

@@ -35,10 +35,14 @@ export function checkPrivateDir(path: string, rule: PathRule): boolean {
   if (stats.isSymbolicLink()) problem = `it is a symlink owned by ${owner(stats.uid)}`;
   else if (!stats.isDirectory()) problem = `it is not a directory (owner ${owner(stats.uid)})`;
   else if (stats.uid !== rule.uid) problem = `it is owned by ${owner(stats.uid)}, not by you (uid ${rule.uid})`;
-  else if (!modeAllowed(stats, forbidden, rule.uid)) problem = `it is open to group or others (mode ${octal(stats.mode)})`;
+  else if (!modeAllowed(stats, forbidden, rule.uid))
+    problem = `it is open to group or others (mode ${octal(stats.mode)})`;
   if (problem) {
-    const fixable = !stats.isSymbolicLink() && stats.isDirectory() && stats.uid === rule.uid && forbidden === GROUP_OTHER_WRITE;
-    throw fixable ? unsafeWith(path, problem, `run: chmod go-w ${path}`, rule) : unsafe(path, problem, stats.uid === rule.uid, rule);
+    const fixable =
+      !stats.isSymbolicLink() && stats.isDirectory() && stats.uid === rule.uid && forbidden === GROUP_OTHER_WRITE;
+    throw fixable
+      ? unsafeWith(path, problem, `run: chmod go-w ${path}`, rule)
+      : unsafe(path, problem, stats.uid === rule.uid, rule);
   }
   checkParent(path, rule);
   return true;
@@ -74,7 +78,8 @@ export function checkAgentSocket(socketPath: string, uid: number): boolean {
   if (!stats) return false;
   if (!stats.isSocket()) throw unsafe(socketPath, `it is not a socket (owner ${owner(stats.uid)})`, true, rule);
   // In a folder of ours, removing it is ours to do.
-  if (stats.uid !== uid) throw unsafe(socketPath, `it is owned by ${owner(stats.uid)}, not by you (uid ${uid})`, true, rule);
+  if (stats.uid !== uid)
+    throw unsafe(socketPath, `it is owned by ${owner(stats.uid)}, not by you (uid ${uid})`, true, rule);
   return true;
 }
 
@@ -88,8 +93,14 @@ function checkParent(path: string, rule: PathRule): void {
   const writableByOthers = !modeAllowed(stats, GROUP_OTHER_WRITE, rule.uid) && (stats.mode & 0o1000) === 0;
   if ((stats.uid !== rule.uid && stats.uid !== 0) || writableByOthers) {
     const why = writableByOthers ? `mode ${octal(stats.mode)} without the sticky bit` : `owned by ${owner(stats.uid)}`;
-    const fix = writableByOthers && stats.uid === rule.uid ? `run: chmod go-w ${parent}` : (rule.otherwise ?? 'use a folder of your own');
-    throw new EidfError(rule.code ?? 'AGENT_UNSAFE', `refusing to use ${path}: its folder ${parent} lets others replace it (${why}); ${fix}`);
+    const fix =
+      writableByOthers && stats.uid === rule.uid
+        ? `run: chmod go-w ${parent}`
+        : (rule.otherwise ?? 'use a folder of your own');
+    throw new EidfError(
+      rule.code ?? 'AGENT_UNSAFE',
+      `refusing to use ${path}: its folder ${parent} lets others replace it (${why}); ${fix}`,
+    );
   }
 }
 
@@ -106,7 +117,10 @@ function modeAllowed(stats: Stats, forbidden: number, uid: number): boolean {
 /** The group is named like the user, per /etc/group and /etc/passwd, and lists no member (read only when g+w is seen). */
 function groupIsPrivate(gid: number, uid: number): boolean {
   try {
-    const group = readFileSync('/etc/group', 'utf8').split('\n').map((l) => l.split(':')).find((f) => f[2] === String(gid));
+    const group = readFileSync('/etc/group', 'utf8')
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find((f) => f[2] === String(gid));
     return group !== undefined && (group[3] ?? '') === '' && group[0] === userName(uid);
   } catch {
     return false;
@@ -114,11 +128,19 @@ function groupIsPrivate(gid: number, uid: number): boolean {
 }
 
 function unsafe(path: string, problem: string, yours: boolean, rule: PathRule): EidfError {
-  return unsafeWith(path, problem, yours ? `remove it (rm -r ${path})` : 'have an administrator remove it (it is not yours)', rule);
+  return unsafeWith(
+    path,
+    problem,
+    yours ? `remove it (rm -r ${path})` : 'have an administrator remove it (it is not yours)',
+    rule,
+  );
 }
 
 function unsafeWith(path: string, problem: string, action: string, rule: PathRule): EidfError {
-  return new EidfError(rule.code ?? 'AGENT_UNSAFE', `refusing to use ${path}: ${problem}; ${action}${rule.otherwise ? `, ${rule.otherwise}` : ''}`);
+  return new EidfError(
+    rule.code ?? 'AGENT_UNSAFE',
+    `refusing to use ${path}: ${problem}; ${action}${rule.otherwise ? `, ${rule.otherwise}` : ''}`,
+  );
 }
 
 function lstatOrUndefined(path: string): Stats | undefined {

@@ -7,7 +7,12 @@ import { ensurePrivateDir } from './private-path.ts';
  * appended to the agent log (0600, in a folder checked to be `uid`'s own). `command` is the argv
  * prefix that runs this CLI (node + script from a checkout). `exited` settles if the agent process ends.
  */
-export async function spawnDetachedAgent(command: readonly string[], logFile: string, env: NodeJS.ProcessEnv, uid: number): Promise<{ exited: Promise<void> }> {
+export async function spawnDetachedAgent(
+  command: readonly string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv,
+  uid: number,
+): Promise<{ exited: Promise<void> }> {
   // Loaded here, not at the top: the helper's `get` path rarely starts an agent.
   const { spawn } = await import('node:child_process');
   // The log's folder must be ours and not writable by others (else a planted symlink could redirect it).
@@ -15,7 +20,7 @@ export async function spawnDetachedAgent(command: readonly string[], logFile: st
   keepLogSmall(logFile);
   const log = openSync(logFile, 'a', 0o600);
   try {
-    const child = spawn(command[0]!, [...command.slice(1), 'daemon', 'run'], {
+    const child = spawn(command[0], [...command.slice(1), 'daemon', 'run'], {
       detached: true,
       stdio: ['ignore', log, log],
       env,

@@ -40,7 +40,12 @@ export function isProtocolVerb(verb: string): verb is ProtocolVerb {
   return (PROTOCOL_VERBS as readonly string[]).includes(verb);
 }
 
-export async function handle(helper: CredentialHelper, verb: ProtocolVerb, stdin: Uint8Array, versionLine: string): Promise<ProtocolResult> {
+export async function handle(
+  helper: CredentialHelper,
+  verb: ProtocolVerb,
+  stdin: Uint8Array,
+  versionLine: string,
+): Promise<ProtocolResult> {
   try {
     return { stdout: await run(helper, verb, stdin, versionLine), exitCode: 0 };
   } catch (err) {
@@ -49,7 +54,12 @@ export async function handle(helper: CredentialHelper, verb: ProtocolVerb, stdin
   }
 }
 
-async function run(helper: CredentialHelper, verb: ProtocolVerb, stdin: Uint8Array, versionLine: string): Promise<string> {
+async function run(
+  helper: CredentialHelper,
+  verb: ProtocolVerb,
+  stdin: Uint8Array,
+  versionLine: string,
+): Promise<string> {
   switch (verb) {
     case 'version':
       return `${versionLine}\n`;
@@ -73,7 +83,8 @@ async function run(helper: CredentialHelper, verb: ProtocolVerb, stdin: Uint8Arr
 }
 
 function decode(stdin: Uint8Array): string {
-  if (stdin.byteLength > MAX_INPUT_BYTES) throw new EidfError('BAD_INPUT', `input too large: more than ${MAX_INPUT_BYTES} bytes on stdin`);
+  if (stdin.byteLength > MAX_INPUT_BYTES)
+    throw new EidfError('BAD_INPUT', `input too large: more than ${MAX_INPUT_BYTES} bytes on stdin`);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(stdin);
   } catch {
@@ -89,7 +100,8 @@ function readServerURL(stdin: Uint8Array): string {
 
 /** `store` input: a JSON object with string ServerURL, Username and Secret (docker's messages). */
 export function parseCredentials(text: string): Credentials {
-  if (text.trim() === '') throw new EidfError('BAD_INPUT', 'no credentials on stdin: expected {"ServerURL","Username","Secret"}');
+  if (text.trim() === '')
+    throw new EidfError('BAD_INPUT', 'no credentials on stdin: expected {"ServerURL","Username","Secret"}');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -100,9 +112,11 @@ export function parseCredentials(text: string): Credentials {
     throw new EidfError('BAD_INPUT', 'credentials on stdin must be a JSON object');
   }
   const { ServerURL, Username, Secret } = value as Record<string, unknown>;
-  if (typeof ServerURL !== 'string' || ServerURL.trim() === '') throw new EidfError('BAD_INPUT', 'no credentials server URL');
+  if (typeof ServerURL !== 'string' || ServerURL.trim() === '')
+    throw new EidfError('BAD_INPUT', 'no credentials server URL');
   if (typeof Username !== 'string' || Username === '') throw new EidfError('BAD_INPUT', 'no credentials username');
-  if (Secret !== undefined && typeof Secret !== 'string') throw new EidfError('BAD_INPUT', 'credentials Secret must be a string');
+  if (Secret !== undefined && typeof Secret !== 'string')
+    throw new EidfError('BAD_INPUT', 'credentials Secret must be a string');
   return { ServerURL: ServerURL.trim(), Username, Secret: Secret ?? '' };
 }
 

@@ -70,14 +70,25 @@ export class HeldTokens {
   /** Forgets the session; `reason` (if any) stays as the last error. */
   end(reason: EidfError | null): void {
     Object.assign(this, {
-      idToken: null, window: null, claims: null, refreshToken: null, unsaved: null, session: false,
-      refreshError: null, lastError: reason, failures: 0, nextRefreshAt: null, retryAt: null,
+      idToken: null,
+      window: null,
+      claims: null,
+      refreshToken: null,
+      unsaved: null,
+      session: false,
+      refreshError: null,
+      lastError: reason,
+      failures: 0,
+      nextRefreshAt: null,
+      retryAt: null,
     });
   }
 
   /** The ID token if it has enough life left to hand out, else null. */
   usableIdToken(now: number): string | null {
-    return this.idToken !== null && this.window !== null && isFreshEnough(this.window, now, this.#policy) ? this.idToken : null;
+    return this.idToken !== null && this.window !== null && isFreshEnough(this.window, now, this.#policy)
+      ? this.idToken
+      : null;
   }
 
   backingOff(now: number): boolean {

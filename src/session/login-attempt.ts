@@ -47,7 +47,10 @@ export class LoginAttempt {
 /** Waits for `done`, or answers LOGIN_CANCELLED as soon as `signal` aborts (the login itself goes on). */
 export function waitOrAbandon(done: Promise<LoginOutcome>, signal: AbortSignal | undefined): Promise<LoginOutcome> {
   if (!signal) return done;
-  const gaveUp = (): LoginOutcome => ({ ok: false, error: new EidfError('LOGIN_CANCELLED', 'stopped waiting for the login') });
+  const gaveUp = (): LoginOutcome => ({
+    ok: false,
+    error: new EidfError('LOGIN_CANCELLED', 'stopped waiting for the login'),
+  });
   if (signal.aborted) return Promise.resolve(gaveUp());
   return new Promise((resolve) => {
     const onAbort = () => resolve(gaveUp());

@@ -12,7 +12,10 @@ type Wipe = Pick<LogoutReport, 'revoked' | 'revokeError' | 'storeDeleted' | 'sto
  * Never throws; every failure is reported, one line each.
  */
 export async function revokeAndForget(
-  oidc: Pick<SessionOidc, 'revokeRefreshToken'>, store: SecretStore, key: string, held: string | null = null,
+  oidc: Pick<SessionOidc, 'revokeRefreshToken'>,
+  store: SecretStore,
+  key: string,
+  held: string | null = null,
 ): Promise<Wipe> {
   const report: Wipe = { revoked: 'no-token', revokeError: null, storeDeleted: false, storeError: null };
   let refreshToken: string | null = held;

@@ -8,7 +8,16 @@ import { LoginAttempt, waitOrAbandon } from './login-attempt.ts';
 import { revokeAndForget } from './logout-steps.ts';
 import { realScheduler, RefreshTimer } from './refresh-timer.ts';
 import type {
-  FinalSave, LoginOutcome, LoginStart, LogoutReport, SessionChange, SessionDeps, SessionEvent, SessionOidc, SessionState, SessionStatus,
+  FinalSave,
+  LoginOutcome,
+  LoginStart,
+  LogoutReport,
+  SessionChange,
+  SessionDeps,
+  SessionEvent,
+  SessionOidc,
+  SessionState,
+  SessionStatus,
 } from './types.ts';
 import { unsavedRefreshTokenLine } from './types.ts';
 
@@ -80,7 +89,8 @@ export class SessionManager {
   /** Resolves with the outcome of the login in progress (or of the last one); `signal` stops waiting only. */
   async waitForLogin(signal?: AbortSignal): Promise<LoginOutcome> {
     if (this.#login) return waitOrAbandon(this.#login.done, signal);
-    if (this.#lastLoginOutcome) return this.#lastLoginOutcome.ok ? { ok: true, status: this.status() } : this.#lastLoginOutcome;
+    if (this.#lastLoginOutcome)
+      return this.#lastLoginOutcome.ok ? { ok: true, status: this.status() } : this.#lastLoginOutcome;
     if (this.#held.idToken !== null) return { ok: true, status: this.status() };
     return { ok: false, error: new EidfError('NOT_LOGGED_IN', 'no login in progress') };
   }
@@ -98,15 +108,23 @@ export class SessionManager {
       return fresh;
     }
     if (!held.session) {
-      throw new EidfError('NOT_LOGGED_IN', this.#login ? 'a login is in progress; approve it in the browser' : 'not logged in');
+      throw new EidfError(
+        'NOT_LOGGED_IN',
+        this.#login ? 'a login is in progress; approve it in the browser' : 'not logged in',
+      );
     }
     // While backing off, answer from the last failure rather than hit a struggling IdP again.
     if (this.#refreshing || !held.backingOff(now)) await this.#refresh();
     const after = held.usableIdToken(this.#clock.now());
     if (after !== null) return after;
     const reason = held.refreshError ?? held.lastError;
-    if (!held.session) throw new EidfError('NOT_LOGGED_IN', reason ? `not logged in: ${reason.message}` : 'not logged in', { cause: reason });
-    throw new EidfError(reason?.code ?? 'IDP_UNREACHABLE', reason?.message ?? 'the ID token could not be refreshed', { cause: reason });
+    if (!held.session)
+      throw new EidfError('NOT_LOGGED_IN', reason ? `not logged in: ${reason.message}` : 'not logged in', {
+        cause: reason,
+      });
+    throw new EidfError(reason?.code ?? 'IDP_UNREACHABLE', reason?.message ?? 'the ID token could not be refreshed', {
+      cause: reason,
+    });
   }
 
   /** On agent start: picks the session up from a stored refresh token (one refresh), asking nobody. */
@@ -128,7 +146,11 @@ export class SessionManager {
       const wasLoggedIn = this.#held.session;
       this.#epoch++; // a refresh still in flight must not bring the session back
       const newest = this.#held.refreshToken; // may be newer than the stored one
-      const report: LogoutReport = { wasLoggedIn, loginCancelled, ...(await revokeAndForget(this.#oidc, this.#store, this.#key, newest)) };
+      const report: LogoutReport = {
+        wasLoggedIn,
+        loginCancelled,
+        ...(await revokeAndForget(this.#oidc, this.#store, this.#key, newest)),
+      };
       this.#endSession(null);
       this.#logger.info(`session: logged out (revocation: ${report.revoked})`);
       this.#emit('logged-out');
@@ -139,7 +161,8 @@ export class SessionManager {
   /** A JSON-ready snapshot for `status --json`. Contains no token. */
   status(): SessionStatus {
     const held = this.#held;
-    const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+    const iso = (ms: number | null | undefined) =>
+      ms === null || ms === undefined ? null : new Date(ms).toISOString();
     return {
       state: this.#state(),
       issuer: this.#oidc.issuer,
@@ -151,7 +174,11 @@ export class SessionManager {
       lastError: held.lastError ? { code: held.lastError.code, message: oneLine(held.lastError) } : null,
       loginPrompt: this.#login?.prompt ?? null,
       refreshTokenUnsaved: held.unsaved
-        ? { reason: oneLine(held.unsaved.error), since: iso(held.unsaved.since)!, nextSaveAt: iso(held.unsaved.retryAt) }
+        ? {
+            reason: oneLine(held.unsaved.error),
+            since: iso(held.unsaved.since)!,
+            nextSaveAt: iso(held.unsaved.retryAt),
+          }
         : null,
     };
   }
@@ -268,7 +295,9 @@ export class SessionManager {
       } else {
         const delay = this.#held.failed(error, this.#clock.now(), this.#random());
         this.#timer.arm(this.#held.retryAt!, () => void this.#refresh());
-        this.#logger.warn(`session: refresh failed (${error.code}): ${oneLine(error)}; retry ${this.#held.failures} in ${Math.round(delay / 1000)} s`);
+        this.#logger.warn(
+          `session: refresh failed (${error.code}): ${oneLine(error)}; retry ${this.#held.failures} in ${Math.round(delay / 1000)} s`,
+        );
         event = 'refresh-failed';
       }
     } finally {
@@ -285,7 +314,8 @@ export class SessionManager {
     const epoch = this.#epoch;
     await this.#commit(async () => {
       try {
-        if ((storeBehind && epoch === this.#epoch) || (await this.#store.get(this.#key)) === dead) await this.#store.delete(this.#key);
+        if ((storeBehind && epoch === this.#epoch) || (await this.#store.get(this.#key)) === dead)
+          await this.#store.delete(this.#key);
       } catch (err) {
         this.#logger.warn(`session: could not delete the dead refresh token: ${oneLine(err)}`);
       }
@@ -308,21 +338,29 @@ export class SessionManager {
       const error = asEidfError(err);
       const delay = held.saveFailed(error, this.#clock.now(), this.#random());
       this.#saveTimer.arm(held.unsaved!.retryAt!, () => void this.#commit(() => this.#save()));
-      this.#logger.warn(`session: ${unsavedRefreshTokenLine({ reason: oneLine(error) })}; save retry ${held.unsaved!.failures} in ${Math.round(delay / 1000)} s`);
+      this.#logger.warn(
+        `session: ${unsavedRefreshTokenLine({ reason: oneLine(error) })}; save retry ${held.unsaved!.failures} in ${Math.round(delay / 1000)} s`,
+      );
       return;
     }
     if (held.refreshToken !== token) return;
-    if (held.unsaved) this.#logger.info(`session: the refresh token was saved after ${held.unsaved.failures} failed attempt(s)`);
+    if (held.unsaved)
+      this.#logger.info(`session: the refresh token was saved after ${held.unsaved.failures} failed attempt(s)`);
     held.unsaved = null;
     this.#saveTimer.clear();
-    if (answeredAt !== undefined) this.#logger.debug(`session: rotated refresh token saved ${(performance.now() - answeredAt).toFixed(1)} ms after the IdP answered`);
+    if (answeredAt !== undefined)
+      this.#logger.debug(
+        `session: rotated refresh token saved ${(performance.now() - answeredAt).toFixed(1)} ms after the IdP answered`,
+      );
   }
 
   #hold(tokens: TokenSet, usedRefreshToken: string | null): void {
     const now = this.#clock.now();
     const at = this.#held.hold(tokens, usedRefreshToken, now, this.#random());
     this.#timer.arm(at, () => void this.#refresh());
-    this.#logger.info(`session: ID token valid until ${new Date(tokens.idTokenExpiresAt).toISOString()}; next refresh in ${Math.round((at - now) / 1000)} s`);
+    this.#logger.info(
+      `session: ID token valid until ${new Date(tokens.idTokenExpiresAt).toISOString()}; next refresh in ${Math.round((at - now) / 1000)} s`,
+    );
   }
 
   #endSession(reason: EidfError | null): void {

@@ -77,13 +77,7 @@ export interface LogoutReport {
 }
 
 export type SessionEvent =
-  | 'login-started'
-  | 'logged-in'
-  | 'login-failed'
-  | 'refresh-started'
-  | 'refreshed'
-  | 'refresh-failed'
-  | 'logged-out';
+  'login-started' | 'logged-in' | 'login-failed' | 'refresh-started' | 'refreshed' | 'refresh-failed' | 'logged-out';
 
 export interface SessionChange {
   event: SessionEvent;
@@ -99,7 +93,12 @@ export interface Scheduler {
 /** The OIDC operations the session needs (satisfied by `createOidcClient`). */
 export type SessionOidc = Pick<
   OidcClient,
-  'issuer' | 'clientId' | 'startDeviceAuthorization' | 'pollDeviceAuthorization' | 'refreshTokens' | 'revokeRefreshToken'
+  | 'issuer'
+  | 'clientId'
+  | 'startDeviceAuthorization'
+  | 'pollDeviceAuthorization'
+  | 'refreshTokens'
+  | 'revokeRefreshToken'
 >;
 
 export interface SessionDeps {

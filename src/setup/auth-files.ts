@@ -35,7 +35,11 @@ export function locateAuthFiles(env: Env, cwd?: string): AuthFileLocation[] {
 
 function locateDockerConfig(env: Env, cwd: string | undefined): AuthFileLocation {
   if (nonEmpty(env.DOCKER_CONFIG)) {
-    return { kind: 'docker', path: join(absolute('DOCKER_CONFIG', env.DOCKER_CONFIG, cwd), 'config.json'), source: 'DOCKER_CONFIG' };
+    return {
+      kind: 'docker',
+      path: join(absolute('DOCKER_CONFIG', env.DOCKER_CONFIG, cwd), 'config.json'),
+      source: 'DOCKER_CONFIG',
+    };
   }
   if (nonEmpty(env.HOME)) {
     return { kind: 'docker', path: join(absolute('HOME', env.HOME, cwd), '.docker', 'config.json'), source: 'HOME' };
@@ -45,7 +49,11 @@ function locateDockerConfig(env: Env, cwd: string | undefined): AuthFileLocation
 
 function locateContainersAuth(env: Env, cwd: string | undefined): AuthFileLocation {
   if (nonEmpty(env.REGISTRY_AUTH_FILE)) {
-    return { kind: 'containers', path: absolute('REGISTRY_AUTH_FILE', env.REGISTRY_AUTH_FILE, cwd), source: 'REGISTRY_AUTH_FILE' };
+    return {
+      kind: 'containers',
+      path: absolute('REGISTRY_AUTH_FILE', env.REGISTRY_AUTH_FILE, cwd),
+      source: 'REGISTRY_AUTH_FILE',
+    };
   }
   if (nonEmpty(env.XDG_RUNTIME_DIR)) {
     const runtimeDir = absolute('XDG_RUNTIME_DIR', env.XDG_RUNTIME_DIR, cwd);

@@ -47,7 +47,8 @@ export async function readJsonObjectFile(path: string): Promise<JsonObjectFile> 
     original = await readFile(target);
   } catch (err) {
     if (err instanceof EidfError) throw err;
-    if (errnoCode(err) === 'ENOENT') return { path, target, original: null, mode: NEW_FILE_MODE, value: {}, style: DEFAULT_STYLE };
+    if (errnoCode(err) === 'ENOENT')
+      return { path, target, original: null, mode: NEW_FILE_MODE, value: {}, style: DEFAULT_STYLE };
     throw ioError('read', path, err);
   }
   const text = original.toString('utf8');
@@ -59,7 +60,8 @@ export async function readJsonObjectFile(path: string): Promise<JsonObjectFile> 
     // JSON.parse's message quotes the text around the error, which may be a secret: leave it out.
     throw new EidfError('CONFIG_INVALID', `${path} is not valid JSON; nothing was changed`);
   }
-  if (!isJsonObject(value)) throw new EidfError('CONFIG_INVALID', `${path} must hold a JSON object; nothing was changed`);
+  if (!isJsonObject(value))
+    throw new EidfError('CONFIG_INVALID', `${path} must hold a JSON object; nothing was changed`);
   return { path, target, original, mode, value, style: detectStyle(text) };
 }
 
@@ -82,7 +84,7 @@ export function detectStyle(text: string): JsonStyle {
   const trailingNewline = /\n$/.test(text);
   if (!text.trim().includes('\n')) return { indent: '', trailingNewline };
   const match = /\n([ \t]+)\S/.exec(text);
-  return { indent: match ? match[1]!.slice(0, 10) : '\t', trailingNewline };
+  return { indent: match ? match[1].slice(0, 10) : '\t', trailingNewline };
 }
 
 /** `path` with symlinks followed, even when the final target does not exist yet. */
@@ -117,4 +119,3 @@ export function ioError(verb: 'read' | 'write', path: string, err: unknown): Eid
   const reason = (code && reasons[code]) ?? code ?? 'unknown error';
   return new EidfError('CONFIG_INVALID', `cannot ${verb} ${path}: ${reason}`, { cause: err });
 }
-

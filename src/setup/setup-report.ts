@@ -54,9 +54,12 @@ export function describeFileReport(report: FileReport, host: string): string[] {
     default:
       lines.push(`${name}: left as it is (${report.note})`);
   }
-  if (report.movedCredential) lines.push(`${name}: moved the plaintext credential for ${host} into the store and removed it from the file`);
+  if (report.movedCredential)
+    lines.push(`${name}: moved the plaintext credential for ${host} into the store and removed it from the file`);
   if (report.backup !== null) {
-    lines.push(`${name}: previous content saved in ${report.backup} (0600${report.movedCredential ? ', without the moved secret' : ''})`);
+    lines.push(
+      `${name}: previous content saved in ${report.backup} (0600${report.movedCredential ? ', without the moved secret' : ''})`,
+    );
   }
   return lines;
 }

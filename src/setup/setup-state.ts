@@ -28,7 +28,10 @@ export async function readSetupState(path: string): Promise<SetupState> {
   if (Object.keys(value).length === 0) return { version: 1, entries: [] };
   const entries = value.entries;
   if (value.version !== 1 || !Array.isArray(entries) || !entries.every(isEntry)) {
-    throw new EidfError('CONFIG_INVALID', `${path} is not a setup state file this version understands; nothing was changed`);
+    throw new EidfError(
+      'CONFIG_INVALID',
+      `${path} is not a setup state file this version understands; nothing was changed`,
+    );
   }
   return { version: 1, entries };
 }
@@ -39,7 +42,12 @@ export function findEntry(state: SetupState, registry: string, file: string): Se
 }
 
 /** A copy of `state` with the entry for (registry, file) replaced by `entry`, or dropped when `entry` is null. */
-export function withEntry(state: SetupState, registry: string, file: string, entry: SetupStateEntry | null): SetupState {
+export function withEntry(
+  state: SetupState,
+  registry: string,
+  file: string,
+  entry: SetupStateEntry | null,
+): SetupState {
   const others = state.entries.filter((e) => !(e.registry === registry && e.file === file));
   return { version: 1, entries: entry === null ? others : [...others, entry] };
 }

@@ -3,7 +3,14 @@ import { registryKey } from '../core/registry-url.ts';
 import type { Env, Paths } from '../config.ts';
 import { applyChanges, type FileChange } from './atomic-write.ts';
 import { backupFileFor, locateAuthFiles, setupStateFile, type AuthFileLocation } from './auth-files.ts';
-import { findPlaintextAuths, HELPER_NAME, readHelper, removeAuths, writeHelper, type PlaintextCredential } from './auth-entries.ts';
+import {
+  findPlaintextAuths,
+  HELPER_NAME,
+  readHelper,
+  removeAuths,
+  writeHelper,
+  type PlaintextCredential,
+} from './auth-entries.ts';
 import { cloneJson, formatJson, readJsonObjectFile, type JsonObject, type JsonObjectFile } from './json-file.ts';
 import { findEntry, readSetupState, withEntry, type SetupState, type SetupStateEntry } from './setup-state.ts';
 import { describeFileReport, type FileAction, type FileReport, type SetupReport } from './setup-report.ts';
@@ -66,7 +73,13 @@ export async function runSetup(input: SetupInput): Promise<SetupReport> {
   const targets = new Map<string, string>();
   for (const location of locations) {
     if (location.path === null) {
-      reports.push(blankReport(location, 'skipped', `${location.source}; podman, skopeo and buildah also read Docker's config.json`));
+      reports.push(
+        blankReport(
+          location,
+          'skipped',
+          `${location.source}; podman, skopeo and buildah also read Docker's config.json`,
+        ),
+      );
       continue;
     }
     const file = await readJsonObjectFile(location.path);
@@ -93,7 +106,8 @@ export async function runSetup(input: SetupInput): Promise<SetupReport> {
   await applyChanges(changes);
 
   for (const report of reports) for (const line of describeFileReport(report, host)) input.log(line);
-  if (input.undo) input.log('credentials moved into the store by setup stay there: undo does not write secrets back into files');
+  if (input.undo)
+    input.log('credentials moved into the store by setup stay there: undo does not write secrets back into files');
   return { registry: host, undo: input.undo, stateFile, changed: changes.length > 0, files: reports };
 }
 
@@ -113,7 +127,9 @@ function planSetup(file: JsonObjectFile, kind: FileReport['kind'], host: string)
     report,
     credential: plaintext.credential,
     movedKeys: plaintext.keys,
-    stateEntry: wire ? { registry: host, file: file.path, previous: before, hadCredHelpers: file.value.credHelpers !== undefined } : undefined,
+    stateEntry: wire
+      ? { registry: host, file: file.path, previous: before, hadCredHelpers: file.value.credHelpers !== undefined }
+      : undefined,
   };
 }
 
@@ -126,8 +142,20 @@ function planUndo(file: JsonObjectFile, kind: FileReport['kind'], host: string, 
   if (ours) writeHelper(next, host, after, entry !== undefined && !entry.hadCredHelpers);
   const action: FileAction = !ours ? 'left-as-is' : after === null ? 'removed' : 'restored';
   const report = fileReport(kind, file.path, action, before, after);
-  if (!ours) report.note = before === null ? `no credHelpers entry for ${host}` : `credHelpers["${host}"] is "${before}", not "${HELPER_NAME}"`;
-  return { file, next, changed: ours, report, credential: null, movedKeys: [], stateEntry: entry === undefined ? undefined : null };
+  if (!ours)
+    report.note =
+      before === null
+        ? `no credHelpers entry for ${host}`
+        : `credHelpers["${host}"] is "${before}", not "${HELPER_NAME}"`;
+  return {
+    file,
+    next,
+    changed: ours,
+    report,
+    credential: null,
+    movedKeys: [],
+    stateEntry: entry === undefined ? undefined : null,
+  };
 }
 
 /** Files the state file recorded for this registry that the current settings do not name. */
@@ -144,7 +172,10 @@ function singleCredential(plans: Plan[], host: string): { credential: PlaintextC
   const first = holders[0];
   if (first === undefined) return null;
   for (const other of holders.slice(1)) {
-    if (other.credential!.username !== first.credential!.username || other.credential!.secret !== first.credential!.secret) {
+    if (
+      other.credential!.username !== first.credential!.username ||
+      other.credential!.secret !== first.credential!.secret
+    ) {
       throw new EidfError(
         'CONFIG_INVALID',
         `${first.file.path} and ${other.file.path} hold different credentials for ${host}; remove the stale one and run setup again; nothing was changed`,
@@ -159,9 +190,13 @@ async function save(input: SetupInput, host: string, credential: PlaintextCreden
     await input.saveCredential(host, credential.username, credential.secret);
   } catch (err) {
     const code = err instanceof EidfError ? err.code : 'INTERNAL';
-    throw new EidfError(code, `could not move the ${host} credential from ${files.join(' and ')} into the store: ${oneLine(err)}; nothing was changed`, {
-      cause: err,
-    });
+    throw new EidfError(
+      code,
+      `could not move the ${host} credential from ${files.join(' and ')} into the store: ${oneLine(err)}; nothing was changed`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -189,8 +224,23 @@ function stateChange(path: string, state: SetupState): FileChange {
   return { path, content: formatJson(state, { indent: '  ', trailingNewline: true }), mode: 0o600 };
 }
 
-function fileReport(kind: FileReport['kind'], file: string, action: FileAction, before: string | null, after: string | null): FileReport {
-  return { kind, file, action, helperBefore: before, helperAfter: after, movedCredential: false, backup: null, note: null };
+function fileReport(
+  kind: FileReport['kind'],
+  file: string,
+  action: FileAction,
+  before: string | null,
+  after: string | null,
+): FileReport {
+  return {
+    kind,
+    file,
+    action,
+    helperBefore: before,
+    helperAfter: after,
+    movedCredential: false,
+    backup: null,
+    note: null,
+  };
 }
 
 function blankReport(location: Target, action: FileAction, note: string): FileReport {

@@ -70,7 +70,9 @@ export class FileStore implements SecretStore {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return Object.create(null) as Record<string, string>;
-      throw err instanceof EidfError ? err : this.#fail(`could not read secrets file ${this.path}: ${oneLine(err)}`, err);
+      throw err instanceof EidfError
+        ? err
+        : this.#fail(`could not read secrets file ${this.path}: ${oneLine(err)}`, err);
     }
     let parsed: unknown;
     try {
@@ -79,7 +81,9 @@ export class FileStore implements SecretStore {
       throw this.#fail(`secrets file ${this.path} is not valid JSON; fix or remove it`);
     }
     if (!isSecretsFile(parsed)) {
-      throw this.#fail(`secrets file ${this.path} does not hold {"version":1,"secrets":{…}} with string values; fix or remove it`);
+      throw this.#fail(
+        `secrets file ${this.path} does not hold {"version":1,"secrets":{…}} with string values; fix or remove it`,
+      );
     }
     return Object.assign(Object.create(null) as Record<string, string>, parsed.secrets);
   }
@@ -92,7 +96,9 @@ export class FileStore implements SecretStore {
     if (uid >= 0 && info.uid !== uid) throw this.#fail(`secrets file ${this.path} is owned by another user; remove it`);
     if ((info.mode & 0o077) !== 0) {
       const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
-      throw this.#fail(`secrets file ${this.path} is open to group or others (mode ${mode}); run: chmod 600 ${this.path}`);
+      throw this.#fail(
+        `secrets file ${this.path} is open to group or others (mode ${mode}); run: chmod 600 ${this.path}`,
+      );
     }
   }
 
@@ -116,4 +122,3 @@ function isSecretsFile(value: unknown): value is SecretsFile {
   if (version !== 1 || typeof secrets !== 'object' || secrets === null || Array.isArray(secrets)) return false;
   return Object.values(secrets).every((v) => typeof v === 'string');
 }
-

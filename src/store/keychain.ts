@@ -100,7 +100,8 @@ export class KeychainStore implements SecretStore {
     return this.#bounded('check', async () => {
       if (this.#linux) {
         const { state, detail } = await this.#readState(this.#timeoutMs);
-        if (state === 'no-collection') throw new EidfError('STORE_UNAVAILABLE', `keychain has no default keyring: ${detail}`);
+        if (state === 'no-collection')
+          throw new EidfError('STORE_UNAVAILABLE', `keychain has no default keyring: ${detail}`);
         this.#throwUnlessUsable(state, detail);
       }
       await this.#call('get', PROBE_KEY);
@@ -180,7 +181,10 @@ export class KeychainStore implements SecretStore {
     try {
       sea = seaKeychainWorker();
     } catch (err) {
-      throw new EidfError('STORE_UNAVAILABLE', `keychain unavailable: cannot unpack its addon: ${oneLine((err as Error).message)}`);
+      throw new EidfError(
+        'STORE_UNAVAILABLE',
+        `keychain unavailable: cannot unpack its addon: ${oneLine((err as Error).message)}`,
+      );
     }
     const worker = sea
       ? new Worker(sea.code, { eval: true, workerData: sea.workerData, execArgv: [] })
@@ -202,7 +206,9 @@ export class KeychainStore implements SecretStore {
       if (reply.ok) waiter.resolve(reply.value);
       else waiter.reject(keychainError(reply.message));
     });
-    worker.on('error', (err) => settleAll(new EidfError('STORE_UNAVAILABLE', `keychain unavailable: ${oneLine(err.message)}`)));
+    worker.on('error', (err: Error) =>
+      settleAll(new EidfError('STORE_UNAVAILABLE', `keychain unavailable: ${oneLine(err.message)}`)),
+    );
     worker.on('exit', () => settleAll(new EidfError('STORE_UNAVAILABLE', 'keychain unavailable: its worker stopped')));
     worker.unref();
     this.#handle = handle;
@@ -239,7 +245,10 @@ export class KeychainStore implements SecretStore {
 }
 
 function lockedError(): EidfError {
-  return new EidfError('STORE_LOCKED', 'keychain is locked; unlock it (for example by logging in to the desktop) and try again');
+  return new EidfError(
+    'STORE_LOCKED',
+    'keychain is locked; unlock it (for example by logging in to the desktop) and try again',
+  );
 }
 
 /**
@@ -253,7 +262,7 @@ export function keychainError(message: string): EidfError {
   if (/locked|unlock prompt|prompt was dismissed/i.test(line)) {
     return new EidfError('STORE_LOCKED', lockedError().message);
   }
-  if (/Did not receive a reply|NoReply|timed out/i.test(line)) return new EidfError('STORE_TIMEOUT', `keychain did not answer: ${line}`);
+  if (/Did not receive a reply|NoReply|timed out/i.test(line))
+    return new EidfError('STORE_TIMEOUT', `keychain did not answer: ${line}`);
   return new EidfError('STORE_UNAVAILABLE', `keychain unavailable: ${line}`);
 }
-

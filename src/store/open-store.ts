@@ -38,14 +38,24 @@ export interface OpenStoreDeps {
  * Touches nothing but the chosen store; the keychain check reads one key and writes nothing.
  */
 export async function openStore(config: Config, deps: OpenStoreDeps): Promise<StoreChoice> {
-  const makeKeychain = () => new KeychainStore({ timeoutMs: config.keychainTimeoutMs, platform: deps.platform ?? osPlatform() });
+  const makeKeychain = () =>
+    new KeychainStore({ timeoutMs: config.keychainTimeoutMs, platform: deps.platform ?? osPlatform() });
   switch (config.store) {
     case 'memory':
-      return { store: new MemoryStore(), kind: 'memory', reason: 'chosen by EIDF_STORE=memory; secrets last until the agent stops' };
+      return {
+        store: new MemoryStore(),
+        kind: 'memory',
+        reason: 'chosen by EIDF_STORE=memory; secrets last until the agent stops',
+      };
     case 'file': {
       const store = new FileStore(config.paths.fileStore);
       await store.keys();
-      return { store, kind: 'file', reason: `chosen by EIDF_STORE=file; ${config.paths.fileStore}`, path: config.paths.fileStore };
+      return {
+        store,
+        kind: 'file',
+        reason: `chosen by EIDF_STORE=file; ${config.paths.fileStore}`,
+        path: config.paths.fileStore,
+      };
     }
     case 'keychain': {
       const store = makeKeychain();
@@ -59,13 +69,21 @@ export async function openStore(config: Config, deps: OpenStoreDeps): Promise<St
     case 'auto': {
       const store = makeKeychain();
       const problem = await checkKeychain(store);
-      if (!problem || problem.code === 'STORE_LOCKED') return keychainChoice(store, 'EIDF_STORE=auto and the OS keychain answers', problem, deps);
+      if (!problem || problem.code === 'STORE_LOCKED')
+        return keychainChoice(store, 'EIDF_STORE=auto and the OS keychain answers', problem, deps);
       await store.close();
       const path = config.paths.fileStore;
       const file = new FileStore(path);
       await file.keys();
-      deps.warn(`${NO_KEYCHAIN} (${problem.message}); secrets are kept in ${path} (0600); EIDF_STORE=memory keeps nothing on disk`);
-      return { store: file, kind: 'file', reason: `${NO_KEYCHAIN} (${problem.message}); secrets in ${path} (0600)`, path };
+      deps.warn(
+        `${NO_KEYCHAIN} (${problem.message}); secrets are kept in ${path} (0600); EIDF_STORE=memory keeps nothing on disk`,
+      );
+      return {
+        store: file,
+        kind: 'file',
+        reason: `${NO_KEYCHAIN} (${problem.message}); secrets in ${path} (0600)`,
+        path,
+      };
     }
   }
 }
@@ -83,7 +101,12 @@ async function checkKeychain(store: KeychainStore): Promise<EidfError | undefine
   }
 }
 
-function keychainChoice(store: KeychainStore, reason: string, problem: EidfError | undefined, deps: OpenStoreDeps): StoreChoice {
+function keychainChoice(
+  store: KeychainStore,
+  reason: string,
+  problem: EidfError | undefined,
+  deps: OpenStoreDeps,
+): StoreChoice {
   if (!problem) return { store, kind: 'keychain', reason };
   deps.warn(`${problem.message}; secrets cannot be read or saved until then`);
   return { store, kind: 'keychain', reason: `${reason}, but it was locked at start` };

@@ -27,15 +27,46 @@ const COLLECTION_IFACE = 'org.freedesktop.Secret.Collection';
 const TOOLS: ReadonlyArray<{ file: string; args: (timeoutMs: number) => string[] }> = [
   {
     file: 'dbus-send',
-    args: (t) => ['--session', '--print-reply=literal', `--reply-timeout=${t}`, `--dest=${SERVICE}`, DEFAULT_COLLECTION,
-      'org.freedesktop.DBus.Properties.Get', `string:${COLLECTION_IFACE}`, 'string:Locked'],
+    args: (t) => [
+      '--session',
+      '--print-reply=literal',
+      `--reply-timeout=${t}`,
+      `--dest=${SERVICE}`,
+      DEFAULT_COLLECTION,
+      'org.freedesktop.DBus.Properties.Get',
+      `string:${COLLECTION_IFACE}`,
+      'string:Locked',
+    ],
   },
   {
     file: 'gdbus',
-    args: (t) => ['call', '--session', '--timeout', String(Math.max(1, Math.ceil(t / 1000))), '-d', SERVICE, '-o', DEFAULT_COLLECTION,
-      '-m', 'org.freedesktop.DBus.Properties.Get', COLLECTION_IFACE, 'Locked'],
+    args: (t) => [
+      'call',
+      '--session',
+      '--timeout',
+      String(Math.max(1, Math.ceil(t / 1000))),
+      '-d',
+      SERVICE,
+      '-o',
+      DEFAULT_COLLECTION,
+      '-m',
+      'org.freedesktop.DBus.Properties.Get',
+      COLLECTION_IFACE,
+      'Locked',
+    ],
   },
-  { file: 'busctl', args: (t) => ['--user', `--timeout=${t}ms`, 'get-property', SERVICE, DEFAULT_COLLECTION, COLLECTION_IFACE, 'Locked'] },
+  {
+    file: 'busctl',
+    args: (t) => [
+      '--user',
+      `--timeout=${t}ms`,
+      'get-property',
+      SERVICE,
+      DEFAULT_COLLECTION,
+      COLLECTION_IFACE,
+      'Locked',
+    ],
+  },
 ];
 
 let workingTool: (typeof TOOLS)[number] | null | undefined; // undefined = not looked for yet, null = none here
@@ -93,11 +124,13 @@ export function interpret(result: Omit<RunResult, 'missing'>): StateReading {
     return { state: 'unknown', detail };
   }
   if (/NoReply|Did not receive a reply|Timeout|timed out/i.test(result.stderr)) return { state: 'timeout', detail };
-  if (/does not exist|UnknownObject|UnknownMethod|No such object/i.test(result.stderr)) return { state: 'no-collection', detail };
-  if (/ServiceUnknown|not provided by any|connect|open connection|No such file/i.test(result.stderr)) return { state: 'no-service', detail };
+  if (/does not exist|UnknownObject|UnknownMethod|No such object/i.test(result.stderr))
+    return { state: 'no-collection', detail };
+  if (/ServiceUnknown|not provided by any|connect|open connection|No such file/i.test(result.stderr))
+    return { state: 'no-service', detail };
   return { state: 'unknown', detail };
 }
 
 function firstLine(text: string): string {
-  return text.trim().split('\n', 1)[0]!.replace(/\s+/g, ' ').slice(0, 200);
+  return text.trim().split('\n', 1)[0].replace(/\s+/g, ' ').slice(0, 200);
 }

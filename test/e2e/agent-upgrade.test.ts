@@ -24,7 +24,10 @@ it('a helper of another version makes the running agent stop, and starts one of 
     assert.ok(old, 'the old agent started');
 
     // When the current helper stores and reads a credential
-    const stored = await runCli(['store'], { env: ctx.env, input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}' });
+    const stored = await runCli(['store'], {
+      env: ctx.env,
+      input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}',
+    });
     assert.deepEqual(stored, { code: 0, stdout: '', stderr: '' });
 
     // Then the old agent has stopped, asked to by the helper, and an agent of the helper's version answers
@@ -32,7 +35,10 @@ it('a helper of another version makes the running agent stop, and starts one of 
     const status = JSON.parse((await runCli(['status', '--json'], { env: ctx.env })).stdout);
     assert.equal(status.agent.version, '0.1.0');
     assert.notEqual(status.agent.pid, process.pid);
-    assert.equal((await runCli(['get'], { env: ctx.env, input: 'reg.example' })).stdout, '{"ServerURL":"reg.example","Username":"u","Secret":"s"}\n');
+    assert.equal(
+      (await runCli(['get'], { env: ctx.env, input: 'reg.example' })).stdout,
+      '{"ServerURL":"reg.example","Username":"u","Secret":"s"}\n',
+    );
   } finally {
     await ctx.cleanup();
   }

@@ -48,10 +48,16 @@ describe('docker/podman login and logout with a session', () => {
 
   it("the session's own secret coming back through store is confirmed, not written to the store", async () => {
     const alice = sandbox.cliSecretOf('alice') as string;
-    const stored = await runCli(['store'], { env, input: JSON.stringify({ ServerURL: host(), Username: 'alice', Secret: alice }) });
+    const stored = await runCli(['store'], {
+      env,
+      input: JSON.stringify({ ServerURL: host(), Username: 'alice', Secret: alice }),
+    });
     assert.deepEqual(stored, { code: 0, stdout: '', stderr: '' });
     assert.ok(!secretsFile().includes(alice), 'the store holds the Harbor-read CLI secret');
-    assert.match(agentLog(ctx.home), /store for .* \(user alice\): the session's own secret, confirmed by the client; not stored/);
+    assert.match(
+      agentLog(ctx.home),
+      /store for .* \(user alice\): the session's own secret, confirmed by the client; not stored/,
+    );
     assert.deepEqual(await list(), { [host()]: 'alice' });
   });
 
@@ -68,16 +74,29 @@ describe('docker/podman login and logout with a session', () => {
     assert.equal(report.session?.state, 'logged-in');
     assert.equal(report.registrySecret.username, 'bob');
     assert.equal(report.registrySecret.mode, 'stored-secret');
-    assert.match(report.registrySecret.modeReason ?? '', /docker login -u bob.*wins over the session's user alice until erased/);
+    assert.match(
+      report.registrySecret.modeReason ?? '',
+      /docker login -u bob.*wins over the session's user alice until erased/,
+    );
     const human = await runCli(['status'], { env });
-    assert.match(human.stderr, /registry secret: valid since \S+ \(Harbor user bob\)\nmode: +CLI secret: stored for bob .*wins over the session's user alice.*\nto switch: +docker logout/);
-    assert.match(agentLog(ctx.home), /stored a credential for .* \(user bob\); probe: Harbor accepts it; registry secret now valid for bob/);
+    assert.match(
+      human.stderr,
+      /registry secret: valid since \S+ \(Harbor user bob\)\nmode: +CLI secret: stored for bob .*wins over the session's user alice.*\nto switch: +docker logout/,
+    );
+    assert.match(
+      agentLog(ctx.home),
+      /stored a credential for .* \(user bob\); probe: Harbor accepts it; registry secret now valid for bob/,
+    );
     assert.ok(!agentLog(ctx.home).includes(bob), 'the agent log holds the secret');
   });
 
   it("erase of another registry leaves the session and the configured registry's credential alone", async () => {
     const other = 'other.registry.example';
-    assert.equal((await runCli(['store'], { env, input: JSON.stringify({ ServerURL: other, Username: 'x', Secret: 'other-pw' }) })).code, 0);
+    assert.equal(
+      (await runCli(['store'], { env, input: JSON.stringify({ ServerURL: other, Username: 'x', Secret: 'other-pw' }) }))
+        .code,
+      0,
+    );
     assert.equal((await runCli(['erase'], { env, input: other })).code, 0);
     assert.deepEqual(await list(), { [host()]: 'bob' });
     assert.equal((await status(env)).report.session?.state, 'logged-in');
@@ -97,7 +116,10 @@ describe('docker/podman login and logout with a session', () => {
     const got = await get();
     assert.deepEqual([got.code, got.stdout], [1, 'credentials not found in native keychain\n']);
     const log = agentLog(ctx.home);
-    assert.match(log, /erase for .* \(client logout\): session ended \(revocation at the IdP: revoked\); stored secret erased/);
+    assert.match(
+      log,
+      /erase for .* \(client logout\): session ended \(revocation at the IdP: revoked\); stored secret erased/,
+    );
     // docker erases twice: the second finds nothing and still succeeds.
     assert.match(log, /erase for .* \(client logout\): no session and no stored secret; nothing to end/);
   });

@@ -11,7 +11,10 @@ it('a folder where config.json should be: every command says so, naming the path
   try {
     const status = await runCli(['status'], { env: ctx.env });
     assert.equal(status.code, 1);
-    assert.equal(status.stderr, `docker-credential-eidf: invalid configuration: ${path} is a folder, not a file; remove it or move it away\n`);
+    assert.equal(
+      status.stderr,
+      `docker-credential-eidf: invalid configuration: ${path} is a folder, not a file; remove it or move it away\n`,
+    );
     const get = await runCli(['get'], { env: ctx.env, input: 'reg.example' });
     assert.equal(get.code, 1);
     assert.equal(get.stdout, `invalid configuration: ${path} is a folder, not a file; remove it or move it away\n`);

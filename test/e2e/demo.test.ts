@@ -4,10 +4,16 @@ import { it } from 'node:test';
 import { REPO_ROOT, runProcess } from '../helpers/cli.ts';
 
 it('the README demo runs the device login, then the EIDF path (CLI secret, dead, revived by a web login), and exits 0', async () => {
-  const result = await runProcess(process.execPath, [join(REPO_ROOT, 'scripts', 'demo.ts')], { env: { ...process.env }, timeoutMs: 150_000 });
+  const result = await runProcess(process.execPath, [join(REPO_ROOT, 'scripts', 'demo.ts')], {
+    env: { ...process.env },
+    timeoutMs: 150_000,
+  });
   assert.equal(result.code, 0, result.stdout + result.stderr);
   const expected = [
-    'logged in as alice', 'registry secret: valid for Harbor user alice', 'credHelpers only, no secret', 'the IdP revoked the refresh token',
+    'logged in as alice',
+    'registry secret: valid for Harbor user alice',
+    'credHelpers only, no secret',
+    'the IdP revoked the refresh token',
     // the EIDF path
     "the profile's CLI secret (User Profile → CLI secret): ",
     'as Harbor user alice: the CLI secret is stored and kept alive by the agent',

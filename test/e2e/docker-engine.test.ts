@@ -23,7 +23,8 @@ describe('a real Docker engine through the helper', () => {
   let cannotStart: string | undefined;
   const host = () => sandbox.registryHost;
   const ref = () => `${host()}/demo/engine:1`;
-  const docker = (args: string[], input?: string | Uint8Array) => runProcess('docker', args, { env, ...(input !== undefined ? { input } : {}), timeoutMs: 60_000 });
+  const docker = (args: string[], input?: string | Uint8Array) =>
+    runProcess('docker', args, { env, ...(input !== undefined ? { input } : {}), timeoutMs: 60_000 });
   const dockerConfig = () => join(ctx.home, 'docker', 'config.json');
 
   before(async () => {
@@ -35,7 +36,12 @@ describe('a real Docker engine through the helper', () => {
     engine = started;
     sandbox = await startSandbox({ devicePollInterval: 0.05, autoApprove: 'alice' });
     ctx = loginHome(sandbox.env);
-    env = { ...ctx.env, PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`, DOCKER_CONFIG: join(ctx.home, 'docker'), DOCKER_HOST: engine.host };
+    env = {
+      ...ctx.env,
+      PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`,
+      DOCKER_CONFIG: join(ctx.home, 'docker'),
+      DOCKER_HOST: engine.host,
+    };
     assert.equal((await runCli(['setup'], { env })).code, 0);
     const login = await runCli(['login', '--no-browser'], { env });
     assert.equal(login.code, 0, login.stderr);

@@ -18,18 +18,33 @@ export interface DockerEngine {
 
 /** Starts the engine; resolves with it, or with the reason it cannot run here (for `t.skip`). */
 export async function startDockerEngine(timeoutMs = 30_000): Promise<DockerEngine | { cannotStart: string }> {
-  if (spawnSync('dockerd', ['--version']).error) return { cannotStart: 'dockerd is not installed (Debian package docker.io; scripts/ensure-deps.sh installs it)' };
+  if (spawnSync('dockerd', ['--version']).error)
+    return { cannotStart: 'dockerd is not installed (Debian package docker.io; scripts/ensure-deps.sh installs it)' };
   if (process.getuid?.() !== 0) return { cannotStart: 'dockerd needs root here' };
   const dir = mkdtempSync(join(tmpdir(), 'eidf-dockerd-'));
   const socket = join(dir, 'docker.sock');
   writeFileSync(join(dir, 'daemon.json'), '{}\n'); // not the machine's /etc/docker/daemon.json
   const logFd = openSync(join(dir, 'dockerd.log'), 'w');
-  const child = spawn('dockerd', [
-    '--config-file', join(dir, 'daemon.json'),
-    '--storage-driver=vfs', '--iptables=false', '--ip6tables=false', '--bridge=none',
-    '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'docker.pid'),
-    '-H', `unix://${socket}`,
-  ], { detached: true, stdio: ['ignore', logFd, logFd] });
+  const child = spawn(
+    'dockerd',
+    [
+      '--config-file',
+      join(dir, 'daemon.json'),
+      '--storage-driver=vfs',
+      '--iptables=false',
+      '--ip6tables=false',
+      '--bridge=none',
+      '--data-root',
+      join(dir, 'data'),
+      '--exec-root',
+      join(dir, 'exec'),
+      '--pidfile',
+      join(dir, 'docker.pid'),
+      '-H',
+      `unix://${socket}`,
+    ],
+    { detached: true, stdio: ['ignore', logFd, logFd] },
+  );
   closeSync(logFd);
   let exited = false;
   const gone = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
@@ -78,7 +93,10 @@ function readText(path: string): string {
 }
 
 function mountsUnder(dir: string): string[] {
-  return readText('/proc/self/mounts').split('\n').map((line) => line.split(' ')[1] ?? '').filter((point) => point === dir || point.startsWith(`${dir}/`));
+  return readText('/proc/self/mounts')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((point) => point === dir || point.startsWith(`${dir}/`));
 }
 
 function pings(socketPath: string): Promise<boolean> {

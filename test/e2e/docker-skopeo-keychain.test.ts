@@ -26,7 +26,11 @@ describe('docker and skopeo through the helper, secrets in the keychain', () => 
   /** The keychain entry for the registry, read with secret-tool (attributes of @napi-rs/keyring). */
   const keychainEntry = () => {
     try {
-      return execFileSync('secret-tool', ['lookup', 'service', 'docker-credential-eidf', 'username', `registry:${registry.host}`], { env }).toString();
+      return execFileSync(
+        'secret-tool',
+        ['lookup', 'service', 'docker-credential-eidf', 'username', `registry:${registry.host}`],
+        { env },
+      ).toString();
     } catch {
       return '';
     }
@@ -75,15 +79,24 @@ describe('docker and skopeo through the helper, secrets in the keychain', () => 
   });
 
   it('docker login → keychain; manifest inspect through the helper; logout erases', async () => {
-    const login = await runProcess('docker', ['login', '-u', 'alice', '--password-stdin', registry.host], { env, input: PASSWORD });
+    const login = await runProcess('docker', ['login', '-u', 'alice', '--password-stdin', registry.host], {
+      env,
+      input: PASSWORD,
+    });
     assert.equal(login.code, 0, login.stderr);
     assert.match(login.stdout, /Login Succeeded/);
     noSecretIn(join(work, 'docker', 'config.json'));
     assert.deepEqual(JSON.parse(keychainEntry()), { Username: 'alice', Secret: PASSWORD });
 
-    const push = await runProcess('skopeo', ['copy', '--dest-tls-verify=false', `oci:${join(work, 'image')}:latest`, `docker://${registry.host}/e2e/tiny:1`], { env });
+    const push = await runProcess(
+      'skopeo',
+      ['copy', '--dest-tls-verify=false', `oci:${join(work, 'image')}:latest`, `docker://${registry.host}/e2e/tiny:1`],
+      { env },
+    );
     assert.equal(push.code, 0, `${push.stderr}\nagent log:\n${readFileSync(join(work, 'eidf', 'agent.log'), 'utf8')}`);
-    const inspect = await runProcess('docker', ['manifest', 'inspect', '--insecure', `${registry.host}/e2e/tiny:1`], { env });
+    const inspect = await runProcess('docker', ['manifest', 'inspect', '--insecure', `${registry.host}/e2e/tiny:1`], {
+      env,
+    });
     assert.equal(inspect.code, 0, inspect.stderr);
     assert.equal(JSON.parse(inspect.stdout).schemaVersion, 2);
 
@@ -91,20 +104,32 @@ describe('docker and skopeo through the helper, secrets in the keychain', () => 
     assert.equal(logout.code, 0, logout.stderr);
     assert.doesNotMatch(logout.stderr, /WARNING/);
     assert.equal(keychainEntry(), '');
-    const denied = await runProcess('docker', ['manifest', 'inspect', '--insecure', `${registry.host}/e2e/tiny:1`], { env });
+    const denied = await runProcess('docker', ['manifest', 'inspect', '--insecure', `${registry.host}/e2e/tiny:1`], {
+      env,
+    });
     assert.notEqual(denied.code, 0);
     noSecretIn(join(work, 'docker', 'config.json'));
   });
 
   it('the same through skopeo: login, inspect, logout', async () => {
     const authfile = join(work, 'auth.json');
-    const login = await runProcess('skopeo', ['login', '--authfile', authfile, '--tls-verify=false', '-u', 'alice', '--password-stdin', registry.host], { env, input: PASSWORD });
+    const login = await runProcess(
+      'skopeo',
+      ['login', '--authfile', authfile, '--tls-verify=false', '-u', 'alice', '--password-stdin', registry.host],
+      { env, input: PASSWORD },
+    );
     assert.equal(login.code, 0, login.stderr);
     noSecretIn(authfile);
     assert.deepEqual(JSON.parse(keychainEntry()), { Username: 'alice', Secret: PASSWORD });
-    const getLogin = await runProcess('skopeo', ['login', '--authfile', authfile, '--get-login', registry.host], { env });
+    const getLogin = await runProcess('skopeo', ['login', '--authfile', authfile, '--get-login', registry.host], {
+      env,
+    });
     assert.equal(getLogin.stdout.trim(), 'alice');
-    const inspect = await runProcess('skopeo', ['inspect', '--authfile', authfile, '--tls-verify=false', `docker://${registry.host}/e2e/tiny:1`], { env });
+    const inspect = await runProcess(
+      'skopeo',
+      ['inspect', '--authfile', authfile, '--tls-verify=false', `docker://${registry.host}/e2e/tiny:1`],
+      { env },
+    );
     assert.equal(inspect.code, 0, inspect.stderr);
     const logout = await runProcess('skopeo', ['logout', '--authfile', authfile, registry.host], { env });
     assert.equal(logout.code, 0, logout.stderr);
@@ -113,7 +138,10 @@ describe('docker and skopeo through the helper, secrets in the keychain', () => 
   });
 
   it('the helper binary itself answers get from the keychain after an agent restart', async () => {
-    const stored = await runCli(['store'], { env, input: JSON.stringify({ ServerURL: registry.host, Username: 'alice', Secret: PASSWORD }) });
+    const stored = await runCli(['store'], {
+      env,
+      input: JSON.stringify({ ServerURL: registry.host, Username: 'alice', Secret: PASSWORD }),
+    });
     assert.equal(stored.code, 0, stored.stdout);
     await runCli(['daemon', 'stop'], { env });
     const got = await runCli(['get'], { env, input: registry.host });

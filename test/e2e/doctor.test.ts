@@ -32,7 +32,12 @@ async function doctor(env: NodeJS.ProcessEnv, timeoutMs = 40_000): Promise<Docto
   assert.notEqual(result.code, null, `doctor did not finish within ${timeoutMs} ms: ${result.stderr}`);
   const report = JSON.parse(result.stdout) as DoctorReport;
   for (const c of report.checks) assert.deepEqual(Object.keys(c).sort(), ['action', 'message', 'name', 'status']);
-  return { code: result.code, checks: new Map(report.checks.map((c) => [c.name, c])), stdout: result.stdout, stderr: result.stderr };
+  return {
+    code: result.code,
+    checks: new Map(report.checks.map((c) => [c.name, c])),
+    stdout: result.stdout,
+    stderr: result.stderr,
+  };
 }
 
 function get(result: Doctor, name: string): DoctorCheck {
@@ -123,7 +128,9 @@ describe('doctor against the sandbox', () => {
       assert.match(check.message, /holds a plaintext secret for .* in auths/);
       assert.match(check.action ?? '', /^run: docker-credential-eidf setup/);
       assert.equal(result.code, 0, 'a warning is not a failure');
-      assert.ok(!result.stdout.includes(secret) && !result.stdout.includes(Buffer.from(`alice:${secret}`).toString('base64')));
+      assert.ok(
+        !result.stdout.includes(secret) && !result.stdout.includes(Buffer.from(`alice:${secret}`).toString('base64')),
+      );
     } finally {
       writeFileSync(dockerFile, saved);
     }
@@ -149,7 +156,10 @@ describe('doctor against the sandbox', () => {
     const result = await doctor(ctx.env, 30_000);
     const oidc = get(result, 'oidc');
     assert.equal(oidc.status, 'warn');
-    assert.match(oidc.message, /^could not reach the identity provider at http:\/\/127\.0\.0\.1:\d+.* \(ECONNREFUSED\)$/);
+    assert.match(
+      oidc.message,
+      /^could not reach the identity provider at http:\/\/127\.0\.0\.1:\d+.* \(ECONNREFUSED\)$/,
+    );
     const harbor = get(result, 'harbor');
     assert.equal(harbor.status, 'warn');
     assert.match(harbor.message, /^Harbor at http:\/\/127\.0\.0\.1:\d+ is unreachable/);
@@ -167,15 +177,19 @@ describe('doctor against broken servers', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
   }
-  const close = (server: Server) => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  const close = (server: Server) =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
 
   it('a Harbor whose systeminfo says auth_mode db_auth: harbor fails with "not in OIDC mode"; PATH without the helper warns naming its folder', async () => {
     const { server, origin } = await serve((req, res) => {
       res.setHeader('content-type', 'application/json');
-      if (req.url === '/api/v2.0/systeminfo') return void res.end(JSON.stringify({ auth_mode: 'db_auth', harbor_version: 'v2.11.2', self_registration: true }));
+      if (req.url === '/api/v2.0/systeminfo')
+        return void res.end(
+          JSON.stringify({ auth_mode: 'db_auth', harbor_version: 'v2.11.2', self_registration: true }),
+        );
       res.statusCode = 404;
       res.end(JSON.stringify({ errors: [{ code: 'NOT_FOUND', message: 'not found' }] }));
     });
@@ -198,7 +212,13 @@ describe('doctor against broken servers', () => {
 
   it('an IdP and a Harbor that accept connections but never answer: both warn "no answer", and doctor ends on its own', async () => {
     const { server, origin } = await serve(() => {}); // holds every request open
-    const ctx = isolatedHome({ EIDF_REGISTRY: origin, EIDF_OIDC_ISSUER: `${origin}/idp`, EIDF_OIDC_CLIENT_ID: 'cli', EIDF_ALLOW_INSECURE_LOOPBACK: '1', PATH: WITH_BIN });
+    const ctx = isolatedHome({
+      EIDF_REGISTRY: origin,
+      EIDF_OIDC_ISSUER: `${origin}/idp`,
+      EIDF_OIDC_CLIENT_ID: 'cli',
+      EIDF_ALLOW_INSECURE_LOOPBACK: '1',
+      PATH: WITH_BIN,
+    });
     try {
       const result = await doctor(ctx.env, 40_000);
       assert.equal(get(result, 'oidc').status, 'warn');
@@ -243,7 +263,10 @@ describe('doctor when no agent can start', () => {
       const agent = get(result, 'agent');
       assert.equal(agent.status, 'fail');
       assert.match(agent.message, /^no agent answers: /);
-      assert.equal(agent.action, `see ${join(ctx.home, 'agent.log')}, or run it in the foreground: docker-credential-eidf daemon run`);
+      assert.equal(
+        agent.action,
+        `see ${join(ctx.home, 'agent.log')}, or run it in the foreground: docker-credential-eidf daemon run`,
+      );
       assert.equal(get(result, 'path').status, 'ok');
       assert.equal(get(result, 'docker-config').status, 'warn');
       assert.ok(!result.checks.has('registry-secret'), 'no network checks without an agent');

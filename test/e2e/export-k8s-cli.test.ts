@@ -17,11 +17,18 @@ describe('export-k8s from the command line', () => {
   let ctx: ReturnType<typeof isolatedHome>;
   let env: NodeJS.ProcessEnv;
   const image = () => `docker://${sandbox.registryHost}/demo/k8s:1`;
-  const decoded = (manifest: string) => Buffer.from((parse(manifest) as { data: Record<string, string> }).data['.dockerconfigjson']!, 'base64').toString('utf8');
+  const decoded = (manifest: string) =>
+    Buffer.from((parse(manifest) as { data: Record<string, string> }).data['.dockerconfigjson'], 'base64').toString(
+      'utf8',
+    );
   const pullsWith = async (dockerConfigJson: string, name: string) => {
     const authfile = join(ctx.home, `${name}.json`);
     writeFileSync(authfile, dockerConfigJson, { mode: 0o600 });
-    return (await runProcess('skopeo', ['inspect', '--tls-verify=false', '--authfile', authfile, image()], { env: { PATH: process.env.PATH, HOME: ctx.home } })).code;
+    return (
+      await runProcess('skopeo', ['inspect', '--tls-verify=false', '--authfile', authfile, image()], {
+        env: { PATH: process.env.PATH, HOME: ctx.home },
+      })
+    ).code;
   };
 
   before(async () => {
@@ -30,7 +37,18 @@ describe('export-k8s from the command line', () => {
     env = { ...ctx.env, ...sandbox.env };
     assert.equal((await runCli(['login', '--no-browser'], { env })).code, 0);
     await writeTinyOciImage(join(ctx.home, 'img'), 'k8s\n');
-    const push = await runProcess('skopeo', ['copy', '--dest-tls-verify=false', '--dest-creds', `alice:${sandbox.cliSecretOf('alice')}`, `oci:${join(ctx.home, 'img')}:latest`, image()], { env: { PATH: process.env.PATH, HOME: ctx.home } });
+    const push = await runProcess(
+      'skopeo',
+      [
+        'copy',
+        '--dest-tls-verify=false',
+        '--dest-creds',
+        `alice:${sandbox.cliSecretOf('alice')}`,
+        `oci:${join(ctx.home, 'img')}:latest`,
+        image(),
+      ],
+      { env: { PATH: process.env.PATH, HOME: ctx.home } },
+    );
     assert.equal(push.code, 0, push.stderr); // (test fixture: the secret in skopeo's argv is the sandbox's)
   });
   after(async () => {
@@ -38,12 +56,32 @@ describe('export-k8s from the command line', () => {
     await sandbox?.stop();
   });
 
-  it('prints a Secret equal to kubectl\'s for the same credential, which pulls; a second run reuses the robot', async () => {
+  it("prints a Secret equal to kubectl's for the same credential, which pulls; a second run reuses the robot", async () => {
     const first = await runCli(['export-k8s', '--namespace', 'ns', '--project', 'demo'], { env });
     assert.equal(first.code, 0, first.stderr);
-    const login = JSON.parse(decoded(first.stdout)).auths[sandbox.registryHost] as { username: string; password: string };
+    const login = JSON.parse(decoded(first.stdout)).auths[sandbox.registryHost] as {
+      username: string;
+      password: string;
+    };
     assert.equal(login.username, 'robot$demo+k8s-pull');
-    const kubectl = await runProcess('kubectl', ['create', 'secret', 'docker-registry', 'eidfreg', '-n', 'ns', `--docker-server=${sandbox.registryHost}`, `--docker-username=${login.username}`, `--docker-password=${login.password}`, '--dry-run=client', '-o', 'yaml'], { env: { PATH: process.env.PATH, KUBECONFIG: '/nonexistent' } });
+    const kubectl = await runProcess(
+      'kubectl',
+      [
+        'create',
+        'secret',
+        'docker-registry',
+        'eidfreg',
+        '-n',
+        'ns',
+        `--docker-server=${sandbox.registryHost}`,
+        `--docker-username=${login.username}`,
+        `--docker-password=${login.password}`,
+        '--dry-run=client',
+        '-o',
+        'yaml',
+      ],
+      { env: { PATH: process.env.PATH, KUBECONFIG: '/nonexistent' } },
+    );
     assert.equal(decoded(first.stdout), decoded(kubectl.stdout));
     assert.equal(await pullsWith(decoded(first.stdout), 'first'), 0);
 
@@ -66,9 +104,13 @@ describe('export-k8s from the command line', () => {
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, 'kubectl'), `#!/bin/sh\nprintf '%s\\n' "$@" > "${bin}/argv"\ncat > "${bin}/stdin"\n`);
     chmodSync(join(bin, 'kubectl'), 0o755);
-    const applied = await runCli(['export-k8s', '--namespace', 'ns', '--project', 'demo', '--apply', '--context', 'ctx'], { env: { ...env, PATH: `${bin}:${env.PATH}` } });
+    const applied = await runCli(
+      ['export-k8s', '--namespace', 'ns', '--project', 'demo', '--apply', '--context', 'ctx'],
+      { env: { ...env, PATH: `${bin}:${env.PATH}` } },
+    );
     assert.equal(applied.code, 0, applied.stderr);
-    const secret = JSON.parse(decoded(readFileSync(join(bin, 'stdin'), 'utf8'))).auths[sandbox.registryHost].password as string;
+    const secret = JSON.parse(decoded(readFileSync(join(bin, 'stdin'), 'utf8'))).auths[sandbox.registryHost]
+      .password as string;
     const argv = readFileSync(join(bin, 'argv'), 'utf8');
     assert.equal(argv, '--context=ctx\napply\n-f\n-\n');
     assert.ok(!argv.includes(secret) && !applied.stdout.includes(secret) && !applied.stderr.includes(secret));

@@ -42,7 +42,12 @@ if [ "$FAKE_KUBECTL_MODE" = fail ]; then echo 'error: You must be logged in to t
 echo 'secret/eidfreg configured'
 `;
 
-interface Outcome { code: number; stdout: string; stderr: string; error?: EidfError }
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+  error?: EidfError;
+}
 
 describe('export-k8s and robot commands end to end (sandbox, real socket, kubectl, skopeo)', () => {
   let sandbox: Sandbox;
@@ -53,15 +58,34 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
   let fakeBin: string;
   let imageRef: string;
 
-  const run = async (command: typeof exportK8sCommand, args: string[], extraEnv: Record<string, string> = {}): Promise<Outcome> => {
+  const run = async (
+    command: typeof exportK8sCommand,
+    args: string[],
+    extraEnv: Record<string, string> = {},
+  ): Promise<Outcome> => {
     let stdout = '';
     let stderr = '';
     const deps: CliDeps = {
-      env: { ...env, ...extraEnv }, uid, pid: process.pid, cwd: work, platform: process.platform,
-      clock: { now: () => Date.now() }, fetch, stdin: async () => new Uint8Array(),
-      stdout: { write: (t) => void (stdout += t), isTTY: false }, stderr: { write: (t) => void (stderr += t), isTTY: false },
-      readText: (path) => { try { return readFileSync(path, 'utf8'); } catch { return undefined; } },
-      agentCommand: ['/bin/false'], onTerminate: () => () => {}, version: VERSION,
+      env: { ...env, ...extraEnv },
+      uid,
+      pid: process.pid,
+      cwd: work,
+      platform: process.platform,
+      clock: { now: () => Date.now() },
+      fetch,
+      stdin: async () => new Uint8Array(),
+      stdout: { write: (t) => void (stdout += t), isTTY: false },
+      stderr: { write: (t) => void (stderr += t), isTTY: false },
+      readText: (path) => {
+        try {
+          return readFileSync(path, 'utf8');
+        } catch {
+          return undefined;
+        }
+      },
+      agentCommand: ['/bin/false'],
+      onTerminate: () => () => {},
+      version: VERSION,
     };
     try {
       return { code: await command(args, deps, config), stdout, stderr };
@@ -72,10 +96,23 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
   };
   const exportK8s = (args: string[], extraEnv?: Record<string, string>) => run(exportK8sCommand, args, extraEnv);
   const robot = (args: string[]) => run(robotCommand, args);
-  const dockerConfigOf = (manifest: string): string => Buffer.from((parse(manifest) as { data: Record<string, string> }).data['.dockerconfigjson']!, 'base64').toString('utf8');
-  const loginOf = (manifest: string) => (JSON.parse(dockerConfigOf(manifest)) as { auths: Record<string, { username: string; password: string }> }).auths[config.registry]!;
-  const robotNames = async () => (JSON.parse((await robot(['list', '--project', 'demo', '--json'])).stdout) as Array<{ fullName: string }>).map((r) => r.fullName).sort();
-  const skopeo = (args: string[]) => execFileP('skopeo', args, { env: { PATH: process.env.PATH ?? '', HOME: work } }).then(() => 0, () => 1);
+  const dockerConfigOf = (manifest: string): string =>
+    Buffer.from((parse(manifest) as { data: Record<string, string> }).data['.dockerconfigjson'], 'base64').toString(
+      'utf8',
+    );
+  const loginOf = (manifest: string) =>
+    (JSON.parse(dockerConfigOf(manifest)) as { auths: Record<string, { username: string; password: string }> }).auths[
+      config.registry
+    ];
+  const robotNames = async () =>
+    (JSON.parse((await robot(['list', '--project', 'demo', '--json'])).stdout) as Array<{ fullName: string }>)
+      .map((r) => r.fullName)
+      .sort();
+  const skopeo = (args: string[]) =>
+    execFileP('skopeo', args, { env: { PATH: process.env.PATH ?? '', HOME: work } }).then(
+      () => 0,
+      () => 1,
+    );
   let authN = 0;
   const pullsWith = async (dockerConfigJson: string): Promise<number> => {
     const authFile = join(work, `auth-${++authN}.json`);
@@ -83,12 +120,23 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
     return skopeo(['inspect', '--raw', '--tls-verify=false', '--authfile', authFile, `docker://${imageRef}`]);
   };
   const pullsAs = (username: string, password: string) =>
-    pullsWith(JSON.stringify({ auths: { [config.registry]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } }));
+    pullsWith(
+      JSON.stringify({
+        auths: { [config.registry]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } },
+      }),
+    );
 
   before(async () => {
     sandbox = await startSandbox({ devicePollInterval: 0.05 });
     work = await mkdtemp(join(tmpdir(), 'eidf-x-'));
-    env = { PATH: process.env.PATH ?? '', HOME: work, EIDF_HOME: join(work, 'h'), EIDF_STORE: 'memory', KUBECONFIG: '/nonexistent', ...sandbox.env };
+    env = {
+      PATH: process.env.PATH ?? '',
+      HOME: work,
+      EIDF_HOME: join(work, 'h'),
+      EIDF_STORE: 'memory',
+      KUBECONFIG: '/nonexistent',
+      ...sandbox.env,
+    };
     config = loadConfig(env, uid, () => undefined);
     // alice pushes an image with her CLI secret, so there is something to pull.
     const image = join(work, 'image');
@@ -97,20 +145,39 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
     const aliceAuth = join(work, 'alice.json');
     const auth = Buffer.from(`alice:${sandbox.cliSecretOf('alice')}`).toString('base64');
     await writeFile(aliceAuth, JSON.stringify({ auths: { [sandbox.registryHost]: { auth } } }), { mode: 0o600 });
-    assert.equal(await skopeo(['copy', '--dest-tls-verify=false', '--authfile', aliceAuth, `oci:${image}:latest`, `docker://${imageRef}`]), 0);
+    assert.equal(
+      await skopeo([
+        'copy',
+        '--dest-tls-verify=false',
+        '--authfile',
+        aliceAuth,
+        `oci:${image}:latest`,
+        `docker://${imageRef}`,
+      ]),
+      0,
+    );
 
     const idToken = (await deviceLogin(sandbox, 'alice')).id_token as string;
     const store = new MemoryStore();
     const logger = { info() {}, warn() {}, debug() {} };
     const clock = { now: () => Date.now() };
     const app = createAgentApp({
-      version: VERSION, pid: process.pid, clock, logger, credentials: new RegistryCredentials(store),
-      store: { kind: 'memory', reason: 'test' }, requestShutdown: () => {},
+      version: VERSION,
+      pid: process.pid,
+      clock,
+      logger,
+      credentials: new RegistryCredentials(store),
+      store: { kind: 'memory', reason: 'test' },
+      requestShutdown: () => {},
       resolveCredential: async () => ({ Username: 'alice', Secret: sandbox.cliSecretOf('alice') as string }),
       routers: {
         robots: createRobotRouter({
-          harbor: { baseUrl: config.registryUrl, fetch, timeoutMs: 10_000 }, registry: config.registry,
-          idToken: async () => idToken, store, clock, logger,
+          harbor: { baseUrl: config.registryUrl, fetch, timeoutMs: 10_000 },
+          registry: config.registry,
+          idToken: async () => idToken,
+          store,
+          clock,
+          logger,
         }),
       },
     });
@@ -130,7 +197,11 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
 
   test('bad namespace or secret name is refused before any robot is created', async () => {
     const before = await robotNames();
-    for (const args of [['--namespace', 'Bad_NS'], ['--namespace', 'ns', '--name', 'UPPER'], ['--namespace', '-x']]) {
+    for (const args of [
+      ['--namespace', 'Bad_NS'],
+      ['--namespace', 'ns', '--name', 'UPPER'],
+      ['--namespace', '-x'],
+    ]) {
       const out = await exportK8s([...args, '--project', 'demo', '--robot', 'never-made']);
       assert.equal(out.code, 2, out.error?.message);
       assert.equal(out.error?.code, 'USAGE');
@@ -138,20 +209,37 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
     }
     assert.equal((await exportK8s(['--project', 'demo'])).error?.message.startsWith('--namespace is required'), true);
     assert.equal((await exportK8s(['--namespace', 'ns', '--project', 'demo', '--bogus'])).error?.code, 'USAGE');
-    assert.match((await exportK8s(['--namespace', 'ns', '--project', 'demo', '--robot', 'robot$x'])).error?.message ?? '', /robot name "robot\$x" is not valid/);
+    assert.match(
+      (await exportK8s(['--namespace', 'ns', '--project', 'demo', '--robot', 'robot$x'])).error?.message ?? '',
+      /robot name "robot\$x" is not valid/,
+    );
     assert.deepEqual(await robotNames(), before);
   });
 
-  test('the printed Secret equals kubectl\'s for the same credential, and that credential pulls the image', async () => {
+  test("the printed Secret equals kubectl's for the same credential, and that credential pulls the image", async () => {
     const out = await exportK8s(['--namespace', 'ns', '--project', 'demo']);
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stderr, /created robot robot\$demo\+k8s-pull, expires \d{4}-\d\d-\d\d \(in 8[89] days\)/);
     const login = loginOf(out.stdout);
     assert.equal(login.username, 'robot$demo+k8s-pull');
     // Parity with the real kubectl (fixture only: this passes the secret in kubectl's argv, the product never does).
-    const { stdout: theirs } = await execFileP('kubectl', ['create', 'secret', 'docker-registry', 'eidfreg', `--docker-server=${config.registry}`,
-      `--docker-username=${login.username}`, `--docker-password=${login.password}`, '--namespace=ns', '--dry-run=client', '-o', 'yaml'],
-    { env: { PATH: process.env.PATH ?? '', HOME: work, KUBECONFIG: '/nonexistent' } });
+    const { stdout: theirs } = await execFileP(
+      'kubectl',
+      [
+        'create',
+        'secret',
+        'docker-registry',
+        'eidfreg',
+        `--docker-server=${config.registry}`,
+        `--docker-username=${login.username}`,
+        `--docker-password=${login.password}`,
+        '--namespace=ns',
+        '--dry-run=client',
+        '-o',
+        'yaml',
+      ],
+      { env: { PATH: process.env.PATH ?? '', HOME: work, KUBECONFIG: '/nonexistent' } },
+    );
     assert.equal(dockerConfigOf(out.stdout), dockerConfigOf(theirs));
     assert.equal(out.stdout, theirs);
     assert.equal(await pullsWith(dockerConfigOf(out.stdout)), 0, 'the exported credential pulls');
@@ -180,12 +268,25 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
     assert.equal(await pullsAs(first.username, first.password), 1, 'the old secret is refused');
   });
 
-  test('--apply sends the manifest on kubectl\'s stdin only; --context with $ stays one argument', async () => {
+  test("--apply sends the manifest on kubectl's stdin only; --context with $ stays one argument", async () => {
     const out = join(work, 'apply-1');
     await mkdir(out);
     const kubectlEnv = { PATH: `${fakeBin}${delimiter}${process.env.PATH ?? ''}`, FAKE_KUBECTL_OUT: out };
     const printed = (await exportK8s(['--namespace', 'ns', '--project', 'demo'])).stdout;
-    const applied = await exportK8s(['--namespace', 'ns', '--project', 'demo', '--apply', '--context', 'ctx $(id) robot$demo', '--kubeconfig', '/k/$HOME'], kubectlEnv);
+    const applied = await exportK8s(
+      [
+        '--namespace',
+        'ns',
+        '--project',
+        'demo',
+        '--apply',
+        '--context',
+        'ctx $(id) robot$demo',
+        '--kubeconfig',
+        '/k/$HOME',
+      ],
+      kubectlEnv,
+    );
     assert.equal(applied.code, 0, applied.error?.message);
     assert.equal(applied.stdout, '', 'nothing on stdout with --apply');
     assert.match(applied.stderr, /kubectl: secret\/eidfreg configured/);
@@ -196,25 +297,38 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
     assert.ok(!argv.join(' ').includes(password));
 
     // robot rotate --apply: the new secret reaches the cluster (stdin), still not argv.
-    const again = await run(robotCommand, ['rotate', 'k8s-pull', '--project', 'demo', '--apply', '--namespace', 'ns'], kubectlEnv);
+    const again = await run(
+      robotCommand,
+      ['rotate', 'k8s-pull', '--project', 'demo', '--apply', '--namespace', 'ns'],
+      kubectlEnv,
+    );
     assert.equal(again.code, 0, again.error?.message);
     const sent = loginOf(await readFile(join(out, 'stdin'), 'utf8'));
     assert.notEqual(sent.password, password);
-    assert.deepEqual(loginOf((await exportK8s(['--namespace', 'ns', '--project', 'demo'])).stdout), sent, 'the store holds what the cluster got');
+    assert.deepEqual(
+      loginOf((await exportK8s(['--namespace', 'ns', '--project', 'demo'])).stdout),
+      sent,
+      'the store holds what the cluster got',
+    );
     assert.ok(!(await readFile(join(out, 'argv'), 'utf8')).includes(sent.password));
   });
 
   test('kubectl missing or failing: error shown, non-zero exit, no new robot left behind', async () => {
     const before = await robotNames();
-    const missing = await exportK8s(['--namespace', 'ns', '--project', 'demo', '--robot', 'no-kubectl', '--apply'], { PATH: join(work, 'nowhere') });
+    const missing = await exportK8s(['--namespace', 'ns', '--project', 'demo', '--robot', 'no-kubectl', '--apply'], {
+      PATH: join(work, 'nowhere'),
+    });
     assert.equal(missing.code, 1);
     assert.equal(missing.error?.code, 'KUBECTL_FAILED');
     assert.match(missing.error?.message ?? '', /kubectl not found on PATH/);
 
     const out = join(work, 'apply-fail');
     await mkdir(out);
-    const failing = await exportK8s(['--namespace', 'ns', '--project', 'demo', '--robot', 'kubectl-fails', '--apply'],
-      { PATH: `${fakeBin}${delimiter}${process.env.PATH ?? ''}`, FAKE_KUBECTL_OUT: out, FAKE_KUBECTL_MODE: 'fail' });
+    const failing = await exportK8s(['--namespace', 'ns', '--project', 'demo', '--robot', 'kubectl-fails', '--apply'], {
+      PATH: `${fakeBin}${delimiter}${process.env.PATH ?? ''}`,
+      FAKE_KUBECTL_OUT: out,
+      FAKE_KUBECTL_MODE: 'fail',
+    });
     assert.equal(failing.code, 1);
     assert.equal(failing.error?.message, 'kubectl apply failed (exit 1)');
     assert.match(failing.stderr, /kubectl: error: You must be logged in to the server \(Unauthorized\)/);
@@ -222,13 +336,19 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
     assert.deepEqual(await robotNames(), before);
 
     // After a rotation the old secret is gone for good, so a failed apply says how to retry.
-    const rotate = await run(robotCommand, ['rotate', 'k8s-pull', '--project', 'demo', '--apply', '--namespace', 'ns'],
-      { PATH: `${fakeBin}${delimiter}${process.env.PATH ?? ''}`, FAKE_KUBECTL_OUT: out, FAKE_KUBECTL_MODE: 'fail' });
+    const rotate = await run(
+      robotCommand,
+      ['rotate', 'k8s-pull', '--project', 'demo', '--apply', '--namespace', 'ns'],
+      { PATH: `${fakeBin}${delimiter}${process.env.PATH ?? ''}`, FAKE_KUBECTL_OUT: out, FAKE_KUBECTL_MODE: 'fail' },
+    );
     assert.equal(rotate.code, 1);
-    assert.match(rotate.error?.message ?? '', /^rotated robot\$demo\+k8s-pull, but the Secret was not updated \(kubectl apply failed \(exit 1\)\); retry with: export-k8s --project demo --robot k8s-pull --namespace ns --name eidfreg$/);
+    assert.match(
+      rotate.error?.message ?? '',
+      /^rotated robot\$demo\+k8s-pull, but the Secret was not updated \(kubectl apply failed \(exit 1\)\); retry with: export-k8s --project demo --robot k8s-pull --namespace ns --name eidfreg$/,
+    );
   });
 
-  test('--output-file writes the Secret 0600; --user exports the user\'s own credential with a warning', async () => {
+  test("--output-file writes the Secret 0600; --user exports the user's own credential with a warning", async () => {
     const file = join(work, 'secret.yaml');
     const written = await exportK8s(['--namespace', 'ns', '--project', 'demo', '--output-file', file]);
     assert.equal(written.code, 0, written.error?.message);
@@ -238,8 +358,15 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
 
     const own = await exportK8s(['--namespace', 'ns', '--user']);
     assert.equal(own.code, 0, own.error?.message);
-    assert.deepEqual(loginOf(own.stdout), { username: 'alice', password: sandbox.cliSecretOf('alice'), auth: Buffer.from(`alice:${sandbox.cliSecretOf('alice')}`).toString('base64') });
-    assert.match(own.stderr, /warning: exporting your own credential \(alice\): it stops working when your login session/);
+    assert.deepEqual(loginOf(own.stdout), {
+      username: 'alice',
+      password: sandbox.cliSecretOf('alice'),
+      auth: Buffer.from(`alice:${sandbox.cliSecretOf('alice')}`).toString('base64'),
+    });
+    assert.match(
+      own.stderr,
+      /warning: exporting your own credential \(alice\): it stops working when your login session/,
+    );
     assert.equal((await exportK8s(['--namespace', 'ns', '--user', '--project', 'demo'])).error?.code, 'USAGE');
   });
 
@@ -250,9 +377,12 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
     const never = await robot(['create', 'forever', '--project', 'demo', '--days', '-1', '--json']);
     assert.equal((JSON.parse(never.stdout) as { expiresAt: unknown }).expiresAt, null);
     const list = await robot(['list', '--project', 'demo']);
-    const header = list.stdout.split('\n')[0]!;
+    const header = list.stdout.split('\n')[0];
     assert.match(header, /^NAME\s+USERNAME\s+EXPIRES\s+STATUS\s+SECRET\s+ACCESS$/);
-    assert.match(list.stdout, /\nci-pull\s+robot\$demo\+ci-pull\s+\d{4}-\d\d-\d\d \(in 2 days\)\s+expiring\s+kept\s+repository:pull\n/);
+    assert.match(
+      list.stdout,
+      /\nci-pull\s+robot\$demo\+ci-pull\s+\d{4}-\d\d-\d\d \(in 2 days\)\s+expiring\s+kept\s+repository:pull\n/,
+    );
     assert.match(list.stdout, /\nforever\s+robot\$demo\+forever\s+never\s+active\s+kept/);
     assert.match(list.stderr, /warning: robot robot\$demo\+ci-pull expires within 14 days/);
     assert.doesNotMatch(list.stderr, /forever/);
@@ -261,7 +391,10 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
     assert.ok(!(await robotNames()).includes('robot$demo+ci-pull'));
     assert.equal((await robot(['list'])).error?.code, 'USAGE');
     assert.equal((await robot(['frobnicate', '--project', 'demo'])).error?.code, 'USAGE');
-    assert.equal((await robot(['rotate', 'nosuch', '--project', 'demo'])).error?.message, 'no robot named "nosuch" in project "demo"');
+    assert.equal(
+      (await robot(['rotate', 'nosuch', '--project', 'demo'])).error?.message,
+      'no robot named "nosuch" in project "demo"',
+    );
     assert.match((await robot(['list', '--project', 'nosuch'])).error?.message ?? '', /no Harbor project "nosuch"/);
   });
 });

@@ -31,18 +31,32 @@ describe('the helper as a process, with its agent', () => {
   });
 
   it('store, get under every spelling Docker uses, list, erase', async () => {
-    const stored = await runCli(['store'], { env: ctx.env, input: '{"ServerURL":"https://reg.example:5000","Username":"alice","Secret":"pw-1"}' });
+    const stored = await runCli(['store'], {
+      env: ctx.env,
+      input: '{"ServerURL":"https://reg.example:5000","Username":"alice","Secret":"pw-1"}',
+    });
     assert.deepEqual(stored, { code: 0, stdout: '', stderr: '' });
-    for (const key of ['reg.example:5000', 'https://reg.example:5000', 'https://reg.example:5000/v2/', 'http://reg.example:5000/']) {
+    for (const key of [
+      'reg.example:5000',
+      'https://reg.example:5000',
+      'https://reg.example:5000/v2/',
+      'http://reg.example:5000/',
+    ]) {
       const got = await runCli(['get'], { env: ctx.env, input: key });
       assert.equal(got.stdout, `${JSON.stringify({ ServerURL: key, Username: 'alice', Secret: 'pw-1' })}\n`);
     }
-    assertOneLineError(await runCli(['get'], { env: ctx.env, input: 'reg.example' }), 'credentials not found in native keychain');
+    assertOneLineError(
+      await runCli(['get'], { env: ctx.env, input: 'reg.example' }),
+      'credentials not found in native keychain',
+    );
     assert.equal((await runCli(['list'], { env: ctx.env })).stdout, '{"reg.example:5000":"alice"}\n');
     for (const key of ['reg.example:5000', 'reg.example:5000', 'http://reg.example:5000', 'https://reg.example:5000']) {
       assert.deepEqual(await runCli(['erase'], { env: ctx.env, input: key }), { code: 0, stdout: '', stderr: '' });
     }
-    assertOneLineError(await runCli(['get'], { env: ctx.env, input: 'reg.example:5000' }), 'credentials not found in native keychain');
+    assertOneLineError(
+      await runCli(['get'], { env: ctx.env, input: 'reg.example:5000' }),
+      'credentials not found in native keychain',
+    );
   });
 
   const badInputs: Array<[string, string[], string | Uint8Array, string | RegExp]> = [
@@ -50,7 +64,12 @@ describe('the helper as a process, with its agent', () => {
     ['missing ServerURL', ['store'], '{"Username":"u","Secret":"s"}', 'no credentials server URL'],
     ['missing Username', ['store'], '{"ServerURL":"r","Secret":"s"}', 'no credentials username'],
     ['empty stdin on store', ['store'], '', 'no credentials on stdin: expected {"ServerURL","Username","Secret"}'],
-    ['1 MiB of stdin', ['store'], new Uint8Array(1024 * 1024).fill(0x61), 'input too large: more than 65536 bytes on stdin'],
+    [
+      '1 MiB of stdin',
+      ['store'],
+      new Uint8Array(1024 * 1024).fill(0x61),
+      'input too large: more than 65536 bytes on stdin',
+    ],
     ['invalid UTF-8', ['store'], new Uint8Array([0xc3, 0x28]), 'input is not valid UTF-8'],
     ['unknown verb', ['fetch'], '', /^Usage: docker-credential-eidf <store\|get\|erase\|list\|version\|/],
     ['extra arguments', ['get', 'extra'], 'reg.example', /^Usage: docker-credential-eidf </],
@@ -71,8 +90,16 @@ describe('the helper as a process, with its agent', () => {
   });
 
   it('version, --version and --help', async () => {
-    assert.deepEqual(await runCli(['version'], { env: ctx.env }), { code: 0, stdout: 'docker-credential-eidf (docker-credential-eidf) 0.1.0\n', stderr: '' });
-    assert.deepEqual(await runCli(['--version'], { env: ctx.env }), { code: 0, stdout: 'docker-credential-eidf 0.1.0\n', stderr: '' });
+    assert.deepEqual(await runCli(['version'], { env: ctx.env }), {
+      code: 0,
+      stdout: 'docker-credential-eidf (docker-credential-eidf) 0.1.0\n',
+      stderr: '',
+    });
+    assert.deepEqual(await runCli(['--version'], { env: ctx.env }), {
+      code: 0,
+      stdout: 'docker-credential-eidf 0.1.0\n',
+      stderr: '',
+    });
     const help = await runCli(['--help'], { env: ctx.env });
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: docker-credential-eidf </);
@@ -99,7 +126,9 @@ describe('agent lifecycle', () => {
   it('ten helpers at once with no agent start exactly one', async () => {
     const ctx = isolatedHome();
     try {
-      const results = await Promise.all(Array.from({ length: 10 }, () => runCli(['get'], { env: ctx.env, input: 'reg.example' })));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => runCli(['get'], { env: ctx.env, input: 'reg.example' })),
+      );
       for (const r of results) assert.equal(r.stdout, 'credentials not found in native keychain\n', r.stderr);
       await agentPid(ctx.env);
       // Agents that lose the start race exit without listening; exactly one ever listened.
@@ -156,7 +185,10 @@ describe('unsafe agent folder', () => {
     symlinkSync(elsewhere, join(ctx.home, 'run'));
     const result = await runCli(['daemon', 'run'], { env: ctx.env });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^docker-credential-eidf: refusing to use .*\/run: it is a symlink owned by uid \d+\b[^;]*; remove it \(rm -r .*\/run\), or set XDG_RUNTIME_DIR[^\n]*\n$/);
+    assert.match(
+      result.stderr,
+      /^docker-credential-eidf: refusing to use .*\/run: it is a symlink owned by uid \d+\b[^;]*; remove it \(rm -r .*\/run\), or set XDG_RUNTIME_DIR[^\n]*\n$/,
+    );
     rmSync(join(ctx.home, 'run'));
   });
 
@@ -165,7 +197,12 @@ describe('unsafe agent folder', () => {
     chownSync(join(ctx.home, 'run'), 4321, 4321);
     const result = await runCli(['daemon', 'run'], { env: ctx.env });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, new RegExp(`refusing to use .*/run: it is owned by uid 4321, not by you \\(uid ${process.getuid!()}\\); have an administrator remove it`));
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `refusing to use .*/run: it is owned by uid 4321, not by you \\(uid ${process.getuid!()}\\); have an administrator remove it`,
+      ),
+    );
   });
 });
 

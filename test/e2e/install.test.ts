@@ -47,9 +47,13 @@ it('install.sh --systemd writes a user unit that runs the installed helper; --un
   // A systemctl that finds no user manager, as in a container, whatever this machine has.
   const fakeBin = join(home, 'fake-bin');
   mkdirSync(fakeBin, { recursive: true });
-  writeFileSync(join(fakeBin, 'systemctl'), '#!/bin/sh\necho "Failed to connect to bus" >&2\nexit 1\n', { mode: 0o755 });
+  writeFileSync(join(fakeBin, 'systemctl'), '#!/bin/sh\necho "Failed to connect to bus" >&2\nexit 1\n', {
+    mode: 0o755,
+  });
   const systemdEnv = { ...env, XDG_CONFIG_HOME: config, PATH: `${fakeBin}:${prefix}:${process.env.PATH}` };
-  const install = await runProcess(join(REPO_ROOT, 'install.sh'), ['--prefix', prefix, '--no-setup', '--systemd'], { env: systemdEnv });
+  const install = await runProcess(join(REPO_ROOT, 'install.sh'), ['--prefix', prefix, '--no-setup', '--systemd'], {
+    env: systemdEnv,
+  });
   assert.equal(install.code, 0, install.stderr);
   const unit = join(config, 'systemd', 'user', 'docker-credential-eidf.service');
   const text = readFileSync(unit, 'utf8');
@@ -57,7 +61,9 @@ it('install.sh --systemd writes a user unit that runs the installed helper; --un
   assert.match(text, /^WantedBy=default\.target$/m);
   // No systemd user manager runs here: the script says how to start it instead of failing.
   assert.match(install.stderr, /systemctl --user enable --now docker-credential-eidf\.service/);
-  const uninstall = await runProcess(join(REPO_ROOT, 'install.sh'), ['--uninstall', '--prefix', prefix], { env: systemdEnv });
+  const uninstall = await runProcess(join(REPO_ROOT, 'install.sh'), ['--uninstall', '--prefix', prefix], {
+    env: systemdEnv,
+  });
   assert.equal(uninstall.code, 0, uninstall.stderr);
   assert.ok(!existsSync(unit));
 });

@@ -12,7 +12,10 @@ describe('keychain faults through the helper', () => {
     const ctx = isolatedHome({ ...keyring.env, EIDF_STORE: 'keychain' });
     ctx.env.EIDF_HOME = ctx.home; // keyring.env brings its own HOME; EIDF_HOME keeps our files apart
     try {
-      const stored = await runCli(['store'], { env: ctx.env, input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}' });
+      const stored = await runCli(['store'], {
+        env: ctx.env,
+        input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}',
+      });
       assert.equal(stored.code, 1);
       assert.match(stored.stdout, /^keychain is locked; unlock it .*\n$/);
       const got = await runCli(['get'], { env: ctx.env, input: 'reg.example' });
@@ -29,7 +32,10 @@ describe('keychain faults through the helper', () => {
     const ctx = isolatedHome({ ...bus.env, EIDF_STORE: 'keychain' });
     ctx.env.EIDF_HOME = ctx.home;
     try {
-      const stored = await runCli(['store'], { env: ctx.env, input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}' });
+      const stored = await runCli(['store'], {
+        env: ctx.env,
+        input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}',
+      });
       assert.equal(stored.code, 1);
       assert.match(stored.stdout, /^EIDF_STORE=keychain but keychain unavailable/);
       assert.doesNotMatch(stored.stdout, /agent did not start/);
@@ -48,18 +54,29 @@ describe('keychain faults through the helper', () => {
     const ctx = isolatedHome({ ...bus.env, EIDF_STORE: 'auto' });
     ctx.env.EIDF_HOME = ctx.home;
     try {
-      const stored = await runCli(['store'], { env: ctx.env, input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}' });
+      const stored = await runCli(['store'], {
+        env: ctx.env,
+        input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}',
+      });
       assert.deepEqual(stored, { code: 0, stdout: '', stderr: '' });
-      assert.equal((await runCli(['get'], { env: ctx.env, input: 'reg.example' })).stdout, '{"ServerURL":"reg.example","Username":"u","Secret":"s"}\n');
+      assert.equal(
+        (await runCli(['get'], { env: ctx.env, input: 'reg.example' })).stdout,
+        '{"ServerURL":"reg.example","Username":"u","Secret":"s"}\n',
+      );
       const report = JSON.parse((await runCli(['status', '--json'], { env: ctx.env })).stdout);
       assert.equal(report.store.kind, 'file');
       assert.equal(report.store.path, join(ctx.home, 'secrets.json'));
-      const warnings = readFileSync(join(ctx.home, 'agent.log'), 'utf8').split('\n').filter((line) => / warn no usable keychain/.test(line));
+      const warnings = readFileSync(join(ctx.home, 'agent.log'), 'utf8')
+        .split('\n')
+        .filter((line) => / warn no usable keychain/.test(line));
       assert.equal(warnings.length, 1);
-      assert.ok(warnings[0]!.includes(`secrets are kept in ${join(ctx.home, 'secrets.json')} (0600)`), warnings[0]);
+      assert.ok(warnings[0].includes(`secrets are kept in ${join(ctx.home, 'secrets.json')} (0600)`), warnings[0]);
       // The credential outlives the agent: it is in the file, not in the agent's memory.
       await runCli(['daemon', 'stop'], { env: ctx.env });
-      assert.equal((await runCli(['get'], { env: ctx.env, input: 'reg.example' })).stdout, '{"ServerURL":"reg.example","Username":"u","Secret":"s"}\n');
+      assert.equal(
+        (await runCli(['get'], { env: ctx.env, input: 'reg.example' })).stdout,
+        '{"ServerURL":"reg.example","Username":"u","Secret":"s"}\n',
+      );
     } finally {
       await ctx.cleanup();
       await bus.stop();
@@ -74,7 +91,10 @@ describe('keychain faults through the helper', () => {
       const got = await runCli(['get'], { env: ctx.env, input: 'reg.example' });
       assert.equal(got.code, 1);
       assert.match(got.stdout, /^[^\n]*secrets\.json[^\n]*\n$/);
-      const stored = await runCli(['store'], { env: ctx.env, input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}' });
+      const stored = await runCli(['store'], {
+        env: ctx.env,
+        input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}',
+      });
       assert.equal(stored.code, 1);
       assert.equal(readFileSync(file, 'utf8'), '{"version":1,"secrets":');
     } finally {

@@ -34,7 +34,7 @@ describe('login opens the browser once, and never in CI', () => {
 
   it('two logins at once share one device code and one browser window', async () => {
     const first = startCli(['login'], { env });
-    const url = (await first.waitForStderr(LOGIN_URL, 20_000))[1]!;
+    const url = (await first.waitForStderr(LOGIN_URL, 20_000))[1];
     const second = startCli(['login'], { env });
     await second.waitForStderr(/joining the login already in progress/, 20_000);
     await sandbox.approveDevice(url, 'alice');
@@ -47,7 +47,7 @@ describe('login opens the browser once, and never in CI', () => {
     await startCli(['logout'], { env }).done;
     writeFileSync(opened, '');
     const login = startCli(['login'], { env: { ...env, CI: 'true' } });
-    const url = (await login.waitForStderr(LOGIN_URL, 20_000))[1]!;
+    const url = (await login.waitForStderr(LOGIN_URL, 20_000))[1];
     await sandbox.approveDevice(url, 'alice');
     assert.equal((await login.done).code, 0);
     assert.ok(existsSync(opened));

@@ -3,7 +3,17 @@ import { describe, it } from 'node:test';
 import type { Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { accountByUsername } from '../../scripts/sandbox/users.ts';
 import { runCli } from '../helpers/cli.ts';
-import { agentLog, LOGIN_URL, refreshAtIdp, startCli, status, storedRefreshToken, USER_CODE, type Home, useSandboxAndHome } from './login-rig.ts';
+import {
+  agentLog,
+  LOGIN_URL,
+  refreshAtIdp,
+  startCli,
+  status,
+  storedRefreshToken,
+  USER_CODE,
+  type Home,
+  useSandboxAndHome,
+} from './login-rig.ts';
 
 /**
  * Issue 4 end to end, as real processes against the sandbox's IdP: `login --no-browser` with a
@@ -24,15 +34,15 @@ describe('device login, restore after SIGKILL, logout', () => {
     const login = startCli(['login', '--no-browser'], { env: ctx.env });
     const [, url] = await login.waitForStderr(LOGIN_URL);
     const [, code] = await login.waitForStderr(USER_CODE);
-    assert.equal(new URL(url!).origin, sandbox.issuer);
-    assert.equal(new URL(url!).searchParams.get('user_code'), code, 'the URL carries the code it shows');
+    assert.equal(new URL(url).origin, sandbox.issuer);
+    assert.equal(new URL(url).searchParams.get('user_code'), code, 'the URL carries the code it shows');
     // Still waiting for approval: the agent reports the same prompt.
     const waiting = await status(ctx.env);
     assert.equal(waiting.code, 4);
     assert.equal(waiting.report.session?.state, 'logging-in');
     assert.equal(waiting.report.session?.loginPrompt?.user_code, code);
 
-    await sandbox.approveDevice(url!, 'alice');
+    await sandbox.approveDevice(url, 'alice');
     const result = await login.done;
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, '', 'stdout carries protocol bytes only');
@@ -49,7 +59,7 @@ describe('device login, restore after SIGKILL, logout', () => {
     assert.equal(report.session?.username, 'alice');
     assert.equal(report.session?.subject, ALICE);
     assert.equal(report.session?.loginPrompt, null);
-    assert.ok(Date.parse(report.session!.idTokenExpiresAt!) > 0);
+    assert.ok(Date.parse(report.session.idTokenExpiresAt!) > 0);
   });
 
   it('an agent killed with SIGKILL: the next status restores the session from the store, asking nobody', async () => {
@@ -65,7 +75,11 @@ describe('device login, restore after SIGKILL, logout', () => {
     assert.equal(report.session?.subject, ALICE);
     assert.equal(report.session?.username, 'alice');
     assert.equal(report.session?.loginPrompt, null, 'no login was started');
-    assert.notEqual(storedRefreshToken(ctx.home), tokenBefore, 'the restore used (and rotated) the stored refresh token');
+    assert.notEqual(
+      storedRefreshToken(ctx.home),
+      tokenBefore,
+      'the restore used (and rotated) the stored refresh token',
+    );
     // One login in the whole log: the restore is a refresh, not a second login.
     assert.equal(agentLog(ctx.home).match(/ session: logged in as /g)?.length, 1);
   });

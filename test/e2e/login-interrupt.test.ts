@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Sandbox } from '../../scripts/sandbox/sandbox.ts';
-import { agentLog, LOGIN_URL, startCli, startOnTerminal, status, storedRefreshToken, USER_CODE, waitFor, type Home, useSandboxAndHome } from './login-rig.ts';
+import {
+  agentLog,
+  LOGIN_URL,
+  startCli,
+  startOnTerminal,
+  status,
+  storedRefreshToken,
+  USER_CODE,
+  waitFor,
+  type Home,
+  useSandboxAndHome,
+} from './login-rig.ts';
 
 /** A device login that does not end in approval: Ctrl-C, and a code that expires. */
 describe('login stopped by Ctrl-C', () => {
@@ -28,10 +39,14 @@ describe('login stopped by Ctrl-C', () => {
     assert.equal(result.stderr.slice(before.length), 'docker-credential-eidf: login cancelled\n');
 
     // The agent learns of it when the connection closes; poll rather than race it.
-    const after = await waitFor(async () => {
-      const s = await status(ctx.env);
-      return s.report.session?.state === 'logged-out' ? s : undefined;
-    }, 10_000, () => 'the agent still shows a login in progress');
+    const after = await waitFor(
+      async () => {
+        const s = await status(ctx.env);
+        return s.report.session?.state === 'logged-out' ? s : undefined;
+      },
+      10_000,
+      () => 'the agent still shows a login in progress',
+    );
     assert.equal(after.code, 4);
     assert.equal(after.report.session?.loginPrompt, null);
     assert.equal(storedRefreshToken(ctx.home), undefined);
@@ -47,7 +62,7 @@ describe('login stopped by Ctrl-C', () => {
     assert.ok(cancelledCode);
     assert.notEqual(code, cancelledCode);
     assert.doesNotMatch(login.stderr(), /joining the login already in progress/);
-    await sandbox.approveDevice(url!, 'alice');
+    await sandbox.approveDevice(url, 'alice');
     const result = await login.done;
     assert.equal(result.code, 0, result.stderr);
     assert.equal((await status(ctx.env)).report.session?.username, 'alice');
@@ -72,10 +87,14 @@ describe('Ctrl-C typed on the terminal of a login that started the agent', () =>
     assert.equal(result.stdout, '');
     assert.match(result.stderr.slice(before.length), /^(\^C)?docker-credential-eidf: login cancelled\r\n$/);
 
-    const after = await waitFor(async () => {
-      const s = await status(ctx.env);
-      return s.report.session?.state === 'logged-out' ? s : undefined;
-    }, 10_000, () => 'the agent still shows a login in progress');
+    const after = await waitFor(
+      async () => {
+        const s = await status(ctx.env);
+        return s.report.session?.state === 'logged-out' ? s : undefined;
+      },
+      10_000,
+      () => 'the agent still shows a login in progress',
+    );
     assert.equal(after.report.agent.pid, agentPid, 'the same agent answers: Ctrl-C did not reach it');
     assert.equal(after.report.session?.loginPrompt, null);
   });
@@ -84,10 +103,13 @@ describe('Ctrl-C typed on the terminal of a login that started the agent', () =>
 describe('login whose device code expires', () => {
   let sandbox: Sandbox;
   let ctx: Home;
-  useSandboxAndHome((s, h) => {
-    sandbox = s;
-    ctx = h;
-  }, { deviceCodeTtl: 2 });
+  useSandboxAndHome(
+    (s, h) => {
+      sandbox = s;
+      ctx = h;
+    },
+    { deviceCodeTtl: 2 },
+  );
 
   it('ends with one line and exit 4; nothing is stored, no login left in progress', async () => {
     const login = startCli(['login', '--no-browser'], { env: ctx.env });
@@ -96,7 +118,10 @@ describe('login whose device code expires', () => {
     assert.equal(result.code, 4, result.stderr);
     assert.equal(result.stdout, '');
     const tail = result.stderr.slice(result.stderr.indexOf('Ctrl-C cancels.\n') + 'Ctrl-C cancels.\n'.length);
-    assert.equal(tail, 'docker-credential-eidf: the login code expired before it was approved; start the login again\n');
+    assert.equal(
+      tail,
+      'docker-credential-eidf: the login code expired before it was approved; start the login again\n',
+    );
 
     const { code, report } = await status(ctx.env);
     assert.equal(code, 4);
@@ -106,7 +131,7 @@ describe('login whose device code expires', () => {
     assert.equal(storedRefreshToken(ctx.home), undefined);
 
     // The IdP agrees: approving the old code now fails, and changes nothing here.
-    await assert.rejects(sandbox.approveDevice(url!, 'alice'));
+    await assert.rejects(sandbox.approveDevice(url, 'alice'));
     assert.equal((await status(ctx.env)).report.session?.state, 'logged-out');
   });
 });

@@ -3,7 +3,17 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
-import { agentLog, logInAs, loginHome, startCli, status, tokenGrants, waitFor, type Home, type RunningCli } from './login-rig.ts';
+import {
+  agentLog,
+  logInAs,
+  loginHome,
+  startCli,
+  status,
+  tokenGrants,
+  waitFor,
+  type Home,
+  type RunningCli,
+} from './login-rig.ts';
 
 const GETS = 200;
 const BATCH = 50;
@@ -56,29 +66,50 @@ describe('200 concurrent gets while the ID token is due', () => {
 
   async function askAllWhileDue(gets: RunningCli[]): Promise<void> {
     for (let i = 0; i < GETS; i += BATCH) {
-      const batch = Array.from({ length: BATCH }, () => startCli(['get'], { env: ctx.env, holdStdin: true, timeoutMs: 180_000 }));
+      const batch = Array.from({ length: BATCH }, () =>
+        startCli(['get'], { env: ctx.env, holdStdin: true, timeoutMs: 180_000 }),
+      );
       gets.push(...batch);
       // Best effort (pacing only): let a batch finish starting before the next.
-      await waitFor(() => batch.every((g) => waitingOnStdin(g.child.pid)), 30_000, () => 'slow start').catch(() => undefined);
+      await waitFor(
+        () => batch.every((g) => waitingOnStdin(g.child.pid)),
+        30_000,
+        () => 'slow start',
+      ).catch(() => undefined);
     }
 
     // Read now, not at login: a refresh may have happened meanwhile (not caught in the middle of one).
-    const { report: before } = await waitFor(async () => {
-      const s = await status(ctx.env);
-      return s.report.session?.state === 'logged-in' ? s : undefined;
-    }, 10_000, () => 'status never showed logged-in');
+    const { report: before } = await waitFor(
+      async () => {
+        const s = await status(ctx.env);
+        return s.report.session?.state === 'logged-in' ? s : undefined;
+      },
+      10_000,
+      () => 'status never showed logged-in',
+    );
     const dueAt = Date.parse(before.session!.nextRefreshAt!);
     const pid = before.agent.pid;
-    await waitFor(() => Date.now() >= dueAt - 1000, 60_000, () => 'the refresh time never came');
+    await waitFor(
+      () => Date.now() >= dueAt - 1000,
+      60_000,
+      () => 'the refresh time never came',
+    );
     process.kill(pid, 'SIGSTOP');
     const grantsBefore = tokenGrants(ctx.home);
     try {
       const lastGrant = [...agentLog(ctx.home).matchAll(/ ID token valid until (\S+);/g)].at(-1)?.[1];
       assert.equal(lastGrant, before.session!.idTokenExpiresAt, 'stopped before its refresh');
       for (const g of gets) g.child.stdin!.end(sandbox.registryHost);
-      await waitFor(() => queuedConnections(before.agent.socket) >= GETS, 60_000,
-        () => `only ${queuedConnections(before.agent.socket)} of ${GETS} gets reached the socket`);
-      await waitFor(() => Date.now() > dueAt, 10_000, () => 'the refresh time never came');
+      await waitFor(
+        () => queuedConnections(before.agent.socket) >= GETS,
+        60_000,
+        () => `only ${queuedConnections(before.agent.socket)} of ${GETS} gets reached the socket`,
+      );
+      await waitFor(
+        () => Date.now() > dueAt,
+        10_000,
+        () => 'the refresh time never came',
+      );
     } finally {
       process.kill(pid, 'SIGCONT');
     }
@@ -88,12 +119,19 @@ describe('200 concurrent gets while the ID token is due', () => {
     for (const r of results) assert.deepEqual(r, { code: 0, stdout: expected, stderr: '' });
 
     // The late timer's refresh, shared by everything that wanted a token meanwhile: exactly one.
-    await waitFor(() => tokenGrants(ctx.home) > grantsBefore, 30_000, () => `no refresh after resuming:\n${agentLog(ctx.home)}`);
+    await waitFor(
+      () => tokenGrants(ctx.home) > grantsBefore,
+      30_000,
+      () => `no refresh after resuming:\n${agentLog(ctx.home)}`,
+    );
     const { report } = await status(ctx.env);
     assert.equal(tokenGrants(ctx.home) - grantsBefore, 1, agentLog(ctx.home));
     assert.equal(report.agent.pid, pid);
     assert.equal(report.session?.username, 'alice');
-    assert.ok(Date.parse(report.session!.idTokenExpiresAt!) > Date.parse(before.session!.idTokenExpiresAt!), 'the one refresh moved the expiry on');
+    assert.ok(
+      Date.parse(report.session.idTokenExpiresAt!) > Date.parse(before.session!.idTokenExpiresAt!),
+      'the one refresh moved the expiry on',
+    );
     assert.doesNotMatch(agentLog(ctx.home), /refresh failed|check failed/);
   }
 });

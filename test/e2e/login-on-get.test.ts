@@ -13,7 +13,8 @@ const NOT_FOUND = 'credentials not found in native keychain\n';
 describe('get without a session', () => {
   let sandbox: Sandbox;
   let ctx: Home;
-  const credentialFor = () => `${JSON.stringify({ ServerURL: sandbox.registryHost, Username: 'alice', Secret: sandbox.cliSecretOf('alice') })}\n`;
+  const credentialFor = () =>
+    `${JSON.stringify({ ServerURL: sandbox.registryHost, Username: 'alice', Secret: sandbox.cliSecretOf('alice') })}\n`;
   const assertNoLogin = async () => {
     const { code, report } = await status(ctx.env);
     assert.equal(code, 4);
@@ -37,29 +38,41 @@ describe('get without a session', () => {
     assert.equal(result.code, 1);
     assert.equal(result.stdout, NOT_FOUND);
     assert.match(result.stderr, /^[^\n]*docker-credential-eidf login[^\n]*\n$/);
-    assert.equal(result.stderr, `docker-credential-eidf: not logged in to ${sandbox.registryHost}: run docker-credential-eidf login\n`);
+    assert.equal(
+      result.stderr,
+      `docker-credential-eidf: not logged in to ${sandbox.registryHost}: run docker-credential-eidf login\n`,
+    );
     await assertNoLogin();
   });
 
   it('stderr a terminal but EIDF_LOGIN_ON_GET=never: the same hint, no login', async () => {
-    const get = startOnTerminal(['get'], { env: { ...ctx.env, EIDF_LOGIN_ON_GET: 'never' }, input: sandbox.registryHost, dir: ctx.home });
+    const get = startOnTerminal(['get'], {
+      env: { ...ctx.env, EIDF_LOGIN_ON_GET: 'never' },
+      input: sandbox.registryHost,
+      dir: ctx.home,
+    });
     const result = await get.done;
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.stdout, NOT_FOUND);
-    assert.equal(result.stderr, `docker-credential-eidf: not logged in to ${sandbox.registryHost}: run docker-credential-eidf login\r\n`);
+    assert.equal(
+      result.stderr,
+      `docker-credential-eidf: not logged in to ${sandbox.registryHost}: run docker-credential-eidf login\r\n`,
+    );
     await assertNoLogin();
   });
 
   it('stderr a terminal: three gets join one device login and all answer the credential after approval', async () => {
-    const gets = [0, 1, 2].map(() => startOnTerminal(['get'], { env: ctx.env, input: sandbox.registryHost, dir: ctx.home }));
+    const gets = [0, 1, 2].map(() =>
+      startOnTerminal(['get'], { env: ctx.env, input: sandbox.registryHost, dir: ctx.home }),
+    );
     const codes = await Promise.all(gets.map(async (g) => (await g.waitForStderr(USER_CODE))[1]));
     assert.equal(new Set(codes).size, 1, `one login, one code: ${codes.join(', ')}`);
-    const [, url] = await gets[0]!.waitForStderr(LOGIN_URL);
+    const [, url] = await gets[0].waitForStderr(LOGIN_URL);
     const waiting = await status(ctx.env);
     assert.equal(waiting.report.session?.state, 'logging-in');
     assert.equal(waiting.report.session?.loginPrompt?.user_code, codes[0]);
 
-    await sandbox.approveDevice(url!, 'alice');
+    await sandbox.approveDevice(url, 'alice');
     const results = await Promise.all(gets.map((g) => g.done));
     for (const r of results) {
       assert.equal(r.code, 0, r.stderr);
@@ -76,7 +89,8 @@ describe('get without a session', () => {
   it('once logged in, get answers at once, on a terminal or not', async () => {
     const plain = await runCli(['get'], { env: ctx.env, input: sandbox.registryHost, timeoutMs: 5_000 });
     assert.deepEqual(plain, { code: 0, stdout: credentialFor(), stderr: '' });
-    const onTerminal = await startOnTerminal(['get'], { env: ctx.env, input: sandbox.registryHost, dir: ctx.home }).done;
+    const onTerminal = await startOnTerminal(['get'], { env: ctx.env, input: sandbox.registryHost, dir: ctx.home })
+      .done;
     assert.deepEqual(onTerminal, { code: 0, stdout: credentialFor(), stderr: '' });
   });
 });

@@ -53,15 +53,18 @@ export interface RunningCli {
  * Starts `command args` (the helper by default) with `input` on stdin, without waiting for it.
  * `holdStdin` leaves stdin open after `input`, for the caller to write more.
  */
-export function startCli(args: string[], options: { env: NodeJS.ProcessEnv; input?: string; command?: string; timeoutMs?: number; holdStdin?: boolean }): RunningCli {
+export function startCli(
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; input?: string; command?: string; timeoutMs?: number; holdStdin?: boolean },
+): RunningCli {
   const child = spawn(options.command ?? HELPER_BIN, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  child.stdin!.on('error', () => {});
-  if (options.holdStdin) child.stdin!.write(options.input ?? '');
-  else child.stdin!.end(options.input ?? '');
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin.on('error', () => {});
+  if (options.holdStdin) child.stdin.write(options.input ?? '');
+  else child.stdin.end(options.input ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
@@ -86,7 +89,10 @@ export function startCli(args: string[], options: { env: NodeJS.ProcessEnv; inpu
  * written to `child.stdin` is typed on the terminal (\x03 is Ctrl-C for its foreground processes).
  * With `stdinOnTerminal`, stdin is the terminal too (for prompts) and `input` is ignored.
  */
-export function startOnTerminal(args: string[], options: { env: NodeJS.ProcessEnv; input: string; dir: string; stdinOnTerminal?: boolean }): RunningCli {
+export function startOnTerminal(
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; input: string; dir: string; stdinOnTerminal?: boolean },
+): RunningCli {
   const id = randomUUID();
   const inFile = join(options.dir, `${id}.in`);
   const outFile = join(options.dir, `${id}.out`);
@@ -101,12 +107,22 @@ export function startOnTerminal(args: string[], options: { env: NodeJS.ProcessEn
     return { code: r.code, stdout, stderr: r.stdout };
   });
   // `script` relays the terminal to its own stdout: that is the helper's stderr here.
-  return { child: running.child, stdout: () => '', stderr: running.stdout, waitForStderr: waitIn(running.stdout), done };
+  return {
+    child: running.child,
+    stdout: () => '',
+    stderr: running.stdout,
+    waitForStderr: waitIn(running.stdout),
+    done,
+  };
 }
 
 function waitIn(text: () => string) {
   return (pattern: RegExp, timeoutMs = 30_000) =>
-    waitFor(() => text().match(pattern) ?? undefined, timeoutMs, () => `no ${pattern} in:\n${text()}`);
+    waitFor(
+      () => text().match(pattern) ?? undefined,
+      timeoutMs,
+      () => `no ${pattern} in:\n${text()}`,
+    );
 }
 
 /** The device login's URL as `login` prints it (the line after "open:"). */
@@ -115,7 +131,11 @@ export const LOGIN_URL = /open:\r?\n\s+(http\S+)/;
 export const USER_CODE = /shows the code: (\S+)/;
 
 /** Polls `probe` until it answers something other than undefined/false. */
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: () => string): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -133,10 +153,14 @@ export async function status(env: NodeJS.ProcessEnv): Promise<{ code: number | n
 }
 
 /** Runs `login --no-browser`, approves the printed URL as `user`, and checks it succeeded. */
-export async function logInAs(env: NodeJS.ProcessEnv, approve: (url: string, user: string) => Promise<void>, user: string): Promise<CliResult> {
+export async function logInAs(
+  env: NodeJS.ProcessEnv,
+  approve: (url: string, user: string) => Promise<void>,
+  user: string,
+): Promise<CliResult> {
   const login = startCli(['login', '--no-browser'], { env });
   const [, url] = await login.waitForStderr(LOGIN_URL);
-  await approve(url!, user);
+  await approve(url, user);
   const result = await login.done;
   assert.equal(result.code, 0, result.stderr);
   return result;
@@ -170,12 +194,22 @@ export function tokenGrants(home: string): number {
 }
 
 /** The IdP's answer to a refresh grant with `refreshToken` for the CLI client. */
-export async function refreshAtIdp(issuer: string, clientId: string, refreshToken: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
+export async function refreshAtIdp(
+  issuer: string,
+  clientId: string,
+  refreshToken: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as {
+    token_endpoint: string;
+  };
   const res = await fetch(discovery.token_endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      refresh_token: refreshToken,
+    }).toString(),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

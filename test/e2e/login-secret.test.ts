@@ -43,7 +43,10 @@ describe('secret login without an OIDC issuer (on a terminal)', () => {
   });
 
   it('a wrong secret: "Harbor refused user alice with this secret", exit 1, nothing stored', async () => {
-    const result = await loginOnTerminal([[/Harbor username: $/, 'alice\r'], [/CLI secret \(not shown\): $/, 'Wrong-Secret-123\r']]);
+    const result = await loginOnTerminal([
+      [/Harbor username: $/, 'alice\r'],
+      [/CLI secret \(not shown\): $/, 'Wrong-Secret-123\r'],
+    ]);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /User Profile → CLI secret/);
     assert.match(result.stderr, /docker-credential-eidf: Harbor refused user alice with this secret/);
@@ -55,7 +58,10 @@ describe('secret login without an OIDC issuer (on a terminal)', () => {
   });
 
   it('the right secret: stored, valid since the login, the mode explained; the secret never shown', async () => {
-    const result = await loginOnTerminal([[/Harbor username: $/, 'alice\r'], [/CLI secret \(not shown\): $/, `${secret()}\r`]]);
+    const result = await loginOnTerminal([
+      [/Harbor username: $/, 'alice\r'],
+      [/CLI secret \(not shown\): $/, `${secret()}\r`],
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /Harbor username: alice\r\n/, 'the username is echoed');
     assert.ok(!result.stderr.includes(secret()), 'the secret is not echoed');
@@ -75,7 +81,10 @@ describe('secret login without an OIDC issuer (on a terminal)', () => {
 
   it('the next login offers the last username; a refused secret then leaves the working one in place', async () => {
     const before = (await status(ctx.env)).report.registrySecret;
-    const result = await loginOnTerminal([[/Harbor username \[alice\]: $/, '\r'], [/CLI secret \(not shown\): $/, 'Wrong-Secret-456\r']]);
+    const result = await loginOnTerminal([
+      [/Harbor username \[alice\]: $/, '\r'],
+      [/CLI secret \(not shown\): $/, 'Wrong-Secret-456\r'],
+    ]);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /Harbor refused user alice with this secret/);
     const after = (await status(ctx.env)).report.registrySecret;
@@ -86,7 +95,10 @@ describe('secret login without an OIDC issuer (on a terminal)', () => {
   });
 
   it('Ctrl-C at the secret prompt: exit 2, the terminal left as it was', async () => {
-    const result = await loginOnTerminal([[/Harbor username \[alice\]: $/, '\r'], [/CLI secret \(not shown\): $/, 'abc\x03']]);
+    const result = await loginOnTerminal([
+      [/Harbor username \[alice\]: $/, '\r'],
+      [/CLI secret \(not shown\): $/, 'abc\x03'],
+    ]);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /login cancelled/);
   });
@@ -105,7 +117,14 @@ describe('a secret Harbor cannot keep alive: notice at once, revive in one step'
   const ACCESS_TTL = 20; // Harbor's stored token counts as expired 10 s early (oauth2 expiryDelta)
 
   before(async () => {
-    sandbox = await startSandbox({ registry: false, cliOidc: false, harborRefreshToken: false, consentPrompt: false, accessTokenTtl: ACCESS_TTL, onboarded: [] });
+    sandbox = await startSandbox({
+      registry: false,
+      cliOidc: false,
+      harborRefreshToken: false,
+      consentPrompt: false,
+      accessTokenTtl: ACCESS_TTL,
+      onboarded: [],
+    });
     ctx = loginHome(sandbox.env, { EIDF_KEEPALIVE_SECONDS: '2' });
   });
   after(async () => {
@@ -113,20 +132,32 @@ describe('a secret Harbor cannot keep alive: notice at once, revive in one step'
     await sandbox?.stop();
   });
 
-  const deadStatus = () => waitFor(async () => {
-    const { report } = await status(ctx.env);
-    return report.registrySecret.state === 'needs-web-login' ? report : undefined;
-  }, 40_000, () => 'the agent never found the secret dead');
+  const deadStatus = () =>
+    waitFor(
+      async () => {
+        const { report } = await status(ctx.env);
+        return report.registrySecret.state === 'needs-web-login' ? report : undefined;
+      },
+      40_000,
+      () => 'the agent never found the secret dead',
+    );
 
   it('secret login right after a web login, then Harbor stops accepting it: status says since when and login --web', async () => {
     await sandbox.webLogin('alice');
     original = sandbox.cliSecretOf('alice') as string;
-    const stored = await runCli(['login', '--secret-stdin', '--username', 'alice'], { env: ctx.env, input: `${original}\n` });
+    const stored = await runCli(['login', '--secret-stdin', '--username', 'alice'], {
+      env: ctx.env,
+      input: `${original}\n`,
+    });
     assert.equal(stored.code, 0, stored.stderr);
     const report = await deadStatus();
     const secret = report.registrySecret;
     assert.equal(secret.username, 'alice');
-    assert.ok(secret.deadSince !== null && secret.lastValidAt !== null && Date.parse(secret.deadSince) > Date.parse(secret.lastValidAt));
+    assert.ok(
+      secret.deadSince !== null &&
+        secret.lastValidAt !== null &&
+        Date.parse(secret.deadSince) > Date.parse(secret.lastValidAt),
+    );
     assert.match(secret.action ?? '', /^run: docker-credential-eidf login --web/);
     const human = await runCli(['status'], { env: ctx.env });
     assert.equal(human.code, 4);
@@ -139,7 +170,10 @@ describe('a secret Harbor cannot keep alive: notice at once, revive in one step'
     const result = await runCli(['get'], { env: ctx.env, input: sandbox.registryHost, timeoutMs: 5_000 });
     assert.equal(result.code, 1);
     assert.equal(result.stdout, NOT_FOUND);
-    assert.match(result.stderr, /^docker-credential-eidf: the registry secret for \S+ no longer works: run: docker-credential-eidf login --web[^\n]*\n$/);
+    assert.match(
+      result.stderr,
+      /^docker-credential-eidf: the registry secret for \S+ no longer works: run: docker-credential-eidf login --web[^\n]*\n$/,
+    );
   });
 
   it('get on a terminal offers the web login, waits, and answers with the same secret once it works again', async () => {
@@ -149,7 +183,10 @@ describe('a secret Harbor cannot keep alive: notice at once, revive in one step'
     await sandbox.webLogin('alice'); // what the person does in the browser
     const result = await get.done;
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stdout, `${JSON.stringify({ ServerURL: sandbox.registryHost, Username: 'alice', Secret: original })}\n`);
+    assert.equal(
+      result.stdout,
+      `${JSON.stringify({ ServerURL: sandbox.registryHost, Username: 'alice', Secret: original })}\n`,
+    );
     assert.equal(sandbox.cliSecretOf('alice'), original, 'the same secret, not a new one');
     assert.match(result.stderr, /the registry secret works again/);
     const { report } = await status(ctx.env);
@@ -183,12 +220,18 @@ describe('a secret Harbor cannot keep alive: notice at once, revive in one step'
     const cancelled = await first.done;
     assert.equal(cancelled.code, 1);
     assert.equal(cancelled.stdout, NOT_FOUND);
-    assert.match(cancelled.stderr, /no new login prompt from get until \d\d:\d\d:\d\d UTC; run docker-credential-eidf login --web meanwhile/);
+    assert.match(
+      cancelled.stderr,
+      /no new login prompt from get until \d\d:\d\d:\d\d UTC; run docker-credential-eidf login --web meanwhile/,
+    );
     const second = await startOnTerminal(['get'], { env: ctx.env, input: sandbox.registryHost, dir: ctx.home }).done;
     assert.equal(second.code, 1);
     assert.equal(second.stdout, NOT_FOUND);
     assert.doesNotMatch(second.stderr, /Log in to Harbor on the web/);
-    assert.match(second.stderr, /^docker-credential-eidf: the registry secret [^\n]*\(no new login prompt from get until \d\d:\d\d:\d\d UTC\)\r\n$/);
+    assert.match(
+      second.stderr,
+      /^docker-credential-eidf: the registry secret [^\n]*\(no new login prompt from get until \d\d:\d\d:\d\d UTC\)\r\n$/,
+    );
   });
 });
 
@@ -214,12 +257,18 @@ describe('get on a terminal: a device prompt that ran out pauses new ones', () =
     assert.equal(first.code, 1, first.stderr);
     assert.equal(first.stdout, NOT_FOUND);
     assert.match(first.stderr, /shows the code: /);
-    assert.match(first.stderr, /no new login prompt from get until \d\d:\d\d:\d\d UTC; run docker-credential-eidf login meanwhile/);
+    assert.match(
+      first.stderr,
+      /no new login prompt from get until \d\d:\d\d:\d\d UTC; run docker-credential-eidf login meanwhile/,
+    );
     const second = await startOnTerminal(['get'], { env: ctx.env, input: sandbox.registryHost, dir: ctx.home }).done;
     assert.equal(second.code, 1);
     assert.equal(second.stdout, NOT_FOUND);
     assert.doesNotMatch(second.stderr, /shows the code/);
-    assert.match(second.stderr, /^docker-credential-eidf: not logged in to \S+: run docker-credential-eidf login \(no new login prompt from get until \d\d:\d\d:\d\d UTC\)\r\n$/);
+    assert.match(
+      second.stderr,
+      /^docker-credential-eidf: not logged in to \S+: run docker-credential-eidf login \(no new login prompt from get until \d\d:\d\d:\d\d UTC\)\r\n$/,
+    );
     const { report } = await status(ctx.env);
     assert.equal(report.session?.state, 'logged-out', 'no login in progress in the agent');
     assert.equal(report.session?.loginPrompt, null);

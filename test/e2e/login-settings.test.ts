@@ -48,7 +48,13 @@ describe('settings that hold', () => {
     assert.equal(before.report.store.kind, 'file');
     assert.equal(before.report.store.path, file);
     const text = await runCli(['status'], { env: ctx.env });
-    assert.match(text.stderr, new RegExp(`^store: +file \\(no usable keychain \\(.+\\); secrets in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(0600\\)\\)$`, 'm'));
+    assert.match(
+      text.stderr,
+      new RegExp(
+        `^store: +file \\(no usable keychain \\(.+\\); secrets in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(0600\\)\\)$`,
+        'm',
+      ),
+    );
 
     // The agent stops (a reboot, an idle exit, an upgrade): the next command logs nobody out.
     assert.equal((await runCli(['daemon', 'stop'], { env: ctx.env })).code, 0);
@@ -90,24 +96,41 @@ describe('settings that hold', () => {
     assert.equal(restarted.code, 0);
     assert.equal(restarted.report.session?.state, 'logged-in');
     assert.equal(restarted.report.session?.username, 'alice');
-    assert.equal(agentLog(ctx.home).match(/ session: logged in as /g)?.length, 1, 'one login; the restarts restored it');
+    assert.equal(
+      agentLog(ctx.home).match(/ session: logged in as /g)?.length,
+      1,
+      'one login; the restarts restored it',
+    );
   });
 
   it('an agent holding secrets in memory only (EIDF_STORE=memory) is not restarted: they would be lost', async () => {
     const ctx = home({ EIDF_STORE: 'memory' });
-    const stored = await runCli(['store'], { env: ctx.env, input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}' });
+    const stored = await runCli(['store'], {
+      env: ctx.env,
+      input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}',
+    });
     assert.equal(stored.code, 0);
     const refused = await runCli(['status'], { env: { ...ctx.env, EIDF_KEEPALIVE_SECONDS: '600' } });
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^docker-credential-eidf: the agent runs with other settings than this command has, and restarting it would lose what it keeps in memory \(EIDF_STORE=memory\): .*daemon stop/);
-    assert.equal((await runCli(['get'], { env: ctx.env, input: 'reg.example' })).stdout, '{"ServerURL":"reg.example","Username":"u","Secret":"s"}\n');
+    assert.match(
+      refused.stderr,
+      /^docker-credential-eidf: the agent runs with other settings than this command has, and restarting it would lose what it keeps in memory \(EIDF_STORE=memory\): .*daemon stop/,
+    );
+    assert.equal(
+      (await runCli(['get'], { env: ctx.env, input: 'reg.example' })).stdout,
+      '{"ServerURL":"reg.example","Username":"u","Secret":"s"}\n',
+    );
   });
 
   it('an agent run by systemd is not restarted by a command with other settings: the command says what to run', async () => {
     const ctx = home({ ...sandbox.env, EIDF_STORE: 'file' });
     // systemd sets INVOCATION_ID in the unit's processes; this is `ExecStart=… daemon run`.
     const service = startCli(['daemon', 'run'], { env: { ...ctx.env, INVOCATION_ID: 'f00d' }, timeoutMs: 120_000 });
-    await waitFor(() => existsSync(join(ctx.home, 'run', 'agent.sock')), 20_000, () => service.stderr());
+    await waitFor(
+      () => existsSync(join(ctx.home, 'run', 'agent.sock')),
+      20_000,
+      () => service.stderr(),
+    );
     const running = await status(ctx.env);
     assert.equal(running.report.agent.pid, service.child.pid);
 
@@ -115,16 +138,31 @@ describe('settings that hold', () => {
     const refused = await runCli(['status'], { env: other });
     assert.equal(refused.code, 1);
     assert.equal(refused.stdout, '');
-    assert.match(refused.stderr, /^docker-credential-eidf: the agent is the systemd service docker-credential-eidf, started with other settings than this command has; the service reads config\.json, not this shell's environment: .*then run: systemctl --user restart docker-credential-eidf/);
+    assert.match(
+      refused.stderr,
+      /^docker-credential-eidf: the agent is the systemd service docker-credential-eidf, started with other settings than this command has; the service reads config\.json, not this shell's environment: .*then run: systemctl --user restart docker-credential-eidf/,
+    );
     assert.equal(refused.stderr.split('\n').length, 2, 'one line');
 
     const doctor = await runCli(['doctor', '--json'], { env: other });
-    const checks = (JSON.parse(doctor.stdout) as { checks: { name: string; status: string; message: string; action: string | null }[] }).checks;
+    const checks = (
+      JSON.parse(doctor.stdout) as {
+        checks: { name: string; status: string; message: string; action: string | null }[];
+      }
+    ).checks;
     const settings = checks.find((c) => c.name === 'settings');
-    assert.deepEqual(checks.find((c) => c.name === 'agent-checks'), { name: 'agent-checks', status: 'fail', message: 'not run: the agent runs with other settings than this command (see settings)', action: null });
+    assert.deepEqual(
+      checks.find((c) => c.name === 'agent-checks'),
+      {
+        name: 'agent-checks',
+        status: 'fail',
+        message: 'not run: the agent runs with other settings than this command (see settings)',
+        action: null,
+      },
+    );
     assert.equal(settings?.status, 'fail');
-    assert.match(settings!.message, /EIDF_KEEPALIVE_SECONDS \(agent: 900, here: 600\)/);
-    assert.match(settings!.action!, /systemctl --user restart docker-credential-eidf/);
+    assert.match(settings.message, /EIDF_KEEPALIVE_SECONDS \(agent: 900, here: 600\)/);
+    assert.match(settings.action!, /systemctl --user restart docker-credential-eidf/);
 
     // Still the same agent, and the protocol verbs use it whatever their environment.
     assert.equal((await status(ctx.env)).report.agent.pid, service.child.pid);

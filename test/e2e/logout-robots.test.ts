@@ -8,7 +8,9 @@ import { logInAs, useSandboxAndHome, type Home } from './login-rig.ts';
 
 /** The robot secrets kept in the file store for the sandbox registry. */
 function robotKeys(home: string): string[] {
-  const { secrets } = JSON.parse(readFileSync(join(home, 'secrets.json'), 'utf8')) as { secrets: Record<string, string> };
+  const { secrets } = JSON.parse(readFileSync(join(home, 'secrets.json'), 'utf8')) as {
+    secrets: Record<string, string>;
+  };
   return Object.keys(secrets).filter((key) => key.startsWith('robot:'));
 }
 
@@ -31,12 +33,21 @@ describe('logout and robot secrets', () => {
 
     const logout = await runCli(['logout'], { env: ctx.env });
     assert.equal(logout.code, 0, logout.stderr);
-    assert.match(logout.stderr, new RegExp(`^kept 2 robot secrets for ${sandbox.registryHost.replaceAll('.', '\\.')}: robots are Harbor accounts of their own and still work; logout --forget-robots removes them here$`, 'm'));
+    assert.match(
+      logout.stderr,
+      new RegExp(
+        `^kept 2 robot secrets for ${sandbox.registryHost.replaceAll('.', '\\.')}: robots are Harbor accounts of their own and still work; logout --forget-robots removes them here$`,
+        'm',
+      ),
+    );
     assert.equal(robotKeys(ctx.home).length, 2, 'kept');
 
     const forget = await runCli(['logout', '--forget-robots'], { env: ctx.env });
     assert.equal(forget.code, 0, forget.stderr);
-    assert.match(forget.stderr, /^removed 2 robot secrets for \S+ from the store \(the robot accounts stay in Harbor until deleted: robot delete\)$/m);
+    assert.match(
+      forget.stderr,
+      /^removed 2 robot secrets for \S+ from the store \(the robot accounts stay in Harbor until deleted: robot delete\)$/m,
+    );
     assert.doesNotMatch(forget.stderr, /^kept /m);
     assert.deepEqual(robotKeys(ctx.home), []);
 

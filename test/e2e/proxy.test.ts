@@ -11,7 +11,14 @@ import { logInAs, status, type Home } from './login-rig.ts';
  * A CONNECT proxy on loopback that counts the tunnels it opens, per target, and the credentials it
  * was given; for http:// targets it also reads the request lines passing through (`host METHOD path`).
  */
-async function startCountingProxy(): Promise<{ url: string; tunnels: Map<string, number>; requests: string[]; auth: Set<string>; plain: () => number; stop(): Promise<void> }> {
+async function startCountingProxy(): Promise<{
+  url: string;
+  tunnels: Map<string, number>;
+  requests: string[];
+  auth: Set<string>;
+  plain: () => number;
+  stop(): Promise<void>;
+}> {
   const tunnels = new Map<string, number>();
   const requests: string[] = [];
   const auth = new Set<string>();
@@ -23,14 +30,18 @@ async function startCountingProxy(): Promise<{ url: string; tunnels: Map<string,
   server.on('connect', (req, socket, head) => {
     tunnels.set(req.url!, (tunnels.get(req.url!) ?? 0) + 1);
     if (req.headers['proxy-authorization']) auth.add(req.headers['proxy-authorization']);
-    const [host, port] = [req.url!.slice(0, req.url!.lastIndexOf(':')), Number(req.url!.slice(req.url!.lastIndexOf(':') + 1))];
+    const [host, port] = [
+      req.url!.slice(0, req.url!.lastIndexOf(':')),
+      Number(req.url!.slice(req.url!.lastIndexOf(':') + 1)),
+    ];
     const upstream = connect(port, host, () => {
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.write(head);
       upstream.pipe(socket);
       socket.pipe(upstream);
       socket.on('data', (chunk: Buffer) => {
-        for (const [, method, path] of chunk.toString('latin1').matchAll(/^([A-Z]+) (\S+) HTTP\/1\.1\r$/gm)) requests.push(`${req.url} ${method} ${path}`);
+        for (const [, method, path] of chunk.toString('latin1').matchAll(/^([A-Z]+) (\S+) HTTP\/1\.1\r$/gm))
+          requests.push(`${req.url} ${method} ${path}`);
       });
     });
     upstream.on('error', () => socket.destroy());
@@ -86,21 +97,37 @@ describe('HTTPS_PROXY / HTTP_PROXY / NO_PROXY', () => {
     assert.ok((proxy.tunnels.get(harbor()) ?? 0) >= 1, `tunnels: ${JSON.stringify([...proxy.tunnels])}`);
     assert.deepEqual([...proxy.tunnels.keys()].sort(), [harbor(), idp()].sort(), 'nothing else');
     assert.equal(proxy.plain(), 0);
-    assert.deepEqual([...proxy.auth], [`Basic ${Buffer.from('eidf:proxy-pw-123').toString('base64')}`], 'the userinfo is sent to the proxy');
+    assert.deepEqual(
+      [...proxy.auth],
+      [`Basic ${Buffer.from('eidf:proxy-pw-123').toString('base64')}`],
+      'the userinfo is sent to the proxy',
+    );
     assert.equal((await status(env)).report.registrySecret.state, 'valid');
 
-    assert.ok(proxy.requests.includes(`${idp()} POST /device/auth`) || proxy.requests.some((r) => r.startsWith(`${idp()} POST `)), proxy.requests.join('\n'));
+    assert.ok(
+      proxy.requests.includes(`${idp()} POST /device/auth`) ||
+        proxy.requests.some((r) => r.startsWith(`${idp()} POST `)),
+      proxy.requests.join('\n'),
+    );
     assert.ok(proxy.requests.includes(`${harbor()} GET /api/v2.0/users/current`), proxy.requests.join('\n'));
     const seen = proxy.requests.length;
     const { result, checks } = await doctorChecks(env);
     const doctorRequests = proxy.requests.slice(seen);
     assert.ok(doctorRequests.includes(`${idp()} GET /.well-known/openid-configuration`), doctorRequests.join('\n'));
     assert.ok(doctorRequests.includes(`${harbor()} GET /api/v2.0/systeminfo`), doctorRequests.join('\n'));
-    assert.deepEqual(checks.find((c) => c.name === 'proxy'), {
-      name: 'proxy', status: 'ok', action: null,
-      message: `Harbor ${harbor()} via ${proxy.url} (http_proxy); IdP ${idp()} via ${proxy.url} (http_proxy)`,
-    });
-    assert.ok(!result.stdout.includes('proxy-pw-123') && !result.stderr.includes('proxy-pw-123'), 'no proxy password in doctor');
+    assert.deepEqual(
+      checks.find((c) => c.name === 'proxy'),
+      {
+        name: 'proxy',
+        status: 'ok',
+        action: null,
+        message: `Harbor ${harbor()} via ${proxy.url} (http_proxy); IdP ${idp()} via ${proxy.url} (http_proxy)`,
+      },
+    );
+    assert.ok(
+      !result.stdout.includes('proxy-pw-123') && !result.stderr.includes('proxy-pw-123'),
+      'no proxy password in doctor',
+    );
     assert.equal(checks.find((c) => c.name === 'harbor')?.status, 'ok');
     assert.equal(checks.find((c) => c.name === 'oidc')?.status, 'ok');
   });
@@ -110,9 +137,15 @@ describe('HTTPS_PROXY / HTTP_PROXY / NO_PROXY', () => {
     const before = total(proxy.tunnels);
     const seen = proxy.requests.length;
     const { checks } = await doctorChecks(env);
-    assert.equal(checks.find((c) => c.name === 'proxy')?.message, `Harbor ${harbor()} direct (NO_PROXY); IdP ${idp()} direct (NO_PROXY)`);
+    assert.equal(
+      checks.find((c) => c.name === 'proxy')?.message,
+      `Harbor ${harbor()} direct (NO_PROXY); IdP ${idp()} direct (NO_PROXY)`,
+    );
     assert.equal(checks.find((c) => c.name === 'harbor')?.status, 'ok');
-    assert.match(checks.find((c) => c.name === 'agent')!.message, /replaced an agent \(pid \d+\) started with other settings/);
+    assert.match(
+      checks.find((c) => c.name === 'agent')!.message,
+      /replaced an agent \(pid \d+\) started with other settings/,
+    );
     assert.equal(total(proxy.tunnels), before, 'no tunnel');
     assert.deepEqual(proxy.requests.slice(seen), [], 'no request through the proxy');
   });
@@ -126,7 +159,10 @@ describe('HTTPS_PROXY / HTTP_PROXY / NO_PROXY', () => {
     assert.equal(checks.find((c) => c.name === 'proxy')?.message, `Harbor ${harbor()} direct; IdP ${idp()} direct`);
     const env2 = { ...ctx.env, HTTP_PROXY: dead.url };
     const down = await doctorChecks(env2);
-    assert.equal(down.checks.find((c) => c.name === 'proxy')?.message, `Harbor ${harbor()} via ${dead.url} (HTTP_PROXY); IdP ${idp()} via ${dead.url} (HTTP_PROXY)`);
+    assert.equal(
+      down.checks.find((c) => c.name === 'proxy')?.message,
+      `Harbor ${harbor()} via ${dead.url} (HTTP_PROXY); IdP ${idp()} via ${dead.url} (HTTP_PROXY)`,
+    );
     assert.equal(down.checks.find((c) => c.name === 'harbor')?.status, 'warn');
   });
 });

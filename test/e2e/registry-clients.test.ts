@@ -24,14 +24,32 @@ describe('registry clients through the helper, secret from Harbor', () => {
   const ref = (tag: string) => `${sandbox.registryHost}/demo/tiny:${tag}`;
   // Podman keeps its images in a private root (vfs: no mounts left behind), never the machine's.
   const podman = (args: string[]) =>
-    runProcess('podman', ['--storage-driver', 'vfs', '--root', join(ctx.home, 'podman'), '--runroot', join(ctx.home, 'podman-run'), ...args], { env });
+    runProcess(
+      'podman',
+      [
+        '--storage-driver',
+        'vfs',
+        '--root',
+        join(ctx.home, 'podman'),
+        '--runroot',
+        join(ctx.home, 'podman-run'),
+        ...args,
+      ],
+      { env },
+    );
   const get = () => runCli(['get'], { env, input: sandbox.registryHost });
-  const status = async (): Promise<StatusReport> => JSON.parse((await runCli(['status', '--json'], { env })).stdout) as StatusReport;
+  const status = async (): Promise<StatusReport> =>
+    JSON.parse((await runCli(['status', '--json'], { env })).stdout) as StatusReport;
 
   before(async () => {
     sandbox = await startSandbox({ devicePollInterval: 0.05, autoApprove: 'alice' });
     ctx = isolatedHome({ ...sandbox.env, EIDF_NO_BROWSER: '1' });
-    env = { ...ctx.env, PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`, DOCKER_CONFIG: join(ctx.home, 'docker'), REGISTRY_AUTH_FILE: authFile() };
+    env = {
+      ...ctx.env,
+      PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`,
+      DOCKER_CONFIG: join(ctx.home, 'docker'),
+      REGISTRY_AUTH_FILE: authFile(),
+    };
     image = join(ctx.home, 'image');
     await writeTinyOciImage(image, 'registry clients\n');
     const setup = await runCli(['setup'], { env });
@@ -61,14 +79,25 @@ describe('registry clients through the helper, secret from Harbor', () => {
   it('get answers alice and her CLI secret, never <token>', async () => {
     const got = await get();
     assert.equal(got.code, 0, got.stderr);
-    assert.equal(got.stdout, `${JSON.stringify({ ServerURL: sandbox.registryHost, Username: 'alice', Secret: sandbox.cliSecretOf('alice') })}\n`);
+    assert.equal(
+      got.stdout,
+      `${JSON.stringify({ ServerURL: sandbox.registryHost, Username: 'alice', Secret: sandbox.cliSecretOf('alice') })}\n`,
+    );
     assert.doesNotMatch(got.stdout, /<token>/);
   });
 
   it('skopeo pushes and pulls; docker manifest inspect reads it; all through the helper', async () => {
-    const pushed = await runProcess('skopeo', ['copy', '--dest-tls-verify=false', `oci:${image}:latest`, `docker://${ref('1')}`], { env });
+    const pushed = await runProcess(
+      'skopeo',
+      ['copy', '--dest-tls-verify=false', `oci:${image}:latest`, `docker://${ref('1')}`],
+      { env },
+    );
     assert.equal(pushed.code, 0, pushed.stderr);
-    const pulled = await runProcess('skopeo', ['copy', '--src-tls-verify=false', `docker://${ref('1')}`, `oci:${join(ctx.home, 'pulled')}:latest`], { env });
+    const pulled = await runProcess(
+      'skopeo',
+      ['copy', '--src-tls-verify=false', `docker://${ref('1')}`, `oci:${join(ctx.home, 'pulled')}:latest`],
+      { env },
+    );
     assert.equal(pulled.code, 0, pulled.stderr);
     const inspect = await runProcess('docker', ['manifest', 'inspect', '--insecure', ref('1')], { env });
     assert.equal(inspect.code, 0, inspect.stderr);
@@ -78,7 +107,9 @@ describe('registry clients through the helper, secret from Harbor', () => {
     mkdirSync(bare);
     writeFileSync(join(bare, 'config.json'), '{}');
     const bareEnv = { ...env, HOME: bare, DOCKER_CONFIG: bare, REGISTRY_AUTH_FILE: join(bare, 'config.json') };
-    const anonymous = await runProcess('skopeo', ['inspect', '--tls-verify=false', `docker://${ref('1')}`], { env: bareEnv });
+    const anonymous = await runProcess('skopeo', ['inspect', '--tls-verify=false', `docker://${ref('1')}`], {
+      env: bareEnv,
+    });
     assert.notEqual(anonymous.code, 0);
     assert.match(anonymous.stderr, /unauthorized|denied|authentication required/i);
   });
@@ -98,9 +129,13 @@ describe('registry clients through the helper, secret from Harbor', () => {
   it('no file holds the CLI secret; both config files name only the helper', () => {
     assertNowhereOnDisk(sandbox.cliSecretOf('alice') as string);
     for (const file of [dockerFile(), authFile()]) {
-      const config = JSON.parse(readFileSync(file, 'utf8')) as { credHelpers?: Record<string, string>; auths?: Record<string, { auth?: string }> };
+      const config = JSON.parse(readFileSync(file, 'utf8')) as {
+        credHelpers?: Record<string, string>;
+        auths?: Record<string, { auth?: string }>;
+      };
       assert.equal(config.credHelpers?.[sandbox.registryHost], 'eidf', file);
-      for (const entry of Object.values(config.auths ?? {})) assert.equal(entry.auth, undefined, `${file} holds an auth value`);
+      for (const entry of Object.values(config.auths ?? {}))
+        assert.equal(entry.auth, undefined, `${file} holds an auth value`);
     }
   });
 
@@ -123,7 +158,10 @@ describe('registry clients through the helper, secret from Harbor', () => {
   it('with Harbor gone, the next check says unreachable and get still answers the last good secret at once', async () => {
     const secret = sandbox.cliSecretOf('alice') as string;
     await sandbox.stop();
-    const checked = (await agentCall(ctx.home, 'POST', '/v1/session/secret/check')) as { state: string; lastError: { code: string } };
+    const checked = (await agentCall(ctx.home, 'POST', '/v1/session/secret/check')) as {
+      state: string;
+      lastError: { code: string };
+    };
     assert.equal(checked.state, 'unreachable');
     assert.equal(checked.lastError.code, 'HARBOR_UNREACHABLE');
     const got = await runCli(['get'], { env, input: sandbox.registryHost, timeoutMs: 5_000 });
@@ -147,10 +185,16 @@ async function probe(sandbox: Sandbox, user: string, secret: string): Promise<nu
 /** One JSON request to the agent of `home`, over its socket. */
 function agentCall(home: string, method: string, path: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: join(home, 'run', 'agent.sock'), method, path, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve(JSON.parse(text)));
-    });
+    const req = request(
+      { socketPath: join(home, 'run', 'agent.sock'), method, path, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (d: string) => (text += d))
+          .on('end', () => resolve(JSON.parse(text)));
+      },
+    );
     req.on('error', reject);
     req.end('{}');
   });

@@ -19,7 +19,8 @@ describe('fallback: no Harbor-audience ID tokens, a stored CLI secret', () => {
   let env: NodeJS.ProcessEnv;
   let image: string;
   const ref = (tag: string) => `${sandbox.registryHost}/demo/fallback:${tag}`;
-  const status = async (): Promise<StatusReport> => JSON.parse((await runCli(['status', '--json'], { env })).stdout) as StatusReport;
+  const status = async (): Promise<StatusReport> =>
+    JSON.parse((await runCli(['status', '--json'], { env })).stdout) as StatusReport;
   /** `store`/`erase` start a check in the agent without waiting for it: poll status until `state` (or 15 s). */
   const statusOnceIn = async (state: string): Promise<StatusReport> => {
     const deadline = Date.now() + 15_000;
@@ -36,7 +37,12 @@ describe('fallback: no Harbor-audience ID tokens, a stored CLI secret', () => {
   before(async () => {
     sandbox = await startSandbox({ devicePollInterval: 0.05, autoApprove: 'alice', harborAudience: false });
     ctx = isolatedHome({ ...sandbox.env, EIDF_NO_BROWSER: '1' });
-    env = { ...ctx.env, PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`, DOCKER_CONFIG: join(ctx.home, 'docker'), REGISTRY_AUTH_FILE: join(ctx.home, 'auth.json') };
+    env = {
+      ...ctx.env,
+      PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`,
+      DOCKER_CONFIG: join(ctx.home, 'docker'),
+      REGISTRY_AUTH_FILE: join(ctx.home, 'auth.json'),
+    };
     image = join(ctx.home, 'image');
     await writeTinyOciImage(image, 'fallback\n');
     assert.equal((await runCli(['setup'], { env })).code, 0);
@@ -53,7 +59,10 @@ describe('fallback: no Harbor-audience ID tokens, a stored CLI secret', () => {
     assert.match(login.stderr, /registry secret: not-onboarded: .*login --secret-stdin --username/);
     const report = await status();
     assert.equal(report.registrySecret.state, 'not-onboarded');
-    assert.match(report.registrySecret.action ?? '', new RegExp(`${sandbox.registryUrl.replace(/\./g, '\\.')}/c/oidc/login`));
+    assert.match(
+      report.registrySecret.action ?? '',
+      new RegExp(`${sandbox.registryUrl.replace(/\./g, '\\.')}/c/oidc/login`),
+    );
     const got = await get();
     assert.deepEqual([got.code, got.stdout], [1, 'credentials not found in native keychain\n']);
     assert.match(got.stderr, /does not know you yet/);
@@ -67,15 +76,29 @@ describe('fallback: no Harbor-audience ID tokens, a stored CLI secret', () => {
     assert.equal(report.registrySecret.state, 'valid');
     assert.equal(report.registrySecret.mode, 'stored-secret');
     assert.match(report.registrySecret.modeReason ?? '', /refused the ID token/);
-    assert.equal((await get()).stdout, `${JSON.stringify({ ServerURL: sandbox.registryHost, Username: 'alice', Secret: secret() })}\n`);
-    const pushed = await runProcess('skopeo', ['copy', '--dest-tls-verify=false', `oci:${image}:latest`, `docker://${ref('1')}`], { env });
+    assert.equal(
+      (await get()).stdout,
+      `${JSON.stringify({ ServerURL: sandbox.registryHost, Username: 'alice', Secret: secret() })}\n`,
+    );
+    const pushed = await runProcess(
+      'skopeo',
+      ['copy', '--dest-tls-verify=false', `oci:${image}:latest`, `docker://${ref('1')}`],
+      { env },
+    );
     assert.equal(pushed.code, 0, pushed.stderr);
-    const pulled = await runProcess('skopeo', ['copy', '--src-tls-verify=false', `docker://${ref('1')}`, `oci:${join(ctx.home, 'pulled')}:latest`], { env });
+    const pulled = await runProcess(
+      'skopeo',
+      ['copy', '--src-tls-verify=false', `docker://${ref('1')}`, `oci:${join(ctx.home, 'pulled')}:latest`],
+      { env },
+    );
     assert.equal(pulled.code, 0, pulled.stderr);
   });
 
   it('a wrong secret on stdin is refused by Harbor (exit 1), never stored: the good one is still handed out', async () => {
-    const wrong = await runCli(['login', '--secret-stdin', '--username', 'alice'], { env, input: 'Not-Her-Secret-1\n' });
+    const wrong = await runCli(['login', '--secret-stdin', '--username', 'alice'], {
+      env,
+      input: 'Not-Her-Secret-1\n',
+    });
     assert.equal(wrong.code, 1, wrong.stderr);
     assert.match(wrong.stderr, /^docker-credential-eidf: Harbor refused user alice with this secret/m);
     assert.doesNotMatch(wrong.stderr, /session/);
@@ -90,12 +113,18 @@ describe('fallback: no Harbor-audience ID tokens, a stored CLI secret', () => {
     const loggedOut = await statusOnceIn('no-credential');
     assert.equal(loggedOut.registrySecret.state, 'no-credential');
     assert.equal(loggedOut.session?.state, 'logged-out');
-    const login = await runProcess('docker', ['login', '-u', 'alice', '--password-stdin', sandbox.registryHost], { env, input: secret() });
+    const login = await runProcess('docker', ['login', '-u', 'alice', '--password-stdin', sandbox.registryHost], {
+      env,
+      input: secret(),
+    });
     assert.equal(login.code, 0, login.stderr);
     const report = await statusOnceIn('valid');
     assert.equal(report.registrySecret.state, 'valid');
     assert.equal(report.registrySecret.mode, 'stored-secret');
-    assert.match(readFileSync(join(ctx.home, 'agent.log'), 'utf8'), /stored a credential for \S+ \(user alice\); probe: Harbor accepts it; registry secret now valid for alice \(stored-secret: /);
+    assert.match(
+      readFileSync(join(ctx.home, 'agent.log'), 'utf8'),
+      /stored a credential for \S+ \(user alice\); probe: Harbor accepts it; registry secret now valid for alice \(stored-secret: /,
+    );
     assert.equal(JSON.parse((await get()).stdout).Secret, secret());
     const inspect = await runProcess('docker', ['manifest', 'inspect', '--insecure', ref('1')], { env });
     assert.equal(inspect.code, 0, inspect.stderr);

@@ -20,7 +20,13 @@ describe('the registry secret kept alive (or not) by the agent', { concurrency: 
   const homes: Array<ReturnType<typeof isolatedHome>> = [];
 
   before(async () => {
-    sandbox = await startSandbox({ devicePollInterval: 0.05, accessTokenTtl: ACCESS_TTL_S, refreshIdleTtl: REFRESH_IDLE_S, registry: false, onboarded: [] });
+    sandbox = await startSandbox({
+      devicePollInterval: 0.05,
+      accessTokenTtl: ACCESS_TTL_S,
+      refreshIdleTtl: REFRESH_IDLE_S,
+      registry: false,
+      onboarded: [],
+    });
   });
   after(async () => {
     for (const home of homes) await home.cleanup();
@@ -29,7 +35,11 @@ describe('the registry secret kept alive (or not) by the agent', { concurrency: 
 
   /** A home whose agent checks every `keepAliveSeconds`; web login then device login as `user`. */
   async function loggedIn(user: string, keepAliveSeconds: number): Promise<NodeJS.ProcessEnv> {
-    const home = isolatedHome({ ...sandbox.env, EIDF_NO_BROWSER: '1', EIDF_KEEPALIVE_SECONDS: String(keepAliveSeconds) });
+    const home = isolatedHome({
+      ...sandbox.env,
+      EIDF_NO_BROWSER: '1',
+      EIDF_KEEPALIVE_SECONDS: String(keepAliveSeconds),
+    });
     homes.push(home);
     await sandbox.webLogin(user);
     const login = await deviceLogin(home.env, sandbox, user);
@@ -55,7 +65,7 @@ describe('the registry secret kept alive (or not) by the agent', { concurrency: 
     assert.equal(sandbox.cliSecretOf('alice'), secret, 'and it is the same secret');
   });
 
-  it('without the keep-alive, the same secret dies once Harbor\'s stored refresh token idles out', async () => {
+  it("without the keep-alive, the same secret dies once Harbor's stored refresh token idles out", async () => {
     const env = await loggedIn('bob', 86_400); // checks only at login and when asked
     const secret = JSON.parse((await runCli(['get'], { env, input: sandbox.registryHost })).stdout).Secret as string;
     await sleep((REFRESH_IDLE_S + 2) * 1000); // Harbor's refresh token, last used by the login's check, is dead now
@@ -70,11 +80,18 @@ describe('the registry secret kept alive (or not) by the agent', { concurrency: 
     assert.match(report.registrySecret.action ?? '', new RegExp(`${escape(sandbox.registryUrl)}/c/oidc/login`));
     const hinted = await runCli(['get'], { env, input: sandbox.registryHost });
     assert.deepEqual([hinted.code, hinted.stdout], [1, 'credentials not found in native keychain\n']);
-    assert.match(hinted.stderr, new RegExp(`^docker-credential-eidf: [^\\n]*${escape(sandbox.registryUrl)}/c/oidc/login[^\\n]*\\n$`));
+    assert.match(
+      hinted.stderr,
+      new RegExp(`^docker-credential-eidf: [^\\n]*${escape(sandbox.registryUrl)}/c/oidc/login[^\\n]*\\n$`),
+    );
     await sandbox.webLogin('bob');
     const done = await web.done;
     assert.equal(done.code, 0, done.stderr);
-    assert.equal(JSON.parse((await runCli(['get'], { env, input: sandbox.registryHost })).stdout).Secret, secret, 'the same secret works again');
+    assert.equal(
+      JSON.parse((await runCli(['get'], { env, input: sandbox.registryHost })).stdout).Secret,
+      secret,
+      'the same secret works again',
+    );
   });
 
   it('revoked at the IdP: the session ends; logging in again shows needs-web-login; a web login brings the same secret back', async () => {
@@ -82,10 +99,16 @@ describe('the registry secret kept alive (or not) by the agent', { concurrency: 
     const secret = JSON.parse((await runCli(['get'], { env, input: sandbox.registryHost })).stdout).Secret as string;
     await sandbox.revokeIdpSession('carol');
     // The CLI's refresh token is revoked too: its next refresh (≤ 1.5 s away) ends the session.
-    const ended = await waitFor(async () => {
-      const report = await status(env);
-      return report.session?.state === 'logged-out' && report.registrySecret.state === 'no-credential' ? report : undefined;
-    }, 20_000, 'the session to end and the registry secret to be no-credential');
+    const ended = await waitFor(
+      async () => {
+        const report = await status(env);
+        return report.session?.state === 'logged-out' && report.registrySecret.state === 'no-credential'
+          ? report
+          : undefined;
+      },
+      20_000,
+      'the session to end and the registry secret to be no-credential',
+    );
     assert.equal(ended.loggedIn, false);
     assert.equal(ended.registrySecret.action, 'run: docker-credential-eidf login');
     const refused = await runCli(['get'], { env, input: sandbox.registryHost });
@@ -93,7 +116,12 @@ describe('the registry secret kept alive (or not) by the agent', { concurrency: 
     assert.match(refused.stderr, /^docker-credential-eidf: not logged in to .*: run docker-credential-eidf login\n$/);
 
     const relogin = await deviceLogin(env, sandbox, 'carol');
-    assert.match(relogin.stderr, new RegExp(`registry secret: needs-web-login: run: docker-credential-eidf login --web \\(or log in at ${escape(sandbox.registryUrl)}/c/oidc/login`));
+    assert.match(
+      relogin.stderr,
+      new RegExp(
+        `registry secret: needs-web-login: run: docker-credential-eidf login --web \\(or log in at ${escape(sandbox.registryUrl)}/c/oidc/login`,
+      ),
+    );
     const report = await status(env);
     assert.equal(report.registrySecret.state, 'needs-web-login');
     assert.match(report.registrySecret.action ?? '', new RegExp(`${escape(sandbox.registryUrl)}/c/oidc/login`));
@@ -156,7 +184,11 @@ async function probe(sandbox: Sandbox, user: string, secret: string): Promise<nu
   return res.status;
 }
 
-async function waitFor<T>(probeFn: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+async function waitFor<T>(
+  probeFn: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probeFn();

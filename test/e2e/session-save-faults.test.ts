@@ -69,7 +69,9 @@ function readLog(path: string): string {
 
 /** Refresh grants of the CLI client at the sandbox IdP, as the IdP answered them. */
 function refreshGrants(sandbox: Sandbox) {
-  return sandbox.idpTokenRequests().filter((r) => r.clientId === sandbox.cliClientId && r.grantType === 'refresh_token');
+  return sandbox
+    .idpTokenRequests()
+    .filter((r) => r.clientId === sandbox.cliClientId && r.grantType === 'refresh_token');
 }
 
 /** Fills the file system at `dir` with one file until ENOSPC; returns the file. */
@@ -87,16 +89,28 @@ function fill(dir: string): string {
   return path;
 }
 
-async function waitForStatus(env: NodeJS.ProcessEnv, ok: (s: Awaited<ReturnType<typeof status>>['report']) => boolean, what: string) {
-  return waitFor(async () => {
-    const s = await status(env);
-    return ok(s.report) ? s.report : undefined;
-  }, 30_000, () => what);
+async function waitForStatus(
+  env: NodeJS.ProcessEnv,
+  ok: (s: Awaited<ReturnType<typeof status>>['report']) => boolean,
+  what: string,
+) {
+  return waitFor(
+    async () => {
+      const s = await status(env);
+      return ok(s.report) ? s.report : undefined;
+    },
+    30_000,
+    () => what,
+  );
 }
 
 /** Waits until the IdP has answered `count` more refresh grants than `from`. */
 async function refreshesPass(sandbox: Sandbox, from: number, count: number): Promise<void> {
-  await waitFor(() => refreshGrants(sandbox).length >= from + count, 30_000, () => `${count} more refreshes at the IdP`);
+  await waitFor(
+    () => refreshGrants(sandbox).length >= from + count,
+    30_000,
+    () => `${count} more refreshes at the IdP`,
+  );
 }
 
 /** The "saved N ms after the IdP answered" figures of an agent log (EIDF_DEBUG=1). */
@@ -107,8 +121,10 @@ function saveWindows(log: string): number[] {
 function reportWindows(t: TestContext, store: string, log: string): void {
   const windows = saveWindows(log).sort((a, b) => a - b);
   if (windows.length === 0) return;
-  const at = (q: number) => windows[Math.min(windows.length - 1, Math.floor(q * windows.length))]!.toFixed(1);
-  t.diagnostic(`${store}: IdP answer → refresh token saved: n=${windows.length}, median ${at(0.5)} ms, p90 ${at(0.9)} ms, max ${at(1)} ms`);
+  const at = (q: number) => windows[Math.min(windows.length - 1, Math.floor(q * windows.length))].toFixed(1);
+  t.diagnostic(
+    `${store}: IdP answer → refresh token saved: n=${windows.length}, median ${at(0.5)} ms, p90 ${at(0.9)} ms, max ${at(1)} ms`,
+  );
 }
 
 describe('a rotated refresh token is never lost', { concurrency: false }, () => {
@@ -127,7 +143,9 @@ describe('a rotated refresh token is never lost', { concurrency: false }, () => 
     try {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0755', 'tmpfs', data], { stdio: 'pipe' });
     } catch (err) {
-      return t.skip(`cannot mount a tmpfs here (needs root): ${String((err as { stderr?: unknown }).stderr ?? err).trim()}`);
+      return t.skip(
+        `cannot mount a tmpfs here (needs root): ${String((err as { stderr?: unknown }).stderr ?? err).trim()}`,
+      );
     }
     const secrets = join(data, 'docker-credential-eidf', 'secrets.json');
     await logInAs(home.env, sandbox.approveDevice, 'alice');
@@ -137,41 +155,70 @@ describe('a rotated refresh token is never lost', { concurrency: false }, () => 
     const filler = fill(data);
     const before = refreshGrants(sandbox).length;
     // When the agent refreshes (the IdP rotates the token) and cannot save
-    const unsaved = await waitForStatus(home.env, (r) => r.session?.refreshTokenUnsaved != null, 'status never showed the unsaved refresh token');
+    const unsaved = await waitForStatus(
+      home.env,
+      (r) => r.session?.refreshTokenUnsaved != null,
+      'status never showed the unsaved refresh token',
+    );
     assert.match(unsaved.session!.refreshTokenUnsaved!.reason, /no space left|ENOSPC/i);
     assert.equal(readFileSync(secrets, 'utf8'), atLogin, 'the store still holds the login token');
     // Then status and doctor say so, in one line each
     const text = await runCli(['status'], { env: home.env });
-    assert.match(text.stderr, /^warning: +the refresh token could not be saved: .*; the session lasts while this agent runs$/m);
+    assert.match(
+      text.stderr,
+      /^warning: +the refresh token could not be saved: .*; the session lasts while this agent runs$/m,
+    );
     const doctor = await runCli(['doctor'], { env: home.env });
-    assert.match(doctor.stderr + doctor.stdout, /the refresh token could not be saved: [^\n]*the session lasts while this agent runs/);
+    assert.match(
+      doctor.stderr + doctor.stdout,
+      /the refresh token could not be saved: [^\n]*the session lasts while this agent runs/,
+    );
     // And the session survives the next refreshes, each with the newest token
     await refreshesPass(sandbox, before, 3);
-    const alive = await waitForStatus(home.env, (r) => r.session?.state === 'logged-in', 'status never showed logged-in');
+    const alive = await waitForStatus(
+      home.env,
+      (r) => r.session?.state === 'logged-in',
+      'status never showed logged-in',
+    );
     assert.equal(alive.session!.subject !== null, true);
     assert.ok(alive.session!.refreshTokenUnsaved, 'still unsaved while the disk is full');
 
     // When space returns, the save is retried and lands
     unlinkSync(filler);
-    await waitForStatus(home.env, (r) => r.session?.refreshTokenUnsaved === null && r.session?.state === 'logged-in', 'the save never landed');
+    await waitForStatus(
+      home.env,
+      (r) => r.session?.refreshTokenUnsaved === null && r.session?.state === 'logged-in',
+      'the save never landed',
+    );
     assert.notEqual(readFileSync(secrets, 'utf8'), atLogin);
     assert.match(readLog(home.logFile), /the refresh token was saved after \d+ failed attempt/);
 
     // Given the file system turns read-only
     execFileSync('mount', ['-o', 'remount,ro', data]);
-    const unsavedRo = await waitForStatus(home.env, (r) => r.session?.refreshTokenUnsaved != null, 'status never showed the read-only failure');
+    const unsavedRo = await waitForStatus(
+      home.env,
+      (r) => r.session?.refreshTokenUnsaved != null,
+      'status never showed the read-only failure',
+    );
     assert.match(unsavedRo.session!.refreshTokenUnsaved!.reason, /read-only|EROFS/i);
     await refreshesPass(sandbox, refreshGrants(sandbox).length, 2);
     // When the agent is stopped, it tries once more and says it failed
     const stop = await runCli(['daemon', 'stop'], { env: home.env });
     assert.equal(stop.code, 1);
-    assert.match(stop.stderr, /^agent stopped\nthe refresh token could not be saved: .*(read-only|EROFS).*; the session ended with the agent: log in again\n$/i);
+    assert.match(
+      stop.stderr,
+      /^agent stopped\nthe refresh token could not be saved: .*(read-only|EROFS).*; the session ended with the agent: log in again\n$/i,
+    );
     assert.match(readLog(home.logFile), /warn session: the refresh token could not be saved at shutdown: /);
 
     // Never the consumed token: every refresh the IdP saw was accepted
     const grants = refreshGrants(sandbox);
     assert.ok(grants.length - before >= 5, `refreshes: ${grants.length - before}`);
-    assert.deepEqual(grants.filter((g) => g.status !== 200 || g.error !== undefined), [], 'no refused refresh (no invalid_grant)');
+    assert.deepEqual(
+      grants.filter((g) => g.status !== 200 || g.error !== undefined),
+      [],
+      'no refused refresh (no invalid_grant)',
+    );
     reportWindows(t, 'file store (tmpfs)', readLog(home.logFile));
   });
 
@@ -190,7 +237,11 @@ describe('a rotated refresh token is never lost', { concurrency: false }, () => 
     t.after(() => {
       if (paused) keyring.resume();
     });
-    const unsaved = await waitForStatus(home.env, (r) => r.session?.refreshTokenUnsaved != null, 'status never showed the keychain timeout');
+    const unsaved = await waitForStatus(
+      home.env,
+      (r) => r.session?.refreshTokenUnsaved != null,
+      'status never showed the keychain timeout',
+    );
     assert.match(unsaved.session!.refreshTokenUnsaved!.reason, /did not answer|timed out|timeout/i);
     // Then the session survives further refreshes
     await refreshesPass(sandbox, refreshGrants(sandbox).length, 2);
@@ -198,30 +249,49 @@ describe('a rotated refresh token is never lost', { concurrency: false }, () => 
     // When the keychain answers again, the save lands
     keyring.resume();
     paused = false;
-    await waitForStatus(home.env, (r) => r.session?.refreshTokenUnsaved === null, 'the save never landed after the keychain came back');
+    await waitForStatus(
+      home.env,
+      (r) => r.session?.refreshTokenUnsaved === null,
+      'the save never landed after the keychain came back',
+    );
 
     // Given the keychain is locked (a screen lock)
     await keyring.lock();
-    const locked = await waitForStatus(home.env, (r) => r.session?.refreshTokenUnsaved != null, 'status never showed the locked keychain');
+    const locked = await waitForStatus(
+      home.env,
+      (r) => r.session?.refreshTokenUnsaved != null,
+      'status never showed the locked keychain',
+    );
     assert.match(locked.session!.refreshTokenUnsaved!.reason, /locked/i);
     await refreshesPass(sandbox, refreshGrants(sandbox).length, 2);
     // When the agent gets SIGTERM, it tries once more and logs that it failed
     const pid = (await status(home.env)).report.agent.pid;
     process.kill(pid, 'SIGTERM');
-    await waitFor(() => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 15_000, () => 'the agent did not exit on SIGTERM');
+    await waitFor(
+      () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      15_000,
+      () => 'the agent did not exit on SIGTERM',
+    );
     const log = readLog(home.logFile);
-    assert.match(log, /warn session: the refresh token could not be saved at shutdown: [^\n]*locked[^\n]*; the session ends with this agent/);
+    assert.match(
+      log,
+      /warn session: the refresh token could not be saved at shutdown: [^\n]*locked[^\n]*; the session ends with this agent/,
+    );
 
     const grants = refreshGrants(sandbox);
     assert.ok(grants.length - before >= 4, `refreshes: ${grants.length - before}`);
-    assert.deepEqual(grants.filter((g) => g.status !== 200 || g.error !== undefined), [], 'no refused refresh (no invalid_grant)');
+    assert.deepEqual(
+      grants.filter((g) => g.status !== 200 || g.error !== undefined),
+      [],
+      'no refused refresh (no invalid_grant)',
+    );
     reportWindows(t, 'keychain (gnome-keyring)', log);
   });
 });

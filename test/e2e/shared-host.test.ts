@@ -1,7 +1,18 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, runProcess, type CliResult } from '../helpers/cli.ts';
 
@@ -18,7 +29,8 @@ const SECRET = 'victim-secret-4e1f';
 const AGENT_HINT = 'or set XDG_RUNTIME_DIR (or EIDF_HOME) to a private folder of yours';
 
 const asRoot = process.getuid?.() === 0;
-const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const sh = (cmd: string, args: string[]) =>
+  execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const quiet = (cmd: string, args: string[]) => {
   try {
     sh(cmd, args);
@@ -31,7 +43,7 @@ let root = REPO_ROOT; // the checkout the users run (a world-readable copy when 
 let copied: string | undefined;
 let work: string; // scripts and folders for the test, 0755
 const ids: Record<string, { uid: number; gid: number }> = {};
-const runtimeDir = () => `/tmp/docker-credential-eidf-${ids[VICTIM]!.uid}`;
+const runtimeDir = () => `/tmp/docker-credential-eidf-${ids[VICTIM].uid}`;
 
 function removeUser(name: string): void {
   // Only processes this test started run as these users: end them by id, then remove the user.
@@ -71,7 +83,14 @@ function cleanTmp(): void {
 
 /** The checkout as the victim sees it: usable in place when every folder on the way is traversable. */
 function prepareCheckout(): void {
-  const needed = ['bin/docker-credential-eidf', 'dist/protocol-helper.cjs', 'dist/compile-cache.cjs', 'src/cli/main.ts', 'node_modules/node/bin/node', 'node_modules/express/package.json'];
+  const needed = [
+    'bin/docker-credential-eidf',
+    'dist/protocol-helper.cjs',
+    'dist/compile-cache.cjs',
+    'src/cli/main.ts',
+    'node_modules/node/bin/node',
+    'node_modules/express/package.json',
+  ];
   const readable = needed.every((p) => {
     try {
       sh('runuser', ['-u', VICTIM, '--', 'test', '-r', join(REPO_ROOT, p)]);
@@ -97,7 +116,11 @@ function prepareCheckout(): void {
 /** Runs the helper as `user` through runuser, with exactly `env` (no XDG_RUNTIME_DIR unless given). */
 function runAs(user: string, args: string[], env: Record<string, string>, input = ''): Promise<CliResult> {
   const pairs = Object.entries({ PATH: '/usr/bin:/bin', ...env }).map(([k, v]) => `${k}=${v}`);
-  return runProcess('runuser', ['-u', user, '--', 'env', '-i', ...pairs, join(root, 'bin/docker-credential-eidf'), ...args], { env: { PATH: process.env.PATH }, input });
+  return runProcess(
+    'runuser',
+    ['-u', user, '--', 'env', '-i', ...pairs, join(root, 'bin/docker-credential-eidf'), ...args],
+    { env: { PATH: process.env.PATH }, input },
+  );
 }
 
 const victimEnv = () => ({
@@ -139,11 +162,23 @@ process.on('SIGTERM', () => {
 `;
 
 async function startFakeAgent(socketPath: string): Promise<FakeAgent> {
-  const { uid, gid } = ids[ATTACKER]!;
+  const { uid, gid } = ids[ATTACKER];
   // setpriv execs node directly, so the child's pid is the fake agent's.
-  const child = spawn('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--', join(root, 'node_modules/node/bin/node'), join(work, 'fake-agent.cjs'), socketPath], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'setpriv',
+    [
+      `--reuid=${uid}`,
+      `--regid=${gid}`,
+      '--init-groups',
+      '--',
+      join(root, 'node_modules/node/bin/node'),
+      join(work, 'fake-agent.cjs'),
+      socketPath,
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   let err = '';
@@ -164,7 +199,11 @@ async function startFakeAgent(socketPath: string): Promise<FakeAgent> {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
-      return JSON.parse(out.split('\n').filter(Boolean).at(-1)!) as { connections: number; bytes: number; received: string[] };
+      return JSON.parse(out.split('\n').filter(Boolean).at(-1)!) as {
+        connections: number;
+        bytes: number;
+        received: string[];
+      };
     },
   };
 }
@@ -173,177 +212,215 @@ async function startFakeAgent(socketPath: string): Promise<FakeAgent> {
 const asAttacker = (cmd: string, args: string[]) => sh('runuser', ['-u', ATTACKER, '--', cmd, ...args]);
 const asVictim = (cmd: string, args: string[]) => sh('runuser', ['-u', VICTIM, '--', cmd, ...args]);
 
-describe('shared host: another user at the /tmp fallback path', { skip: asRoot ? false : 'needs root (useradd, runuser)' }, () => {
-  before(() => {
-    for (const user of [VICTIM, ATTACKER, NOHOME]) removeUser(user);
-    sh('useradd', ['--create-home', '--shell', '/bin/sh', VICTIM]);
-    sh('useradd', ['--create-home', '--shell', '/bin/sh', ATTACKER]);
-    sh('useradd', ['--no-create-home', '--home-dir', NOHOME_DIR, '--shell', '/bin/sh', NOHOME]);
-    for (const user of [VICTIM, ATTACKER, NOHOME]) ids[user] = { uid: Number(sh('id', ['-u', user])), gid: Number(sh('id', ['-g', user])) };
-    cleanTmp();
-    prepareCheckout();
-    work = mkdtempSync('/tmp/eidfa-work-');
-    chmodSync(work, 0o755);
-    writeFileSync(join(work, 'fake-agent.cjs'), FAKE_AGENT, { mode: 0o644 });
-  });
+describe(
+  'shared host: another user at the /tmp fallback path',
+  { skip: asRoot ? false : 'needs root (useradd, runuser)' },
+  () => {
+    before(() => {
+      for (const user of [VICTIM, ATTACKER, NOHOME]) removeUser(user);
+      sh('useradd', ['--create-home', '--shell', '/bin/sh', VICTIM]);
+      sh('useradd', ['--create-home', '--shell', '/bin/sh', ATTACKER]);
+      sh('useradd', ['--no-create-home', '--home-dir', NOHOME_DIR, '--shell', '/bin/sh', NOHOME]);
+      for (const user of [VICTIM, ATTACKER, NOHOME])
+        ids[user] = { uid: Number(sh('id', ['-u', user])), gid: Number(sh('id', ['-g', user])) };
+      cleanTmp();
+      prepareCheckout();
+      work = mkdtempSync('/tmp/eidfa-work-');
+      chmodSync(work, 0o755);
+      writeFileSync(join(work, 'fake-agent.cjs'), FAKE_AGENT, { mode: 0o644 });
+    });
 
-  after(() => {
-    cleanTmp();
-    for (const user of [VICTIM, ATTACKER, NOHOME]) removeUser(user);
-    if (work) rmSync(work, { recursive: true, force: true });
-    if (copied) rmSync(copied, { recursive: true, force: true });
-  });
+    after(() => {
+      cleanTmp();
+      for (const user of [VICTIM, ATTACKER, NOHOME]) removeUser(user);
+      if (work) rmSync(work, { recursive: true, force: true });
+      if (copied) rmSync(copied, { recursive: true, force: true });
+    });
 
-  /** What each kind of client says and does with the planted folder/socket in place. */
-  async function assertRefused(problemPath: string, problem: string, action: string): Promise<void> {
-    const line = `refusing to use ${problemPath}: ${problem}; ${action}, ${AGENT_HINT}`;
-    const env = victimEnv();
-    const get = await runAs(VICTIM, ['get'], env, 'registry.eidf.ac.uk\n');
-    assert.deepEqual(get, { code: 1, stdout: `${line}\n`, stderr: '' }, 'get: its one protocol line');
-    const store = await runAs(VICTIM, ['store'], env, JSON.stringify({ ServerURL: 'registry.eidf.ac.uk', Username: 'victim', Secret: SECRET }));
-    assert.deepEqual(store, { code: 1, stdout: `${line}\n`, stderr: '' }, 'store: its one protocol line');
-    for (const args of [['login', '--no-browser'], ['status'], ['daemon', 'start']]) {
-      const result = await runAs(VICTIM, args, env);
-      assert.deepEqual(result, { code: 1, stdout: '', stderr: `docker-credential-eidf: ${line}\n` }, args.join(' '));
-    }
-    // The agent itself refuses to listen there, saying the same.
-    const agent = await runAs(VICTIM, ['daemon', 'run'], env);
-    assert.deepEqual(agent, { code: 1, stdout: '', stderr: `docker-credential-eidf: ${line}\n` }, 'daemon run');
-    assert.deepEqual(pidsOf(VICTIM), [], 'no agent was started');
-    assert.equal(existsSync(`/home/${VICTIM}/.local/state/docker-credential-eidf/agent.log`), false, 'no agent log: no agent was spawned');
-  }
-
-  async function attack(plant: () => string, expect: { path: string; problem: string; action: string }, afterListen = () => {}): Promise<void> {
-    cleanTmp();
-    const socketPath = plant();
-    const fake = await startFakeAgent(socketPath);
-    try {
-      afterListen();
-      await assertRefused(expect.path, expect.problem, expect.action);
-    } finally {
-      const seen = await fake.stop();
-      assert.deepEqual(seen, { connections: 0, bytes: 0, received: [] }, 'the fake agent received nothing');
-    }
-  }
-
-  const attackerOwns = () => `it is owned by uid ${ids[ATTACKER]!.uid} (${ATTACKER}), not by you (uid ${ids[VICTIM]!.uid})`;
-  const notYours = 'have an administrator remove it (it is not yours)';
-
-  test('a 0777 folder made first by another user, with their agent listening in it', async () => {
-    await attack(
-      () => {
-        asAttacker('mkdir', ['-m', '0777', runtimeDir()]);
-        return join(runtimeDir(), 'agent.sock');
-      },
-      { path: runtimeDir(), problem: attackerOwns(), action: notYours },
-    );
-  });
-
-  test("a symlink to the other user's folder", async () => {
-    const target = join(work, 'attacker-run');
-    await attack(
-      () => {
-        rmSync(target, { recursive: true, force: true });
-        mkdirSync(target);
-        sh('chown', [`${ATTACKER}:${ATTACKER}`, target]);
-        chmodSync(target, 0o777);
-        asAttacker('ln', ['-s', target, runtimeDir()]);
-        return join(target, 'agent.sock');
-      },
-      { path: runtimeDir(), problem: `it is a symlink owned by uid ${ids[ATTACKER]!.uid} (${ATTACKER})`, action: notYours },
-    );
-  });
-
-  test("a 0700 folder owned by the other user", async () => {
-    await attack(
-      () => {
-        asAttacker('mkdir', ['-m', '0700', runtimeDir()]);
-        return join(runtimeDir(), 'agent.sock');
-      },
-      { path: runtimeDir(), problem: attackerOwns(), action: notYours },
-    );
-  });
-
-  test("the victim's own folder, open to all, with the other user's socket in it", async () => {
-    await attack(
-      () => {
-        asVictim('mkdir', [runtimeDir()]);
-        asVictim('chmod', ['0777', runtimeDir()]);
-        return join(runtimeDir(), 'agent.sock');
-      },
-      { path: runtimeDir(), problem: 'it is open to group or others (mode 0777)', action: `remove it (rm -r ${runtimeDir()})` },
-    );
-  });
-
-  test("the victim's own 0700 folder holding the other user's socket (left from when it was open)", async () => {
-    const socketPath = join(runtimeDir(), 'agent.sock');
-    await attack(
-      () => {
-        asVictim('mkdir', [runtimeDir()]);
-        asVictim('chmod', ['0777', runtimeDir()]);
-        return socketPath;
-      },
-      { path: socketPath, problem: attackerOwns(), action: `remove it (rm -r ${socketPath})` },
-      () => {
-        asVictim('chmod', ['0700', runtimeDir()]); // as the old agent did: the planted socket stays
-        assert.equal(lstatSync(socketPath).uid, ids[ATTACKER]!.uid);
-      },
-    );
-  });
-
-  /** Every path under /tmp owned by `user` (other test files remove their temp folders meanwhile: not an error). */
-  const tmpFilesOf = (user: string) => sh('find', ['/tmp', '-xdev', '-ignore_readdir_race', '-user', user]).split('\n').filter(Boolean).sort();
-
-  test('HOME unset: per-user files go to the home folder from the password database, none to /tmp', async () => {
-    cleanTmp();
-    // What the other user plants where the old fallback looked: a config naming their registry, an open cache folder.
-    asAttacker('mkdir', ['-m', '0777', '-p', `${runtimeDir()}/.config/docker-credential-eidf`]);
-    asAttacker('sh', ['-c', `echo '{"registry":"attacker.example"}' > ${runtimeDir()}/.config/docker-credential-eidf/config.json`]);
-    const plantedCache = !existsSync('/tmp/.cache');
-    if (plantedCache) asAttacker('mkdir', ['-m', '0777', '/tmp/.cache']);
-    const xdgRuntime = join(work, 'victim-run');
-    mkdirSync(xdgRuntime, { mode: 0o700 });
-    sh('chown', [`${VICTIM}:${VICTIM}`, xdgRuntime]);
-    const env = { EIDF_STORE: 'memory', XDG_RUNTIME_DIR: xdgRuntime }; // no HOME
-    // As RHEL's umask 002 leaves it for a user-private group: group-writable, the group the victim's alone.
-    asVictim('mkdir', ['-p', `/home/${VICTIM}/.local/state`]);
-    asVictim('chmod', ['0775', `/home/${VICTIM}/.local/state`]);
-    try {
-      const started = await runAs(VICTIM, ['daemon', 'start'], env);
-      assert.equal(started.code, 0, started.stderr);
-      assert.match(started.stderr, new RegExp(`^agent \\S+ running \\(pid \\d+\\); socket ${xdgRuntime}/docker-credential-eidf/agent.sock\n$`));
-      const status = await runAs(VICTIM, ['status', '--json'], env);
-      assert.equal(status.code, 4, status.stderr);
-      assert.equal((JSON.parse(status.stdout) as { registry: string }).registry, 'registry.eidf.ac.uk', 'the planted config was not read');
-      const home = `/home/${VICTIM}`;
-      for (const [path, mode] of [
-        [`${home}/.local/state/docker-credential-eidf`, 0o700],
-        [`${home}/.local/state/docker-credential-eidf/agent.log`, 0o600],
-        [`${home}/.cache/docker-credential-eidf/compile-cache`, 0o700],
-      ] as const) {
-        const stats = lstatSync(path);
-        assert.equal(stats.uid, ids[VICTIM]!.uid, `${path} is the victim's`);
-        assert.equal(stats.mode & 0o777, mode, `${path} mode`);
-      }
-      assert.deepEqual(
-        tmpFilesOf(VICTIM).filter((p) => !p.startsWith(`${xdgRuntime}/`) && p !== xdgRuntime),
-        [],
-        'nothing of the victim in /tmp outside its runtime folder',
+    /** What each kind of client says and does with the planted folder/socket in place. */
+    async function assertRefused(problemPath: string, problem: string, action: string): Promise<void> {
+      const line = `refusing to use ${problemPath}: ${problem}; ${action}, ${AGENT_HINT}`;
+      const env = victimEnv();
+      const get = await runAs(VICTIM, ['get'], env, 'registry.eidf.ac.uk\n');
+      assert.deepEqual(get, { code: 1, stdout: `${line}\n`, stderr: '' }, 'get: its one protocol line');
+      const store = await runAs(
+        VICTIM,
+        ['store'],
+        env,
+        JSON.stringify({ ServerURL: 'registry.eidf.ac.uk', Username: 'victim', Secret: SECRET }),
       );
-    } finally {
-      if (plantedCache) rmSync('/tmp/.cache', { recursive: true, force: true });
-      const stopped = await runAs(VICTIM, ['daemon', 'stop'], env);
-      assert.deepEqual(stopped, { code: 0, stdout: '', stderr: 'agent stopped\n' });
+      assert.deepEqual(store, { code: 1, stdout: `${line}\n`, stderr: '' }, 'store: its one protocol line');
+      for (const args of [['login', '--no-browser'], ['status'], ['daemon', 'start']]) {
+        const result = await runAs(VICTIM, args, env);
+        assert.deepEqual(result, { code: 1, stdout: '', stderr: `docker-credential-eidf: ${line}\n` }, args.join(' '));
+      }
+      // The agent itself refuses to listen there, saying the same.
+      const agent = await runAs(VICTIM, ['daemon', 'run'], env);
+      assert.deepEqual(agent, { code: 1, stdout: '', stderr: `docker-credential-eidf: ${line}\n` }, 'daemon run');
+      assert.deepEqual(pidsOf(VICTIM), [], 'no agent was started');
+      assert.equal(
+        existsSync(`/home/${VICTIM}/.local/state/docker-credential-eidf/agent.log`),
+        false,
+        'no agent log: no agent was spawned',
+      );
     }
-  });
 
-  test('HOME unset and no home folder in the password database: one line, nothing created', async () => {
-    const line = `invalid configuration: HOME is not set and the password database gives no existing home folder for uid ${ids[NOHOME]!.uid}; set HOME or EIDF_HOME`;
-    const status = await runAs(NOHOME, ['status'], { EIDF_STORE: 'memory' });
-    assert.deepEqual(status, { code: 1, stdout: '', stderr: `docker-credential-eidf: ${line}\n` });
-    const get = await runAs(NOHOME, ['get'], { EIDF_STORE: 'memory' }, 'registry.eidf.ac.uk\n');
-    assert.deepEqual(get, { code: 1, stdout: `${line}\n`, stderr: '' });
-    assert.deepEqual(tmpFilesOf(NOHOME), [], 'no fallback folder in /tmp');
-    assert.deepEqual(pidsOf(NOHOME), [], 'no agent started');
-  });
-});
+    async function attack(
+      plant: () => string,
+      expect: { path: string; problem: string; action: string },
+      afterListen = () => {},
+    ): Promise<void> {
+      cleanTmp();
+      const socketPath = plant();
+      const fake = await startFakeAgent(socketPath);
+      try {
+        afterListen();
+        await assertRefused(expect.path, expect.problem, expect.action);
+      } finally {
+        const seen = await fake.stop();
+        assert.deepEqual(seen, { connections: 0, bytes: 0, received: [] }, 'the fake agent received nothing');
+      }
+    }
+
+    const attackerOwns = () =>
+      `it is owned by uid ${ids[ATTACKER].uid} (${ATTACKER}), not by you (uid ${ids[VICTIM].uid})`;
+    const notYours = 'have an administrator remove it (it is not yours)';
+
+    test('a 0777 folder made first by another user, with their agent listening in it', async () => {
+      await attack(
+        () => {
+          asAttacker('mkdir', ['-m', '0777', runtimeDir()]);
+          return join(runtimeDir(), 'agent.sock');
+        },
+        { path: runtimeDir(), problem: attackerOwns(), action: notYours },
+      );
+    });
+
+    test("a symlink to the other user's folder", async () => {
+      const target = join(work, 'attacker-run');
+      await attack(
+        () => {
+          rmSync(target, { recursive: true, force: true });
+          mkdirSync(target);
+          sh('chown', [`${ATTACKER}:${ATTACKER}`, target]);
+          chmodSync(target, 0o777);
+          asAttacker('ln', ['-s', target, runtimeDir()]);
+          return join(target, 'agent.sock');
+        },
+        {
+          path: runtimeDir(),
+          problem: `it is a symlink owned by uid ${ids[ATTACKER].uid} (${ATTACKER})`,
+          action: notYours,
+        },
+      );
+    });
+
+    test('a 0700 folder owned by the other user', async () => {
+      await attack(
+        () => {
+          asAttacker('mkdir', ['-m', '0700', runtimeDir()]);
+          return join(runtimeDir(), 'agent.sock');
+        },
+        { path: runtimeDir(), problem: attackerOwns(), action: notYours },
+      );
+    });
+
+    test("the victim's own folder, open to all, with the other user's socket in it", async () => {
+      await attack(
+        () => {
+          asVictim('mkdir', [runtimeDir()]);
+          asVictim('chmod', ['0777', runtimeDir()]);
+          return join(runtimeDir(), 'agent.sock');
+        },
+        {
+          path: runtimeDir(),
+          problem: 'it is open to group or others (mode 0777)',
+          action: `remove it (rm -r ${runtimeDir()})`,
+        },
+      );
+    });
+
+    test("the victim's own 0700 folder holding the other user's socket (left from when it was open)", async () => {
+      const socketPath = join(runtimeDir(), 'agent.sock');
+      await attack(
+        () => {
+          asVictim('mkdir', [runtimeDir()]);
+          asVictim('chmod', ['0777', runtimeDir()]);
+          return socketPath;
+        },
+        { path: socketPath, problem: attackerOwns(), action: `remove it (rm -r ${socketPath})` },
+        () => {
+          asVictim('chmod', ['0700', runtimeDir()]); // as the old agent did: the planted socket stays
+          assert.equal(lstatSync(socketPath).uid, ids[ATTACKER].uid);
+        },
+      );
+    });
+
+    /** Every path under /tmp owned by `user` (other test files remove their temp folders meanwhile: not an error). */
+    const tmpFilesOf = (user: string) =>
+      sh('find', ['/tmp', '-xdev', '-ignore_readdir_race', '-user', user]).split('\n').filter(Boolean).sort();
+
+    test('HOME unset: per-user files go to the home folder from the password database, none to /tmp', async () => {
+      cleanTmp();
+      // What the other user plants where the old fallback looked: a config naming their registry, an open cache folder.
+      asAttacker('mkdir', ['-m', '0777', '-p', `${runtimeDir()}/.config/docker-credential-eidf`]);
+      asAttacker('sh', [
+        '-c',
+        `echo '{"registry":"attacker.example"}' > ${runtimeDir()}/.config/docker-credential-eidf/config.json`,
+      ]);
+      const plantedCache = !existsSync('/tmp/.cache');
+      if (plantedCache) asAttacker('mkdir', ['-m', '0777', '/tmp/.cache']);
+      const xdgRuntime = join(work, 'victim-run');
+      mkdirSync(xdgRuntime, { mode: 0o700 });
+      sh('chown', [`${VICTIM}:${VICTIM}`, xdgRuntime]);
+      const env = { EIDF_STORE: 'memory', XDG_RUNTIME_DIR: xdgRuntime }; // no HOME
+      // As RHEL's umask 002 leaves it for a user-private group: group-writable, the group the victim's alone.
+      asVictim('mkdir', ['-p', `/home/${VICTIM}/.local/state`]);
+      asVictim('chmod', ['0775', `/home/${VICTIM}/.local/state`]);
+      try {
+        const started = await runAs(VICTIM, ['daemon', 'start'], env);
+        assert.equal(started.code, 0, started.stderr);
+        assert.match(
+          started.stderr,
+          new RegExp(`^agent \\S+ running \\(pid \\d+\\); socket ${xdgRuntime}/docker-credential-eidf/agent.sock\n$`),
+        );
+        const status = await runAs(VICTIM, ['status', '--json'], env);
+        assert.equal(status.code, 4, status.stderr);
+        assert.equal(
+          (JSON.parse(status.stdout) as { registry: string }).registry,
+          'registry.eidf.ac.uk',
+          'the planted config was not read',
+        );
+        const home = `/home/${VICTIM}`;
+        for (const [path, mode] of [
+          [`${home}/.local/state/docker-credential-eidf`, 0o700],
+          [`${home}/.local/state/docker-credential-eidf/agent.log`, 0o600],
+          [`${home}/.cache/docker-credential-eidf/compile-cache`, 0o700],
+        ] as const) {
+          const stats = lstatSync(path);
+          assert.equal(stats.uid, ids[VICTIM].uid, `${path} is the victim's`);
+          assert.equal(stats.mode & 0o777, mode, `${path} mode`);
+        }
+        assert.deepEqual(
+          tmpFilesOf(VICTIM).filter((p) => !p.startsWith(`${xdgRuntime}/`) && p !== xdgRuntime),
+          [],
+          'nothing of the victim in /tmp outside its runtime folder',
+        );
+      } finally {
+        if (plantedCache) rmSync('/tmp/.cache', { recursive: true, force: true });
+        const stopped = await runAs(VICTIM, ['daemon', 'stop'], env);
+        assert.deepEqual(stopped, { code: 0, stdout: '', stderr: 'agent stopped\n' });
+      }
+    });
+
+    test('HOME unset and no home folder in the password database: one line, nothing created', async () => {
+      const line = `invalid configuration: HOME is not set and the password database gives no existing home folder for uid ${ids[NOHOME].uid}; set HOME or EIDF_HOME`;
+      const status = await runAs(NOHOME, ['status'], { EIDF_STORE: 'memory' });
+      assert.deepEqual(status, { code: 1, stdout: '', stderr: `docker-credential-eidf: ${line}\n` });
+      const get = await runAs(NOHOME, ['get'], { EIDF_STORE: 'memory' }, 'registry.eidf.ac.uk\n');
+      assert.deepEqual(get, { code: 1, stdout: `${line}\n`, stderr: '' });
+      assert.deepEqual(tmpFilesOf(NOHOME), [], 'no fallback folder in /tmp');
+      assert.deepEqual(pidsOf(NOHOME), [], 'no agent started');
+    });
+  },
+);

@@ -18,11 +18,32 @@ async function oddAgent(home: string, body: unknown): Promise<Server> {
 
 describe('status against an agent whose answer lacks fields', () => {
   const cases: Array<[string, unknown, RegExp]> = [
-    ['an empty object', {}, /^the agent answered status without registry, oidc, session and \d+ more; restart it: docker-credential-eidf daemon stop\n$/],
-    ['no registrySecret', { registry: 'r', oidc: null, session: null, agent: { pid: 42, version: '0.0.9', uptimeSeconds: 1, store: { kind: 'memory', reason: 'x' } } },
-      /^the agent \(pid 42, version 0\.0\.9\) answered status without registrySecret, registrySecret\.state; restart it: docker-credential-eidf daemon stop\n$/],
-    ['a session without state', { registry: 'r', oidc: null, session: {}, registrySecret: { state: 'valid' }, agent: { pid: 42, version: '0.0.9', uptimeSeconds: 1, store: { kind: 'memory', reason: 'x' } } },
-      /^the agent \(pid 42, version 0\.0\.9\) answered status without session\.state; restart it/],
+    [
+      'an empty object',
+      {},
+      /^the agent answered status without registry, oidc, session and \d+ more; restart it: docker-credential-eidf daemon stop\n$/,
+    ],
+    [
+      'no registrySecret',
+      {
+        registry: 'r',
+        oidc: null,
+        session: null,
+        agent: { pid: 42, version: '0.0.9', uptimeSeconds: 1, store: { kind: 'memory', reason: 'x' } },
+      },
+      /^the agent \(pid 42, version 0\.0\.9\) answered status without registrySecret, registrySecret\.state; restart it: docker-credential-eidf daemon stop\n$/,
+    ],
+    [
+      'a session without state',
+      {
+        registry: 'r',
+        oidc: null,
+        session: {},
+        registrySecret: { state: 'valid' },
+        agent: { pid: 42, version: '0.0.9', uptimeSeconds: 1, store: { kind: 'memory', reason: 'x' } },
+      },
+      /^the agent \(pid 42, version 0\.0\.9\) answered status without session\.state; restart it/,
+    ],
     ['a JSON array', [], /^the agent answered status without registry/],
   ];
   for (const [what, body, expected] of cases) {

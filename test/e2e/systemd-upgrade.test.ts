@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,7 +36,10 @@ function service(link: string, env: NodeJS.ProcessEnv, restart: boolean, restart
   const runs: Service['runs'] = [];
   let stopped = false;
   const start = () => {
-    const child = spawn(link, ['daemon', 'run'], { env: { ...env, INVOCATION_ID: `f00d${runs.length}` }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(link, ['daemon', 'run'], {
+      env: { ...env, INVOCATION_ID: `f00d${runs.length}` },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child.stderr.resume();
     const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     runs.push({ pid: child.pid!, exit });
@@ -56,7 +69,8 @@ describe('the agent as a systemd service follows an upgrade', () => {
   before(() => {
     // The installation before the upgrade: this checkout with another version number.
     oldInstall = mkdtempSync(join(tmpdir(), 'eidf-old-'));
-    for (const part of ['bin', 'src', 'package.json']) cpSync(join(REPO_ROOT, part), join(oldInstall, part), { recursive: true });
+    for (const part of ['bin', 'src', 'package.json'])
+      cpSync(join(REPO_ROOT, part), join(oldInstall, part), { recursive: true });
     symlinkSync(realpathSync(join(REPO_ROOT, 'node_modules')), join(oldInstall, 'node_modules'));
     const versionFile = join(oldInstall, 'src', 'version.ts');
     writeFileSync(versionFile, readFileSync(versionFile, 'utf8').replace(`'${VERSION}'`, `'${OLD_VERSION}'`));
@@ -86,7 +100,8 @@ describe('the agent as a systemd service follows an upgrade', () => {
   const socketOf = (ctx: Home) => join(ctx.home, 'run', 'agent.sock');
 
   it('the unit install.sh writes restarts the agent when it exits non-zero', () => {
-    const unit = /cat > "\$unit" <<UNIT\n([\s\S]*?)\nUNIT\n/.exec(readFileSync(join(REPO_ROOT, 'install.sh'), 'utf8'))?.[1] ?? '';
+    const unit =
+      /cat > "\$unit" <<UNIT\n([\s\S]*?)\nUNIT\n/.exec(readFileSync(join(REPO_ROOT, 'install.sh'), 'utf8'))?.[1] ?? '';
     assert.match(unit, /^ExecStart=\$link daemon run$/m);
     assert.match(unit, /^Restart=on-failure$/m);
   });
@@ -95,29 +110,50 @@ describe('the agent as a systemd service follows an upgrade', () => {
     const { ctx, link, upgrade } = installedHome();
     const unit = service(link, ctx.env, true);
     try {
-      await waitFor(() => existsSync(socketOf(ctx)), 20_000, () => 'the service agent did not start');
+      await waitFor(
+        () => existsSync(socketOf(ctx)),
+        20_000,
+        () => 'the service agent did not start',
+      );
       const before = await statusJson(await runProcess(link, ['status', '--json'], { env: ctx.env }));
-      assert.deepEqual([before.agent.version, before.agent.pid], [OLD_VERSION, unit.runs[0]!.pid]);
+      assert.deepEqual([before.agent.version, before.agent.pid], [OLD_VERSION, unit.runs[0].pid]);
 
       upgrade();
       const after = await statusJson(await runCli(['status', '--json'], { env: ctx.env }));
-      assert.equal(await unit.runs[0]!.exit, SERVICE_RESTART_EXIT, 'the old agent exits non-zero, so Restart=on-failure applies');
+      assert.equal(
+        await unit.runs[0].exit,
+        SERVICE_RESTART_EXIT,
+        'the old agent exits non-zero, so Restart=on-failure applies',
+      );
       assert.equal(unit.runs.length, 2);
-      assert.deepEqual([after.agent.version, after.agent.pid], [VERSION, unit.runs[1]!.pid], 'the agent systemd started again answers');
-      assert.equal(existsSync(join(ctx.home, 'agent.log')), false, 'no detached agent was started (it would log there)');
+      assert.deepEqual(
+        [after.agent.version, after.agent.pid],
+        [VERSION, unit.runs[1].pid],
+        'the agent systemd started again answers',
+      );
+      assert.equal(
+        existsSync(join(ctx.home, 'agent.log')),
+        false,
+        'no detached agent was started (it would log there)',
+      );
 
       // A command of the old installation (a second copy on PATH, say): the service restarts once,
       // comes back as the same version, and then says so instead of restarting on every command.
       const stale = await runProcess(join(oldInstall, 'bin', 'docker-credential-eidf'), ['status'], { env: ctx.env });
       assert.equal(stale.code, 1);
-      assert.match(stale.stderr, new RegExp(`^docker-credential-eidf: the agent is the systemd service docker-credential-eidf, version ${VERSION.replace(/\./g, '\\.')}, and restarting it brought back version .*, not ${OLD_VERSION} .*systemctl --user restart docker-credential-eidf\\n$`));
-      assert.equal(await unit.runs[1]!.exit, SERVICE_RESTART_EXIT);
+      assert.match(
+        stale.stderr,
+        new RegExp(
+          `^docker-credential-eidf: the agent is the systemd service docker-credential-eidf, version ${VERSION.replace(/\./g, '\\.')}, and restarting it brought back version .*, not ${OLD_VERSION} .*systemctl --user restart docker-credential-eidf\\n$`,
+        ),
+      );
+      assert.equal(await unit.runs[1].exit, SERVICE_RESTART_EXIT);
       assert.equal(unit.runs.length, 3);
       const again = await runProcess(join(oldInstall, 'bin', 'docker-credential-eidf'), ['status'], { env: ctx.env });
       assert.equal(again.stderr, stale.stderr);
       assert.equal(unit.runs.length, 3, 'no further restart');
       const current = await statusJson(await runCli(['status', '--json'], { env: ctx.env }));
-      assert.equal(current.agent.pid, unit.runs[2]!.pid);
+      assert.equal(current.agent.pid, unit.runs[2].pid);
       assert.equal(existsSync(join(ctx.home, 'agent.log')), false, 'still no detached agent');
     } finally {
       await unit.stop();
@@ -130,18 +166,32 @@ describe('the agent as a systemd service follows an upgrade', () => {
     // RestartSec=2: a window in which the socket is gone.
     const unit = service(link, ctx.env, true, 2_000);
     try {
-      await waitFor(() => existsSync(socketOf(ctx)), 20_000, () => 'the service agent did not start');
+      await waitFor(
+        () => existsSync(socketOf(ctx)),
+        20_000,
+        () => 'the service agent did not start',
+      );
       upgrade();
       const first = runCli(['status', '--json'], { env: ctx.env });
-      assert.equal(await unit.runs[0]!.exit, SERVICE_RESTART_EXIT);
+      assert.equal(await unit.runs[0].exit, SERVICE_RESTART_EXIT);
       assert.equal(existsSync(socketOf(ctx)), false, 'in the restart window');
-      const store = await runCli(['store'], { env: ctx.env, input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}' });
+      const store = await runCli(['store'], {
+        env: ctx.env,
+        input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}',
+      });
       assert.deepEqual(store, { code: 0, stdout: '', stderr: '' });
       assert.equal(unit.runs.length, 2);
-      assert.equal((await statusJson(await first)).agent.pid, unit.runs[1]!.pid);
-      assert.equal((await statusJson(await runCli(['status', '--json'], { env: ctx.env }))).agent.pid, unit.runs[1]!.pid);
+      assert.equal((await statusJson(await first)).agent.pid, unit.runs[1].pid);
+      assert.equal(
+        (await statusJson(await runCli(['status', '--json'], { env: ctx.env }))).agent.pid,
+        unit.runs[1].pid,
+      );
       assert.equal(existsSync(join(ctx.home, 'agent.log')), false, 'no detached agent was started');
-      assert.equal(existsSync(join(ctx.home, 'run', 'service-restarting')), false, 'the marker is gone once an agent listens');
+      assert.equal(
+        existsSync(join(ctx.home, 'run', 'service-restarting')),
+        false,
+        'the marker is gone once an agent listens',
+      );
     } finally {
       await unit.stop();
     }
@@ -150,10 +200,14 @@ describe('the agent as a systemd service follows an upgrade', () => {
   it('a service that does not come back: the command says so, and starts no agent outside it', async () => {
     const { ctx, link, upgrade } = installedHome();
     const unit = service(link, ctx.env, false);
-    await waitFor(() => existsSync(socketOf(ctx)), 20_000, () => 'the service agent did not start');
+    await waitFor(
+      () => existsSync(socketOf(ctx)),
+      20_000,
+      () => 'the service agent did not start',
+    );
     upgrade();
     const result = await runCli(['status'], { env: ctx.env });
-    assert.equal(await unit.runs[0]!.exit, SERVICE_RESTART_EXIT);
+    assert.equal(await unit.runs[0].exit, SERVICE_RESTART_EXIT);
     assert.equal(result.code, 1);
     assert.equal(
       result.stderr,

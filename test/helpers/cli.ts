@@ -14,7 +14,10 @@ export interface CliResult {
 }
 
 /** Runs the real CLI as a process, with `input` on stdin. */
-export function runCli(args: string[], options: { env: NodeJS.ProcessEnv; input?: string | Uint8Array; timeoutMs?: number }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; input?: string | Uint8Array; timeoutMs?: number },
+): Promise<CliResult> {
   return runProcess(HELPER_BIN, args, options);
 }
 
@@ -44,7 +47,11 @@ export function runProcess(
  * A private EIDF_HOME (short path: the agent socket lives in it) and an environment that uses
  * it. `cleanup()` stops the agent of that home and removes the folder.
  */
-export function isolatedHome(extraEnv: NodeJS.ProcessEnv = {}): { home: string; env: NodeJS.ProcessEnv; cleanup(): Promise<void> } {
+export function isolatedHome(extraEnv: NodeJS.ProcessEnv = {}): {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  cleanup(): Promise<void>;
+} {
   const home = mkdtempSync(join(tmpdir(), 'eidf-'));
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

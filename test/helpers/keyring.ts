@@ -59,10 +59,17 @@ export async function startPrivateBus(): Promise<PrivateBus> {
     await mkdir(runtime, { mode: 0o700 });
     const config = join(dir, 'bus.conf');
     await writeFile(config, busConfig(join(runtime, 'bus')));
-    const bus = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const bus = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address=1'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     children.push(bus);
     const address = await firstLine(bus, 'dbus-daemon');
-    return { env: { DBUS_SESSION_BUS_ADDRESS: address, XDG_RUNTIME_DIR: runtime, HOME: home }, busPid: bus.pid!, dir, stop };
+    return {
+      env: { DBUS_SESSION_BUS_ADDRESS: address, XDG_RUNTIME_DIR: runtime, HOME: home },
+      busPid: bus.pid!,
+      dir,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
@@ -94,7 +101,11 @@ export async function startPrivateKeyring(opts: { locked?: boolean } = {}): Prom
       daemonPid: pid,
       stop,
       lock: async () => {
-        await dbusSend(base.env, ['/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', 'array:objpath:/org/freedesktop/secrets/collection/login']);
+        await dbusSend(base.env, [
+          '/org/freedesktop/secrets',
+          'org.freedesktop.Secret.Service.Lock',
+          'array:objpath:/org/freedesktop/secrets/collection/login',
+        ]);
         await waitForLockState(base.env, 'true');
       },
       pause: () => process.kill(pid, 'SIGSTOP'),
@@ -146,7 +157,7 @@ function firstLine(child: ChildProcess, name: string): Promise<string> {
       text += chunk.toString();
       if (text.includes('\n')) {
         clearTimeout(timer);
-        resolve(text.split('\n', 1)[0]!.trim());
+        resolve(text.split('\n', 1)[0].trim());
       }
     });
   });
@@ -154,9 +165,13 @@ function firstLine(child: ChildProcess, name: string): Promise<string> {
 
 function dbusSend(env: KeyringEnv, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('dbus-send', ['--session', '--print-reply=literal', '--reply-timeout=2000', '--dest=org.freedesktop.secrets', ...args],
+    execFile(
+      'dbus-send',
+      ['--session', '--print-reply=literal', '--reply-timeout=2000', '--dest=org.freedesktop.secrets', ...args],
       { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, timeout: 3000 },
-      (err, stdout, stderr) => (err ? reject(new Error(`dbus-send failed: ${String(stderr).trim()}`)) : resolve(String(stdout))));
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`dbus-send failed: ${String(stderr).trim()}`)) : resolve(String(stdout)),
+    );
   });
 }
 
@@ -166,8 +181,12 @@ async function waitForLockState(env: KeyringEnv, want: 'true' | 'false'): Promis
   let last = '';
   while (Date.now() < deadline) {
     try {
-      last = await dbusSend(env, ['/org/freedesktop/secrets/aliases/default', 'org.freedesktop.DBus.Properties.Get',
-        'string:org.freedesktop.Secret.Collection', 'string:Locked']);
+      last = await dbusSend(env, [
+        '/org/freedesktop/secrets/aliases/default',
+        'org.freedesktop.DBus.Properties.Get',
+        'string:org.freedesktop.Secret.Collection',
+        'string:Locked',
+      ]);
       if (last.includes(want)) return;
     } catch (err) {
       last = (err as Error).message;

@@ -47,7 +47,13 @@ export interface TestIdp {
 export const TEST_CLIENT_ID = 'eidf-cli';
 export const TEST_SCOPES = 'openid offline_access profile email';
 
-type Ctx = { method: string; path: string; status: number; body: unknown; oidc?: { route?: string; params?: { grant_type?: unknown } } };
+type Ctx = {
+  method: string;
+  path: string;
+  status: number;
+  body: unknown;
+  oidc?: { route?: string; params?: { grant_type?: unknown } };
+};
 
 export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestIdp> {
   let handler: http.RequestListener = (_req, res) => res.end();
@@ -59,10 +65,16 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
   const pollInterval = options.pollInterval ?? 0.05;
 
   const provider = new Provider(issuer, {
-    clients: [{
-      client_id: TEST_CLIENT_ID, client_name: 'EIDF CLI', token_endpoint_auth_method: 'none',
-      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], response_types: [], redirect_uris: [],
-    }],
+    clients: [
+      {
+        client_id: TEST_CLIENT_ID,
+        client_name: 'EIDF CLI',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+        response_types: [],
+        redirect_uris: [],
+      },
+    ],
     features: {
       deviceFlow: { enabled: true },
       devInteractions: { enabled: true },
@@ -78,15 +90,29 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
       claims: async () => ({ sub, preferred_username: sub, email: `${sub}@example.test` }),
     }),
     cookies: { keys: ['test-only-cookie-key'] },
-    ttl: { AccessToken: tokenTtl, IdToken: tokenTtl, DeviceCode: options.deviceCodeTtl ?? 600, RefreshToken: 3600, Grant: 3600, Session: 3600, Interaction: 600 },
+    ttl: {
+      AccessToken: tokenTtl,
+      IdToken: tokenTtl,
+      DeviceCode: options.deviceCodeTtl ?? 600,
+      RefreshToken: 3600,
+      Grant: 3600,
+      Session: 3600,
+      Interaction: 600,
+    },
   });
 
   const requests: IdpRequest[] = [];
   provider.use(async (raw, next) => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- oidc-provider types ctx.oidc narrower than it is
     const ctx = raw as unknown as Ctx;
     await next();
     const grantType = ctx.oidc?.params?.grant_type;
-    requests.push({ method: ctx.method, path: ctx.path, grantType: typeof grantType === 'string' ? grantType : undefined, status: ctx.status });
+    requests.push({
+      method: ctx.method,
+      path: ctx.path,
+      grantType: typeof grantType === 'string' ? grantType : undefined,
+      status: ctx.status,
+    });
     // oidc-provider sends no `interval`, so clients would wait 5 s before the first poll.
     if (ctx.oidc?.route === 'device_authorization' && ctx.status === 200 && typeof ctx.body === 'object' && ctx.body) {
       (ctx.body as Record<string, unknown>).interval = pollInterval;
@@ -101,10 +127,11 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     refreshRequests: () => requests.filter((r) => r.grantType === 'refresh_token').length,
     approve: (uri, login = 'alice') => drive(uri, login, 'approve'),
     deny: (uri) => drive(uri, 'nobody', 'deny'),
-    stop: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
     start: () => listen(server, port),
   };
 }
@@ -138,7 +165,11 @@ async function drive(startUrl: string, login: string, decision: 'approve' | 'den
       const i = pair.indexOf('=');
       const name = pair.slice(0, i).trim();
       const value = pair.slice(i + 1);
-      const gone = value === '' || attrs.some((a) => /^\s*max-age=0/i.test(a) || (/^\s*expires=/i.test(a) && new Date(a.split('=')[1]!) < new Date()));
+      const gone =
+        value === '' ||
+        attrs.some(
+          (a) => /^\s*max-age=0/i.test(a) || (/^\s*expires=/i.test(a) && new Date(a.split('=')[1]) < new Date()),
+        );
       if (gone) jar.delete(name);
       else jar.set(name, value);
     }
@@ -158,9 +189,9 @@ async function drive(startUrl: string, login: string, decision: 'approve' | 'den
     const form = html.match(/<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/);
     if (!form) throw new Error(`test IdP: no form on the page at ${url} (status ${res.status})`);
     const fields: Record<string, string> = {};
-    for (const input of form[2]!.matchAll(/<input([^>]*)>/g)) {
-      const name = input[1]!.match(/name="([^"]+)"/)?.[1];
-      if (name) fields[name] = input[1]!.match(/value="([^"]*)"/)?.[1] ?? '';
+    for (const input of form[2].matchAll(/<input([^>]*)>/g)) {
+      const name = input[1].match(/name="([^"]+)"/)?.[1];
+      if (name) fields[name] = input[1].match(/value="([^"]*)"/)?.[1] ?? '';
     }
     if ('login' in fields) Object.assign(fields, { login, password: 'any' });
     const abort = 'confirm' in fields && decision === 'deny';
@@ -168,7 +199,7 @@ async function drive(startUrl: string, login: string, decision: 'approve' | 'den
       delete fields.confirm;
       fields.abort = 'yes';
     }
-    url = new URL(form[1]!.replaceAll('&amp;', '&'), url).href;
+    url = new URL(form[1].replaceAll('&amp;', '&'), url).href;
     res = await request('POST', url, fields);
     if (abort) {
       await res.text(); // the provider re-renders its code page with "the interaction was aborted"

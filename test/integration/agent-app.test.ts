@@ -27,12 +27,21 @@ describe('agent app', () => {
   it('health tells the version, pid and store', async () => {
     const { app } = appWith();
     const res = await request(app).get('/v1/health').expect(200);
-    assert.deepEqual(res.body, { product: 'docker-credential-eidf', version: '1.0.0', pid: 4242, uptimeSeconds: 0, store: { kind: 'memory', reason: 'test' } });
+    assert.deepEqual(res.body, {
+      product: 'docker-credential-eidf',
+      version: '1.0.0',
+      pid: 4242,
+      uptimeSeconds: 0,
+      store: { kind: 'memory', reason: 'test' },
+    });
   });
 
   it('store → get → list → erase round trip, persisted in the store', async () => {
     const { app, store } = appWith();
-    await request(app).post('/v1/credentials/store').send({ registry: 'reg.example', Username: 'alice', Secret: 'pw' }).expect(204);
+    await request(app)
+      .post('/v1/credentials/store')
+      .send({ registry: 'reg.example', Username: 'alice', Secret: 'pw' })
+      .expect(204);
     assert.deepEqual(JSON.parse((await store.get('registry:reg.example'))!), { Username: 'alice', Secret: 'pw' });
     const got = await request(app).post('/v1/credentials/get').send({ registry: 'reg.example' }).expect(200);
     assert.deepEqual(got.body, { Username: 'alice', Secret: 'pw' });
@@ -46,14 +55,18 @@ describe('agent app', () => {
   it('a warm get is answered from memory without touching the store', async () => {
     const store = new MemoryStore();
     const { app } = appWith(store);
-    await request(app).post('/v1/credentials/store').send({ registry: 'reg.example', Username: 'alice', Secret: 'pw' }).expect(204);
+    await request(app)
+      .post('/v1/credentials/store')
+      .send({ registry: 'reg.example', Username: 'alice', Secret: 'pw' })
+      .expect(204);
     let reads = 0;
     const original = store.get.bind(store);
     store.get = async (key) => {
       reads++;
       return original(key);
     };
-    for (let i = 0; i < 5; i++) await request(app).post('/v1/credentials/get').send({ registry: 'reg.example' }).expect(200);
+    for (let i = 0; i < 5; i++)
+      await request(app).post('/v1/credentials/get').send({ registry: 'reg.example' }).expect(200);
     assert.equal(reads, 0);
   });
 
@@ -73,24 +86,38 @@ describe('agent app', () => {
       throw new EidfError('STORE_UNAVAILABLE', 'no keychain');
     };
     const { app } = appWith(store);
-    await request(app).post('/v1/credentials/store').send({ registry: 'reg.example', Username: 'a', Secret: 'b' }).expect(503);
+    await request(app)
+      .post('/v1/credentials/store')
+      .send({ registry: 'reg.example', Username: 'a', Secret: 'b' })
+      .expect(503);
     await request(app).post('/v1/credentials/get').send({ registry: 'reg.example' }).expect(404);
   });
 
   it('bad bodies are 400 BAD_INPUT with one line', async () => {
     const { app } = appWith();
-    const notJson = await request(app).post('/v1/credentials/store').set('content-type', 'application/json').send('{"registry":').expect(400);
+    const notJson = await request(app)
+      .post('/v1/credentials/store')
+      .set('content-type', 'application/json')
+      .send('{"registry":')
+      .expect(400);
     assert.equal(notJson.body.error, 'BAD_INPUT');
     const missing = await request(app).post('/v1/credentials/store').send({ registry: 'reg.example' }).expect(400);
     assert.equal(missing.body.error_description, 'request needs a non-empty string "Username"');
-    const big = await request(app).post('/v1/credentials/store').send({ registry: 'r', Username: 'u', Secret: 'x'.repeat(100_000) }).expect(413);
+    const big = await request(app)
+      .post('/v1/credentials/store')
+      .send({ registry: 'r', Username: 'u', Secret: 'x'.repeat(100_000) })
+      .expect(413);
     assert.equal(big.body.error, 'BAD_INPUT');
   });
 
   it('a helper of another version gets 409 and the agent asks to restart; health is exempt', async () => {
     const { app, shutdowns } = appWith();
     await request(app).get('/v1/health').set('x-eidf-version', '0.9.0').expect(200);
-    const res = await request(app).post('/v1/credentials/get').set('x-eidf-version', '0.9.0').send({ registry: 'r' }).expect(409);
+    const res = await request(app)
+      .post('/v1/credentials/get')
+      .set('x-eidf-version', '0.9.0')
+      .send({ registry: 'r' })
+      .expect(409);
     assert.equal(res.body.error, 'VERSION_MISMATCH');
     assert.deepEqual(shutdowns, ['helper version 0.9.0']);
   });

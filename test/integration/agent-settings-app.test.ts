@@ -26,7 +26,7 @@ function appWith(keep?: string) {
   return { app, shutdowns };
 }
 
-describe('agent app: the caller\'s settings', () => {
+describe("agent app: the caller's settings", () => {
   it('the same settings, or none (protocol verbs): served', async () => {
     const { app, shutdowns } = appWith();
     await request(app).get('/v1/credentials').set(VERSION_HEADER, '1.0.0;settings=aaaa').expect(200);
@@ -36,15 +36,25 @@ describe('agent app: the caller\'s settings', () => {
 
   it('other settings: 409 VERSION_MISMATCH (the helper then starts a new agent) and the agent stops', async () => {
     const { app, shutdowns } = appWith();
-    const res = await request(app).post('/v1/credentials/get').set(VERSION_HEADER, '1.0.0;settings=bbbb').send({ registry: 'r.example' }).expect(409);
-    assert.deepEqual(res.body, { error: 'VERSION_MISMATCH', error_description: 'the agent restarts: this command runs with other settings' });
+    const res = await request(app)
+      .post('/v1/credentials/get')
+      .set(VERSION_HEADER, '1.0.0;settings=bbbb')
+      .send({ registry: 'r.example' })
+      .expect(409);
+    assert.deepEqual(res.body, {
+      error: 'VERSION_MISMATCH',
+      error_description: 'the agent restarts: this command runs with other settings',
+    });
     assert.deepEqual(shutdowns, ['a command runs with other settings']);
   });
 
   it('other settings, but the agent must keep running: 409 AGENT_SETTINGS_DIFFER with what to do, and it keeps running', async () => {
     const { app, shutdowns } = appWith('run: systemctl --user restart docker-credential-eidf');
     const res = await request(app).get('/v1/status').set(VERSION_HEADER, '1.0.0;settings=bbbb').expect(409);
-    assert.deepEqual(res.body, { error: 'AGENT_SETTINGS_DIFFER', error_description: 'run: systemctl --user restart docker-credential-eidf' });
+    assert.deepEqual(res.body, {
+      error: 'AGENT_SETTINGS_DIFFER',
+      error_description: 'run: systemctl --user restart docker-credential-eidf',
+    });
     assert.deepEqual(shutdowns, []);
   });
 

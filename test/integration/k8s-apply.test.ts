@@ -44,7 +44,7 @@ const manifest = renderPullSecret(
   { name: 'eidf-pull', namespace: 'demo', server: 'registry.eidf.ac.uk', username: 'robot$demo+k8s-pull', password },
   'yaml',
 );
-const data = manifest.match(/\.dockerconfigjson: (\S+)/)![1]!;
+const data = manifest.match(/\.dockerconfigjson: (\S+)/)![1];
 
 let n = 0;
 async function rig(mode = '', overrides: Partial<KubectlOptions> = {}) {
@@ -103,7 +103,10 @@ test('an explicit kubectl path is used instead of PATH', async () => {
   const env = { ...r.options.env, PATH: process.env.PATH ?? '' };
   await applyWithKubectl(manifest, { ...r.options, kubectl: join(bin, 'kubectl'), env });
   assert.equal(await r.stdin(), manifest);
-  assert.deepEqual(r.lines.toSorted(), ['Warning: resource secrets/eidf-pull is missing the last-applied annotation', 'secret/eidf-pull created']);
+  assert.deepEqual(r.lines.toSorted(), [
+    'Warning: resource secrets/eidf-pull is missing the last-applied annotation',
+    'secret/eidf-pull created',
+  ]);
 });
 
 test('kubectl missing from PATH: one KUBECTL_FAILED line, nothing relayed', async () => {
@@ -113,7 +116,10 @@ test('kubectl missing from PATH: one KUBECTL_FAILED line, nothing relayed', asyn
     kubectlFailed('kubectl not found on PATH: install kubectl or give the path to it'),
   );
   const missing = join(root, 'nowhere', 'kubectl');
-  await assert.rejects(applyWithKubectl(manifest, { ...r.options, kubectl: missing }), kubectlFailed(`kubectl not found: "${missing}" does not exist`));
+  await assert.rejects(
+    applyWithKubectl(manifest, { ...r.options, kubectl: missing }),
+    kubectlFailed(`kubectl not found: "${missing}" does not exist`),
+  );
   assert.deepEqual(r.lines, []);
 });
 
@@ -122,7 +128,10 @@ test('a kubectl that is not executable is reported, not run', async () => {
   const notExecutable = join(root, 'kubectl-not-executable');
   await writeFile(notExecutable, FAKE_KUBECTL);
   await chmod(notExecutable, 0o644);
-  await assert.rejects(applyWithKubectl(manifest, { ...r.options, kubectl: notExecutable }), kubectlFailed(/^could not run kubectl ".*": EACCES$/));
+  await assert.rejects(
+    applyWithKubectl(manifest, { ...r.options, kubectl: notExecutable }),
+    kubectlFailed(/^could not run kubectl ".*": EACCES$/),
+  );
 });
 
 test('kubectl failing: its stderr is relayed line by line, then KUBECTL_FAILED with the exit status', async () => {
@@ -144,7 +153,10 @@ test('kubectl exiting before reading stdin does not break the pipe into a crash'
 
 test('kubectl killed by a signal is reported as such', async () => {
   const r = await rig('killed');
-  await assert.rejects(applyWithKubectl(manifest, r.options), kubectlFailed('kubectl apply failed (killed by SIGTERM)'));
+  await assert.rejects(
+    applyWithKubectl(manifest, r.options),
+    kubectlFailed('kubectl apply failed (killed by SIGTERM)'),
+  );
 });
 
 test("in a real process, kubectl's stdout goes to our stderr and our stdout stays empty", async () => {
@@ -157,7 +169,9 @@ test("in a real process, kubectl's stdout goes to our stderr and our stdout stay
 await applyWithKubectl(process.argv[2], { env: process.env, stderr: (line) => process.stderr.write(line + '\\n') });
 `,
   );
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, [script, 'kind: Secret\n'], { env: r.options.env });
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [script, 'kind: Secret\n'], {
+    env: r.options.env,
+  });
   assert.equal(stdout, '');
   assert.match(stderr, /^secret\/eidf-pull created$/m);
   assert.equal(await r.stdin(), 'kind: Secret\n');

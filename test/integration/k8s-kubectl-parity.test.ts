@@ -16,27 +16,42 @@ const run = promisify(execFile);
 const home = await mkdtemp(join(tmpdir(), 'eidf-k8s-kubectl-'));
 after(() => rm(home, { recursive: true, force: true }));
 const env = { PATH: process.env.PATH ?? '', HOME: home, KUBECONFIG: '/nonexistent' };
-const kubectlMissing = await run('kubectl', ['version', '--client'], { env }).then(() => false, () => true);
+const kubectlMissing = await run('kubectl', ['version', '--client'], { env }).then(
+  () => false,
+  () => true,
+);
 const skip = kubectlMissing && 'kubectl is not installed';
 
 async function kubectl(spec: PullSecretSpec, format: 'yaml' | 'json'): Promise<string> {
   const args = [
-    'create', 'secret', 'docker-registry', spec.name,
+    'create',
+    'secret',
+    'docker-registry',
+    spec.name,
     `--docker-server=${spec.server}`,
     `--docker-username=${spec.username}`,
     `--docker-password=${spec.password}`,
     ...(spec.namespace === undefined ? [] : [`--namespace=${spec.namespace}`]),
-    '--dry-run=client', '-o', format,
+    '--dry-run=client',
+    '-o',
+    format,
   ];
   return (await run('kubectl', args, { env, encoding: 'utf8' })).stdout;
 }
 
-const decoded = (secret: { data: Record<string, string> }): Buffer => Buffer.from(secret.data['.dockerconfigjson']!, 'base64');
+const decoded = (secret: { data: Record<string, string> }): Buffer =>
+  Buffer.from(secret.data['.dockerconfigjson'], 'base64');
 
 const logins: Array<{ label: string; spec: PullSecretSpec }> = [
   {
     label: 'robot account with $ and +',
-    spec: { name: 'eidf-pull', namespace: 'demo', server: 'registry.eidf.ac.uk', username: 'robot$demo+k8s-pull', password: 'Q4yZpW0vN8kR2mT6cJ1hL5sX9dF3gB7a' },
+    spec: {
+      name: 'eidf-pull',
+      namespace: 'demo',
+      server: 'registry.eidf.ac.uk',
+      username: 'robot$demo+k8s-pull',
+      password: 'Q4yZpW0vN8kR2mT6cJ1hL5sX9dF3gB7a',
+    },
   },
   {
     label: 'server with a port, password with " and :',
@@ -44,15 +59,32 @@ const logins: Array<{ label: string; spec: PullSecretSpec }> = [
   },
   {
     label: 'backslash, unicode, HTML characters, U+2028, control characters',
-    spec: { name: 'tricky.secret', namespace: 'ns-1', server: 'https://registry.example:8443/v1/', username: 'jürgen', password: 'a\\b"c:d é 😀 <tag>&amp; \u2028\u2029 \t\n\r\b\f\x01\x1f\x7f' },
+    spec: {
+      name: 'tricky.secret',
+      namespace: 'ns-1',
+      server: 'https://registry.example:8443/v1/',
+      username: 'jürgen',
+      password: 'a\\b"c:d é 😀 <tag>&amp; \u2028\u2029 \t\n\r\b\f\x01\x1f\x7f',
+    },
   },
   {
     label: 'password that looks like a flag, no namespace',
-    spec: { name: 'regcred', server: 'localhost:5000', username: 'robot$p+n', password: '--namespace=kube-system -o json' },
+    spec: {
+      name: 'regcred',
+      server: 'localhost:5000',
+      username: 'robot$p+n',
+      password: '--namespace=kube-system -o json',
+    },
   },
   {
     label: 'long password (base64 stays on one line)',
-    spec: { name: 'long', namespace: 'default', server: 'registry.eidf.ac.uk', username: 'u', password: 'Zz9'.repeat(100) },
+    spec: {
+      name: 'long',
+      namespace: 'default',
+      server: 'registry.eidf.ac.uk',
+      username: 'u',
+      password: 'Zz9'.repeat(100),
+    },
   },
 ];
 
@@ -80,7 +112,27 @@ for (const { label, spec } of logins) {
 }
 
 test('names YAML would misread are quoted exactly where kubectl quotes them', { skip }, async () => {
-  const names = ['123', '1abc', 'y', 'yes', 'no', 'on', 'off', 'true', 'null', '1e3', '1.5', '0x1f', '0o17', '0b101', '0777', '2001-12-14', 'a.b-c', 'yes-no', '0x'];
+  const names = [
+    '123',
+    '1abc',
+    'y',
+    'yes',
+    'no',
+    'on',
+    'off',
+    'true',
+    'null',
+    '1e3',
+    '1.5',
+    '0x1f',
+    '0o17',
+    '0b101',
+    '0777',
+    '2001-12-14',
+    'a.b-c',
+    'yes-no',
+    '0x',
+  ];
   const login = { server: 'registry.example', username: 'u', password: 'p' };
   await Promise.all(
     names.map(async (name) => {
@@ -90,15 +142,19 @@ test('names YAML would misread are quoted exactly where kubectl quotes them', { 
   );
 });
 
-test('where we quote and kubectl does not, ours still reads back as the name under YAML 1.1 and 1.2', { skip }, async () => {
-  // Impossible dates, hex beyond 64 bits, `e3`: go-yaml leaves them plain, but other parsers misread them
-  // (the `yaml` package reads kubectl's plain 0x1ffffffffffffffff as a number, `e3` as a float in 1.1).
-  for (const name of ['2024-13-45', '0x1ffffffffffffffff', 'e3']) {
-    const spec = { server: 'registry.example', username: 'u', password: 'p', name, namespace: 'demo' };
-    const [ours, theirs] = [renderPullSecret(spec, 'yaml'), await kubectl(spec, 'yaml')];
-    assert.match(ours, new RegExp(`name: "${name}"`));
-    assert.match(theirs, new RegExp(`name: ${name}\\n`));
-    for (const version of ['1.1', '1.2'] as const) assert.equal(parse(ours, { version }).metadata.name, name);
-    assert.equal(ours.replace(`"${name}"`, name), theirs, 'the quotes are the only difference');
-  }
-});
+test(
+  'where we quote and kubectl does not, ours still reads back as the name under YAML 1.1 and 1.2',
+  { skip },
+  async () => {
+    // Impossible dates, hex beyond 64 bits, `e3`: go-yaml leaves them plain, but other parsers misread them
+    // (the `yaml` package reads kubectl's plain 0x1ffffffffffffffff as a number, `e3` as a float in 1.1).
+    for (const name of ['2024-13-45', '0x1ffffffffffffffff', 'e3']) {
+      const spec = { server: 'registry.example', username: 'u', password: 'p', name, namespace: 'demo' };
+      const [ours, theirs] = [renderPullSecret(spec, 'yaml'), await kubectl(spec, 'yaml')];
+      assert.match(ours, new RegExp(`name: "${name}"`));
+      assert.match(theirs, new RegExp(`name: ${name}\\n`));
+      for (const version of ['1.1', '1.2'] as const) assert.equal(parse(ours, { version }).metadata.name, name);
+      assert.equal(ours.replace(`"${name}"`, name), theirs, 'the quotes are the only difference');
+    }
+  },
+);

@@ -30,7 +30,11 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
   const net = { harbor: 'up' as Route, idp: 'up' as Route, probes: 0, hold: null as Promise<void> | null };
   let closedOrigin: string;
   let blackhole: { origin: string; server: ReturnType<typeof createNetServer>; sockets: Set<Socket> };
-  let garbage: { origin: string; server: Server; answer: (path: string) => { status: number; type: string; body: string } };
+  let garbage: {
+    origin: string;
+    server: Server;
+    answer: (path: string) => { status: number; type: string; body: string };
+  };
 
   const routedFetch: Fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
@@ -40,7 +44,9 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
       net.probes++;
       if (net.hold) await net.hold;
     }
-    const origin = { up: url.origin, closed: closedOrigin, blackhole: blackhole.origin, garbage: garbage.origin }[route];
+    const origin = { up: url.origin, closed: closedOrigin, blackhole: blackhole.origin, garbage: garbage.origin }[
+      route
+    ];
     return fetch(new URL(url.pathname + url.search, origin), init);
   };
 
@@ -57,13 +63,29 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
     garbage = await startGarbage();
     const env = { ...sandbox.env, EIDF_HOME: dir, EIDF_STORE: 'memory', EIDF_KEEPALIVE_SECONDS: '86400' };
     const config = loadConfig(env, process.getuid?.() ?? 1000, () => undefined);
-    const logger = { info: (l: string) => logLines.push(l), warn: (l: string) => logLines.push(l), debug: (l: string) => logLines.push(l) };
-    services = createAgentServices({ config, store: new MemoryStore(), fetch: routedFetch, clock: { now: () => Date.now() }, logger });
+    const logger = {
+      info: (l: string) => logLines.push(l),
+      warn: (l: string) => logLines.push(l),
+      debug: (l: string) => logLines.push(l),
+    };
+    services = createAgentServices({
+      config,
+      store: new MemoryStore(),
+      fetch: routedFetch,
+      clock: { now: () => Date.now() },
+      logger,
+    });
     services.start();
     await services.settled(10_000);
     app = createAgentApp({
-      version: 'test', pid: process.pid, clock: { now: () => Date.now() }, logger, credentials: services.credentials,
-      resolveCredential: services.resolveCredential, store: { kind: 'memory', reason: 'test' }, requestShutdown: () => {},
+      version: 'test',
+      pid: process.pid,
+      clock: { now: () => Date.now() },
+      logger,
+      credentials: services.credentials,
+      resolveCredential: services.resolveCredential,
+      store: { kind: 'memory', reason: 'test' },
+      requestShutdown: () => {},
     });
     const session = services.session!;
     const start = await session.login();
@@ -86,8 +108,11 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
     const status = await services.keeper.check();
     assert.equal(status.state, 'not-onboarded');
     assert.match(status.action ?? '', new RegExp(`${sandbox.registryUrl}/c/oidc/login`));
-    await assert.rejects(get(), (err: { code?: string; reason?: string; message: string }) =>
-      err.code === 'NOT_FOUND' && err.reason === 'not-onboarded' && err.message.includes('/c/oidc/login'));
+    await assert.rejects(
+      get(),
+      (err: { code?: string; reason?: string; message: string }) =>
+        err.code === 'NOT_FOUND' && err.reason === 'not-onboarded' && err.message.includes('/c/oidc/login'),
+    );
     await sandbox.webLogin('alice');
     const fixed = await services.keeper.check();
     assert.equal(fixed.state, 'valid');
@@ -100,8 +125,14 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
     net.hold = new Promise<void>((resolve) => (release = resolve));
     net.probes = 0;
     const checks = Array.from({ length: 10 }, () => services.keeper.check());
-    const gets = await withDeadline(Promise.all(Array.from({ length: 50 }, () => request(app).post('/v1/credentials/get').send({ registry: registry() }))), 5_000);
-    for (const answer of gets) assert.deepEqual([answer.status, answer.body], [200, { Username: 'alice', Secret: secretOf() }]);
+    const gets = await withDeadline(
+      Promise.all(
+        Array.from({ length: 50 }, () => request(app).post('/v1/credentials/get').send({ registry: registry() })),
+      ),
+      5_000,
+    );
+    for (const answer of gets)
+      assert.deepEqual([answer.status, answer.body], [200, { Username: 'alice', Secret: secretOf() }]);
     release();
     net.hold = null;
     const results = await Promise.all(checks);
@@ -136,7 +167,11 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
   it('5xx answers and HTML error pages: unreachable, last good secret kept', async () => {
     net.harbor = 'garbage';
     for (const answer of [
-      { status: 503, type: 'application/json', body: '{"errors":[{"code":"UNKNOWN","message":"down for maintenance"}]}' },
+      {
+        status: 503,
+        type: 'application/json',
+        body: '{"errors":[{"code":"UNKNOWN","message":"down for maintenance"}]}',
+      },
       { status: 502, type: 'text/html', body: '<html><body><h1>502 Bad Gateway</h1></body></html>' },
     ]) {
       garbage.answer = () => answer;
@@ -155,16 +190,29 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
     assert.equal(portal.state, 'error');
     assert.equal(portal.lastError?.code, 'HARBOR_ERROR');
     // Harbor knows the user but refuses the secret: it is dead.
-    garbage.answer = (path) => path.startsWith('/service/token')
-      ? { status: 401, type: 'application/json', body: '{"errors":[{"code":"UNAUTHORIZED","message":"unauthorized"}]}' }
-      : { status: 200, type: 'application/json', body: JSON.stringify({ user_id: 3, username: 'alice', oidc_user_meta: { secret: secretOf() } }) };
+    garbage.answer = (path) =>
+      path.startsWith('/service/token')
+        ? {
+            status: 401,
+            type: 'application/json',
+            body: '{"errors":[{"code":"UNAUTHORIZED","message":"unauthorized"}]}',
+          }
+        : {
+            status: 200,
+            type: 'application/json',
+            body: JSON.stringify({ user_id: 3, username: 'alice', oidc_user_meta: { secret: secretOf() } }),
+          };
     assert.equal((await services.keeper.check()).state, 'needs-web-login');
     garbage.answer = () => ({ status: 500, type: 'text/html', body: '<h1>Internal Server Error</h1>' });
     assert.equal((await services.keeper.check()).state, 'unreachable');
     assert.equal(services.keeper.credential(), null);
     await assert.rejects(get(), { code: 'NOT_FOUND' });
     // And a 401 on users/current is "not onboarded", whoever sends it.
-    garbage.answer = () => ({ status: 401, type: 'application/json', body: '{"errors":[{"code":"UNAUTHORIZED","message":"unauthorized"}]}' });
+    garbage.answer = () => ({
+      status: 401,
+      type: 'application/json',
+      body: '{"errors":[{"code":"UNAUTHORIZED","message":"unauthorized"}]}',
+    });
     assert.equal((await services.keeper.check()).state, 'not-onboarded');
     net.harbor = 'up';
     assert.equal((await services.keeper.check()).state, 'valid');
@@ -173,9 +221,13 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
   it('a secret rotated elsewhere (PUT cli_secret with her ID token) is picked up by the next check', async () => {
     const old = secretOf();
     const idToken = await services.session!.getIdToken();
-    const me = (await (await fetch(`${sandbox.registryUrl}/api/v2.0/users/current`, { headers: { authorization: `Bearer ${idToken}` } })).json()) as { user_id: number };
+    const me = (await (
+      await fetch(`${sandbox.registryUrl}/api/v2.0/users/current`, { headers: { authorization: `Bearer ${idToken}` } })
+    ).json()) as { user_id: number };
     const put = await fetch(`${sandbox.registryUrl}/api/v2.0/users/${me.user_id}/cli_secret`, {
-      method: 'PUT', headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ secret: 'Rotated-Elsewhere-42' }),
+      method: 'PUT',
+      headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ secret: 'Rotated-Elsewhere-42' }),
     });
     assert.equal(put.status, 200);
     const status = await services.keeper.check();
@@ -213,7 +265,9 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
 
 async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  const deadline = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)),
+  );
   try {
     return await Promise.race([promise, deadline]);
   } finally {
@@ -239,7 +293,11 @@ async function closedPortOrigin(): Promise<string> {
 }
 
 /** Accepts connections and never answers. */
-async function startBlackhole(): Promise<{ origin: string; server: ReturnType<typeof createNetServer>; sockets: Set<Socket> }> {
+async function startBlackhole(): Promise<{
+  origin: string;
+  server: ReturnType<typeof createNetServer>;
+  sockets: Set<Socket>;
+}> {
   const sockets = new Set<Socket>();
   const server = createNetServer((socket) => {
     sockets.add(socket);
@@ -251,7 +309,11 @@ async function startBlackhole(): Promise<{ origin: string; server: ReturnType<ty
 }
 
 /** A real HTTP server answering whatever the test sets. */
-async function startGarbage(): Promise<{ origin: string; server: Server; answer: (path: string) => { status: number; type: string; body: string } }> {
+async function startGarbage(): Promise<{
+  origin: string;
+  server: Server;
+  answer: (path: string) => { status: number; type: string; body: string };
+}> {
   const state = {
     origin: '',
     server: undefined as unknown as Server,

@@ -25,20 +25,36 @@ describe('the keeper after the OIDC session ends (fallback mode, real sandbox)',
 
   /** The real fetch, except that the IdP refuses refresh grants while `refuseRefresh` is set. */
   const fetchRefusingRefresh: Fetch = async (input, init) => {
-    const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : '';
+    const body =
+      typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : '';
     if (refuseRefresh && body.includes('grant_type=refresh_token')) {
-      return new Response(JSON.stringify({ error: 'invalid_grant', error_description: 'grant request is invalid' }), { status: 400, headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify({ error: 'invalid_grant', error_description: 'grant request is invalid' }), {
+        status: 400,
+        headers: { 'content-type': 'application/json' },
+      });
     }
     return fetch(input, init);
   };
 
   before(async () => {
-    sandbox = await startSandbox({ registry: false, devicePollInterval: 0.05, harborAudience: false, accessTokenTtl: 3, refreshIdleTtl: 6 });
+    sandbox = await startSandbox({
+      registry: false,
+      devicePollInterval: 0.05,
+      harborAudience: false,
+      accessTokenTtl: 3,
+      refreshIdleTtl: 6,
+    });
     dir = mkdtempSync(join(tmpdir(), 'eidf-keeper-end-'));
     const env = { ...sandbox.env, EIDF_HOME: dir, EIDF_STORE: 'memory', EIDF_KEEPALIVE_SECONDS: '2' };
     const config = loadConfig(env, process.getuid?.() ?? 1000, () => undefined);
     const quiet = { info: () => {}, warn: () => {}, debug: () => {} };
-    services = createAgentServices({ config, store: new MemoryStore(), fetch: fetchRefusingRefresh, clock: { now: () => Date.now() }, logger: quiet });
+    services = createAgentServices({
+      config,
+      store: new MemoryStore(),
+      fetch: fetchRefusingRefresh,
+      clock: { now: () => Date.now() },
+      logger: quiet,
+    });
     services.start();
     await services.settled(10_000);
     await sandbox.webLogin('alice'); // Harbor's stored token: fresh
@@ -54,7 +70,10 @@ describe('the keeper after the OIDC session ends (fallback mode, real sandbox)',
   });
 
   it('logged in, Harbor refuses the ID token; the stored secret is checked and used', async () => {
-    await services.credentials.add(sandbox.registryHost, { Username: 'alice', Secret: sandbox.cliSecretOf('alice') as string });
+    await services.credentials.add(sandbox.registryHost, {
+      Username: 'alice',
+      Secret: sandbox.cliSecretOf('alice') as string,
+    });
     const status = await services.keeper.check();
     assert.equal(status.state, 'valid');
     assert.equal(status.mode, 'stored-secret');
@@ -67,13 +86,20 @@ describe('the keeper after the OIDC session ends (fallback mode, real sandbox)',
     refuseRefresh = false;
     const endedAt = Date.now();
     // Harbor's stored refresh token dies 6 s after its last use; only the keeper's probes use it.
-    await waitUntil(() => Date.now() - endedAt > 9_000 && Date.parse(services.keeper.status().lastValidAt ?? '0') > endedAt + 7_000, 20_000, () => JSON.stringify(services.keeper.status()));
+    await waitUntil(
+      () => Date.now() - endedAt > 9_000 && Date.parse(services.keeper.status().lastValidAt ?? '0') > endedAt + 7_000,
+      20_000,
+      () => JSON.stringify(services.keeper.status()),
+    );
     const status = services.keeper.status();
     assert.equal(status.state, 'valid', JSON.stringify(status));
     assert.equal(status.mode, 'stored-secret');
     assert.match(status.modeReason ?? '', /not logged in: keeping the stored secret alive/);
     assert.notEqual(status.nextCheckAt, null, 'a next check is scheduled');
-    assert.deepEqual(await services.resolveCredential(sandbox.registryHost), { Username: 'alice', Secret: sandbox.cliSecretOf('alice') });
+    assert.deepEqual(await services.resolveCredential(sandbox.registryHost), {
+      Username: 'alice',
+      Secret: sandbox.cliSecretOf('alice'),
+    });
   });
 });
 

@@ -8,7 +8,12 @@ import type { OidcSettings } from '../../src/oidc/types.ts';
 import { startTestIdp, TEST_SCOPES } from '../helpers/test-idp.ts';
 import type { TestIdp } from '../helpers/test-idp.ts';
 
-const settingsFor = (idp: TestIdp): OidcSettings => ({ issuer: idp.issuer, clientId: idp.clientId, scopes: TEST_SCOPES, allowInsecureLoopback: true });
+const settingsFor = (idp: TestIdp): OidcSettings => ({
+  issuer: idp.issuer,
+  clientId: idp.clientId,
+  scopes: TEST_SCOPES,
+  allowInsecureLoopback: true,
+});
 
 /** Asserts an EidfError with `code`, a one-line message matching `pattern`. */
 function expectError(code: string, pattern: RegExp) {
@@ -31,7 +36,9 @@ describe('oidc client against a real oidc-provider', () => {
   it('runs a device login end to end, then refreshes with rotation', async () => {
     // Given a client whose requests go through an injected fetch
     const seen: string[] = [];
-    const client = await discover(settingsFor(idp), { fetch: (url, init) => (seen.push(String(url)), fetch(url, init)) });
+    const client = await discover(settingsFor(idp), {
+      fetch: (url, init) => (seen.push(String(url)), fetch(url, init)),
+    });
     // When the user approves the device login
     const authorization = await client.startDeviceAuthorization();
     assert.match(authorization.user_code, /^[A-Z]{4}-[A-Z]{4}$/);
@@ -44,12 +51,18 @@ describe('oidc client against a real oidc-provider', () => {
     assert.equal(tokens.claims.email, 'alice@example.test');
     assert.equal(tokens.idTokenExpiresAt - tokens.receivedAt, 60_000);
     assert.ok(tokens.refreshToken);
-    assert.ok(seen.some((url) => url.endsWith('/.well-known/openid-configuration')), 'discovery went through the injected fetch');
-    assert.ok(seen.some((url) => url.endsWith('/token')), 'polling went through the injected fetch');
+    assert.ok(
+      seen.some((url) => url.endsWith('/.well-known/openid-configuration')),
+      'discovery went through the injected fetch',
+    );
+    assert.ok(
+      seen.some((url) => url.endsWith('/token')),
+      'polling went through the injected fetch',
+    );
     // And a refresh rotates the refresh token; the old one is then refused
-    const refreshed = await client.refreshTokens(tokens.refreshToken!);
+    const refreshed = await client.refreshTokens(tokens.refreshToken);
     assert.ok(refreshed.refreshToken && refreshed.refreshToken !== tokens.refreshToken);
-    await assert.rejects(client.refreshTokens(tokens.refreshToken!), (err: unknown) => {
+    await assert.rejects(client.refreshTokens(tokens.refreshToken), (err: unknown) => {
       expectError('NOT_LOGGED_IN', /session has ended/)(err);
       assert.ok(!(err as Error).message.includes(tokens.refreshToken!), 'the token is not in the message');
       return true;
@@ -108,17 +121,41 @@ describe('oidc client edge cases', () => {
 
   it('refuses http:// issuers unless loopback and allowed', () => {
     const base = { clientId: 'c', scopes: 'openid offline_access' };
-    assert.throws(() => createOidcClient({ ...base, issuer: 'http://idp.example', allowInsecureLoopback: true }), expectError('CONFIG_INVALID', /https/));
-    assert.throws(() => createOidcClient({ ...base, issuer: 'http://127.0.0.1:9', allowInsecureLoopback: false }), expectError('CONFIG_INVALID', /EIDF_ALLOW_INSECURE_LOOPBACK/));
-    assert.throws(() => createOidcClient({ ...base, issuer: 'not a url', allowInsecureLoopback: true }), expectError('CONFIG_INVALID', /must be a URL/));
-    assert.doesNotThrow(() => createOidcClient({ ...base, issuer: 'https://idp.example', allowInsecureLoopback: false }));
+    assert.throws(
+      () => createOidcClient({ ...base, issuer: 'http://idp.example', allowInsecureLoopback: true }),
+      expectError('CONFIG_INVALID', /https/),
+    );
+    assert.throws(
+      () => createOidcClient({ ...base, issuer: 'http://127.0.0.1:9', allowInsecureLoopback: false }),
+      expectError('CONFIG_INVALID', /EIDF_ALLOW_INSECURE_LOOPBACK/),
+    );
+    assert.throws(
+      () => createOidcClient({ ...base, issuer: 'not a url', allowInsecureLoopback: true }),
+      expectError('CONFIG_INVALID', /must be a URL/),
+    );
+    assert.doesNotThrow(() =>
+      createOidcClient({ ...base, issuer: 'https://idp.example', allowInsecureLoopback: false }),
+    );
     assert.doesNotThrow(() => createOidcClient({ ...base, issuer: 'http://localhost:9', allowInsecureLoopback: true }));
   });
 
   it('reads its settings from Config', () => {
-    const config = { oidcIssuer: 'https://idp.example', oidcClientId: 'cli', oidcScopes: 'openid offline_access', allowInsecureLoopback: false };
-    assert.deepEqual(oidcSettingsFromConfig(config), { issuer: 'https://idp.example', clientId: 'cli', scopes: 'openid offline_access', allowInsecureLoopback: false });
-    assert.throws(() => oidcSettingsFromConfig({ ...config, oidcIssuer: undefined }), expectError('CONFIG_INVALID', /EIDF_OIDC_ISSUER/));
+    const config = {
+      oidcIssuer: 'https://idp.example',
+      oidcClientId: 'cli',
+      oidcScopes: 'openid offline_access',
+      allowInsecureLoopback: false,
+    };
+    assert.deepEqual(oidcSettingsFromConfig(config), {
+      issuer: 'https://idp.example',
+      clientId: 'cli',
+      scopes: 'openid offline_access',
+      allowInsecureLoopback: false,
+    });
+    assert.throws(
+      () => oidcSettingsFromConfig({ ...config, oidcIssuer: undefined }),
+      expectError('CONFIG_INVALID', /EIDF_OIDC_ISSUER/),
+    );
   });
 });
 
@@ -137,11 +174,39 @@ describe('oidc client against a broken IdP', () => {
   });
 
   const cases: Array<[string, (res: http.ServerResponse) => void, string, RegExp]> = [
-    ['HTML', (res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>proxy login</html>'), 'IDP_ERROR', /text\/html instead of JSON/],
-    ['invalid JSON', (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"issuer": '), 'IDP_ERROR', /invalid JSON/],
-    ['another issuer', (res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: 'https://elsewhere.example' })), 'IDP_ERROR', /another issuer \(https:\/\/elsewhere\.example\)/],
-    ['a 404 page', (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>not found</h1>'), 'IDP_ERROR', /HTTP 404/],
-    ['503 from a proxy', (res) => res.writeHead(503, { 'content-type': 'text/html' }).end('<h1>down</h1>'), 'IDP_UNREACHABLE', /unavailable \(HTTP 503\)/],
+    [
+      'HTML',
+      (res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>proxy login</html>'),
+      'IDP_ERROR',
+      /text\/html instead of JSON/,
+    ],
+    [
+      'invalid JSON',
+      (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"issuer": '),
+      'IDP_ERROR',
+      /invalid JSON/,
+    ],
+    [
+      'another issuer',
+      (res) =>
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ issuer: 'https://elsewhere.example' })),
+      'IDP_ERROR',
+      /another issuer \(https:\/\/elsewhere\.example\)/,
+    ],
+    [
+      'a 404 page',
+      (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>not found</h1>'),
+      'IDP_ERROR',
+      /HTTP 404/,
+    ],
+    [
+      '503 from a proxy',
+      (res) => res.writeHead(503, { 'content-type': 'text/html' }).end('<h1>down</h1>'),
+      'IDP_UNREACHABLE',
+      /unavailable \(HTTP 503\)/,
+    ],
     ['nothing in time', () => undefined, 'IDP_UNREACHABLE', /did not answer in time/],
   ];
   for (const [name, respond, code, pattern] of cases) {
@@ -156,7 +221,10 @@ describe('oidc client against a broken IdP', () => {
     const idp = await startTestIdp();
     await idp.stop();
     const client = createOidcClient(settingsFor(idp));
-    await assert.rejects(client.startDeviceAuthorization(), expectError('IDP_UNREACHABLE', /could not reach .*ECONNREFUSED/));
+    await assert.rejects(
+      client.startDeviceAuthorization(),
+      expectError('IDP_UNREACHABLE', /could not reach .*ECONNREFUSED/),
+    );
     await idp.start();
     try {
       const authorization = await client.startDeviceAuthorization();

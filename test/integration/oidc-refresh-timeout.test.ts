@@ -23,7 +23,9 @@ it('a slow IdP: a refresh may take longer than the request bound; a device autho
     if (delayMs > 0) {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(resolve, delayMs);
-        init?.signal?.addEventListener('abort', () => (clearTimeout(timer), reject(init.signal!.reason)), { once: true });
+        init?.signal?.addEventListener('abort', () => (clearTimeout(timer), reject(init.signal!.reason as Error)), {
+          once: true,
+        });
       });
     }
     return fetch(url, init);

@@ -20,10 +20,15 @@ const silent = { info() {}, warn() {}, debug() {} };
 function agentWith(http: HarborHttp, registry: string, idToken: () => Promise<string>, store: SecretStore) {
   const app = express();
   app.use(express.json());
-  app.use('/v1/robots', createRobotRouter({ harbor: http, registry, idToken, store, clock: { now: () => Date.now() }, logger: silent }));
+  app.use(
+    '/v1/robots',
+    createRobotRouter({ harbor: http, registry, idToken, store, clock: { now: () => Date.now() }, logger: silent }),
+  );
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof EidfError) {
-      res.status(httpStatusOf(err.code)).json({ error: err.code, error_description: err.message, ...(err.reason ? { reason: err.reason } : {}) });
+      res
+        .status(httpStatusOf(err.code))
+        .json({ error: err.code, error_description: err.message, ...(err.reason ? { reason: err.reason } : {}) });
       return;
     }
     res.status(500).json({ error: 'INTERNAL', error_description: String(err) });
@@ -74,10 +79,16 @@ describe('agent robot endpoints (router + sandbox Harbor)', () => {
   });
 
   test('bob (not project admin) is told who can create robots, and about --user', async () => {
-    const res = await request(bob).post('/v1/robots/pull-credential').send({ project: 'demo', robot: 'bob-pull' }).expect(403);
+    const res = await request(bob)
+      .post('/v1/robots/pull-credential')
+      .send({ project: 'demo', robot: 'bob-pull' })
+      .expect(403);
     assert.equal(res.body.error, 'HARBOR_FORBIDDEN');
     assert.equal(res.body.reason, 'not-project-admin');
-    assert.match(res.body.error_description, /^only admins of project "demo" \(the project owner is alice\) can create robot accounts; .*--user/);
+    assert.match(
+      res.body.error_description,
+      /^only admins of project "demo" \(the project owner is alice\) can create robot accounts; .*--user/,
+    );
     assert.match(res.body.error_description, /robot import NAME --project demo --secret-stdin/);
     const list = await request(bob).get('/v1/robots').query({ project: 'demo' }).expect(200);
     assert.equal(list.body.project.isAdmin, false);
@@ -85,27 +96,66 @@ describe('agent robot endpoints (router + sandbox Harbor)', () => {
   });
 
   test('import: bob keeps a secret he was given (probed, with id and expiry); an expired robot or a wrong secret is refused', async () => {
-    const made = await request(alice).post('/v1/robots/create').send({ project: 'demo', robot: 'given', days: 30 }).expect(201);
-    const secret = JSON.parse((await aliceStore.get(robotSecretKey(registry, made.body.robot.fullName)))!).secret as string;
+    const made = await request(alice)
+      .post('/v1/robots/create')
+      .send({ project: 'demo', robot: 'given', days: 30 })
+      .expect(201);
+    const secret = JSON.parse((await aliceStore.get(robotSecretKey(registry, made.body.robot.fullName)))!)
+      .secret as string;
     const bobStore = new MemoryStore();
-    const bobApp = agentWith(http, registry, async () => (await deviceLogin(sandbox, 'bob')).id_token as string, bobStore);
-    const wrong = await request(bobApp).post('/v1/robots/import').send({ project: 'demo', robot: 'given', secret: 'Wrong-Secret-123' }).expect(400);
+    const bobApp = agentWith(
+      http,
+      registry,
+      async () => (await deviceLogin(sandbox, 'bob')).id_token as string,
+      bobStore,
+    );
+    const wrong = await request(bobApp)
+      .post('/v1/robots/import')
+      .send({ project: 'demo', robot: 'given', secret: 'Wrong-Secret-123' })
+      .expect(400);
     assert.equal(wrong.body.reason, 'robot-secret-refused');
     assert.deepEqual(await bobStore.keys(), []);
-    const imported = await request(bobApp).post('/v1/robots/import').send({ project: 'demo', robot: 'given', secret }).expect(200);
+    const imported = await request(bobApp)
+      .post('/v1/robots/import')
+      .send({ project: 'demo', robot: 'given', secret })
+      .expect(200);
     assert.deepEqual(imported.body.robot, { ...made.body.robot, expiryKnown: true, secretKept: true });
-    assert.deepEqual(JSON.parse((await bobStore.get(robotSecretKey(registry, 'robot$demo+given')))!), { robotId: made.body.robot.id, secret, expiresAt: made.body.robot.expiresAt });
-    const reused = await request(bobApp).post('/v1/robots/pull-credential').send({ project: 'demo', robot: 'given' }).expect(200);
+    assert.deepEqual(JSON.parse((await bobStore.get(robotSecretKey(registry, 'robot$demo+given')))!), {
+      robotId: made.body.robot.id,
+      secret,
+      expiresAt: made.body.robot.expiresAt,
+    });
+    const reused = await request(bobApp)
+      .post('/v1/robots/pull-credential')
+      .send({ project: 'demo', robot: 'given' })
+      .expect(200);
     assert.deepEqual([reused.body.reused, reused.body.secret], [true, secret]);
     // Imported without a login (id and expiry unknown): the first logged-in use fills both in.
-    const loginless = agentWith(http, registry, async () => { throw new EidfError('NOT_LOGGED_IN', 'not logged in'); }, bobStore);
-    const blind = await request(loginless).post('/v1/robots/import').send({ project: 'demo', robot: 'given', secret }).expect(200);
+    const loginless = agentWith(
+      http,
+      registry,
+      async () => {
+        throw new EidfError('NOT_LOGGED_IN', 'not logged in');
+      },
+      bobStore,
+    );
+    const blind = await request(loginless)
+      .post('/v1/robots/import')
+      .send({ project: 'demo', robot: 'given', secret })
+      .expect(200);
     assert.deepEqual([blind.body.robot.id, blind.body.robot.expiryKnown], [null, false]);
     assert.equal(JSON.parse((await bobStore.get(robotSecretKey(registry, 'robot$demo+given')))!).robotId, null);
     await request(bobApp).post('/v1/robots/pull-credential').send({ project: 'demo', robot: 'given' }).expect(200);
-    assert.deepEqual(JSON.parse((await bobStore.get(robotSecretKey(registry, 'robot$demo+given')))!), { robotId: made.body.robot.id, secret, expiresAt: made.body.robot.expiresAt });
+    assert.deepEqual(JSON.parse((await bobStore.get(robotSecretKey(registry, 'robot$demo+given')))!), {
+      robotId: made.body.robot.id,
+      secret,
+      expiresAt: made.body.robot.expiresAt,
+    });
     sandbox.expireRobot(made.body.robot.id);
-    const expired = await request(bobApp).post('/v1/robots/import').send({ project: 'demo', robot: 'given', secret }).expect(502);
+    const expired = await request(bobApp)
+      .post('/v1/robots/import')
+      .send({ project: 'demo', robot: 'given', secret })
+      .expect(502);
     assert.equal(expired.body.reason, 'robot-expired');
     await request(bobApp).post('/v1/robots/import').send({ project: 'demo', robot: 'nobody', secret }).expect(400);
   });
@@ -113,14 +163,20 @@ describe('agent robot endpoints (router + sandbox Harbor)', () => {
   test('a robot whose secret is kept elsewhere is refused (not silently rotated)', async () => {
     const res = await request(bob).post('/v1/robots/pull-credential').send({ project: 'demo' }).expect(404);
     assert.equal(res.body.reason, 'robot-secret-unknown');
-    assert.match(res.body.error_description, /robot\$demo\+k8s-pull exists but its secret is not kept on this machine.*robot rotate k8s-pull --project demo/);
+    assert.match(
+      res.body.error_description,
+      /robot\$demo\+k8s-pull exists but its secret is not kept on this machine.*robot rotate k8s-pull --project demo/,
+    );
     const still = await request(alice).post('/v1/robots/pull-credential').send({ project: 'demo' }).expect(200);
-    assert.equal(await probe(still.body.username, still.body.secret), 'valid', 'alice\'s secret was not rotated');
+    assert.equal(await probe(still.body.username, still.body.secret), 'valid', "alice's secret was not rotated");
   });
 
   test('rotate changes the secret, updates the store; the old secret is refused by /service/token', async () => {
     const before = await request(alice).post('/v1/robots/pull-credential').send({ project: 'demo' }).expect(200);
-    const rotated = await request(alice).post('/v1/robots/rotate').send({ project: 'demo', robot: 'k8s-pull' }).expect(200);
+    const rotated = await request(alice)
+      .post('/v1/robots/rotate')
+      .send({ project: 'demo', robot: 'k8s-pull' })
+      .expect(200);
     assert.equal(rotated.body.username, before.body.username);
     assert.notEqual(rotated.body.secret, before.body.secret);
     assert.equal(await probe(before.body.username, before.body.secret), 'invalid');
@@ -128,26 +184,41 @@ describe('agent robot endpoints (router + sandbox Harbor)', () => {
     const after = await request(alice).post('/v1/robots/pull-credential').send({ project: 'demo' }).expect(200);
     assert.equal(after.body.secret, rotated.body.secret);
     assert.equal(after.body.reused, true);
-    const denied = await request(bob).post('/v1/robots/rotate').send({ project: 'demo', robot: 'k8s-pull' }).expect(403);
+    const denied = await request(bob)
+      .post('/v1/robots/rotate')
+      .send({ project: 'demo', robot: 'k8s-pull' })
+      .expect(403);
     assert.match(denied.body.error_description, /only admins of project "demo" .* can rotate robot accounts/);
   });
 
   test('a kept secret rotated elsewhere is reported stale and forgotten', async () => {
-    const made = await request(alice).post('/v1/robots/pull-credential').send({ project: 'demo', robot: 'elsewhere' }).expect(200);
+    const made = await request(alice)
+      .post('/v1/robots/pull-credential')
+      .send({ project: 'demo', robot: 'elsewhere' })
+      .expect(200);
     await refreshRobotSecret(http, aliceToken, made.body.robotId);
-    const res = await request(alice).post('/v1/robots/pull-credential').send({ project: 'demo', robot: 'elsewhere' }).expect(404);
+    const res = await request(alice)
+      .post('/v1/robots/pull-credential')
+      .send({ project: 'demo', robot: 'elsewhere' })
+      .expect(404);
     assert.equal(res.body.reason, 'robot-secret-stale');
     assert.equal(await aliceStore.get(robotSecretKey(registry, 'robot$demo+elsewhere')), null);
   });
 
   test('an expired robot is refused with advice to re-create it', async () => {
-    const made = await request(alice).post('/v1/robots/create').send({ project: 'demo', robot: 'short', days: 1 }).expect(201);
+    const made = await request(alice)
+      .post('/v1/robots/create')
+      .send({ project: 'demo', robot: 'short', days: 1 })
+      .expect(201);
     assert.equal(made.body.robot.fullName, 'robot$demo+short');
     sandbox.expireRobot(made.body.robot.id);
     for (const path of ['/v1/robots/pull-credential', '/v1/robots/rotate']) {
       const res = await request(alice).post(path).send({ project: 'demo', robot: 'short' }).expect(502);
       assert.equal(res.body.reason, 'robot-expired');
-      assert.match(res.body.error_description, /robot\$demo\+short is expired on \d{4}-\d\d-\d\d: delete it with "robot delete short --project demo"/);
+      assert.match(
+        res.body.error_description,
+        /robot\$demo\+short is expired on \d{4}-\d\d-\d\d: delete it with "robot delete short --project demo"/,
+      );
     }
   });
 
@@ -182,15 +253,33 @@ describe('agent robot endpoints (router + sandbox Harbor)', () => {
   });
 
   test('a store that cannot keep the secret leaves no robot behind; no login means 401', async () => {
-    const locked: SecretStore = { ...new MemoryStore(), kind: 'keychain', get: async () => null, keys: async () => [], delete: async () => false,
-      set: async () => { throw new EidfError('STORE_LOCKED', 'the keychain is locked'); } };
+    const locked: SecretStore = {
+      ...new MemoryStore(),
+      kind: 'keychain',
+      get: async () => null,
+      keys: async () => [],
+      delete: async () => false,
+      set: async () => {
+        throw new EidfError('STORE_LOCKED', 'the keychain is locked');
+      },
+    };
     const app = agentWith(http, registry, async () => aliceToken, locked);
-    const res = await request(app).post('/v1/robots/pull-credential').send({ project: 'demo', robot: 'unkept' }).expect(423);
+    const res = await request(app)
+      .post('/v1/robots/pull-credential')
+      .send({ project: 'demo', robot: 'unkept' })
+      .expect(423);
     assert.equal(res.body.error, 'STORE_LOCKED');
     const list = await request(alice).get('/v1/robots').query({ project: 'demo' }).expect(200);
     assert.ok(!list.body.robots.some((r: { name: string }) => r.name === 'unkept'));
 
-    const loggedOut = agentWith(http, registry, async () => { throw new EidfError('NOT_LOGGED_IN', 'not logged in'); }, new MemoryStore());
+    const loggedOut = agentWith(
+      http,
+      registry,
+      async () => {
+        throw new EidfError('NOT_LOGGED_IN', 'not logged in');
+      },
+      new MemoryStore(),
+    );
     const denied = await request(loggedOut).post('/v1/robots/pull-credential').send({ project: 'demo' }).expect(401);
     assert.equal(denied.body.error, 'NOT_LOGGED_IN');
   });

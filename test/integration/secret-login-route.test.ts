@@ -30,29 +30,56 @@ describe('secret login in the agent: probe first, re-probe a refusal', () => {
       net.probes++;
       if (net.refuseNext > 0) {
         net.refuseNext--;
-        return new Response(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'unauthorized' }] }), { status: 401, headers: { 'content-type': 'application/json' } });
+        return new Response(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'unauthorized' }] }), {
+          status: 401,
+          headers: { 'content-type': 'application/json' },
+        });
       }
     }
     return fetch(url, init);
   };
   const secret = () => sandbox.cliSecretOf('alice') as string;
-  const storeSecret = (value: string) => request(app).post('/v1/session/secret').send({ username: 'alice', secret: value });
+  const storeSecret = (value: string) =>
+    request(app).post('/v1/session/secret').send({ username: 'alice', secret: value });
 
   before(async () => {
     sandbox = await startSandbox({ registry: false, cliOidc: false, onboarded: ['alice'] });
-    const env = { ...sandbox.env, EIDF_HOME: '/nonexistent-eidf-home', EIDF_STORE: 'memory', EIDF_KEEPALIVE_SECONDS: '86400' };
+    const env = {
+      ...sandbox.env,
+      EIDF_HOME: '/nonexistent-eidf-home',
+      EIDF_STORE: 'memory',
+      EIDF_KEEPALIVE_SECONDS: '86400',
+    };
     const config = loadConfig(env, process.getuid?.() ?? 1000, () => undefined);
     const logger = { info: (l: string) => logLines.push(l), warn: (l: string) => logLines.push(l), debug: () => {} };
-    services = createAgentServices({ config, store: new MemoryStore(), fetch: routedFetch, clock: { now: () => Date.now() }, logger });
+    services = createAgentServices({
+      config,
+      store: new MemoryStore(),
+      fetch: routedFetch,
+      clock: { now: () => Date.now() },
+      logger,
+    });
     services.start();
     await services.settled(10_000);
     const router = createSessionRouter({
-      registry: config.registry, session: services.session, keeper: services.keeper, credentials: services.credentials,
-      harbor: services.harbor, logger, clock: { now: () => routerNow },
+      registry: config.registry,
+      session: services.session,
+      keeper: services.keeper,
+      credentials: services.credentials,
+      harbor: services.harbor,
+      logger,
+      clock: { now: () => routerNow },
     });
     app = createAgentApp({
-      version: 'test', pid: process.pid, clock: { now: () => Date.now() }, logger, credentials: services.credentials,
-      resolveCredential: services.resolveCredential, routers: { session: router }, store: { kind: 'memory', reason: 'test' }, requestShutdown: () => {},
+      version: 'test',
+      pid: process.pid,
+      clock: { now: () => Date.now() },
+      logger,
+      credentials: services.credentials,
+      resolveCredential: services.resolveCredential,
+      routers: { session: router },
+      store: { kind: 'memory', reason: 'test' },
+      requestShutdown: () => {},
     });
   });
   after(async () => {

@@ -12,14 +12,19 @@ import type { TestIdp } from '../helpers/test-idp.ts';
 const quiet: Logger = { info() {}, warn() {}, debug() {} };
 
 function sessionFor(idp: TestIdp) {
-  const oidc = createOidcClient({ issuer: idp.issuer, clientId: idp.clientId, scopes: TEST_SCOPES, allowInsecureLoopback: true });
+  const oidc = createOidcClient({
+    issuer: idp.issuer,
+    clientId: idp.clientId,
+    scopes: TEST_SCOPES,
+    allowInsecureLoopback: true,
+  });
   const store = new MemoryStore();
   const session = new SessionManager({ oidc, store, clock: { now: () => Date.now() }, logger: quiet });
   return { session, store, key: refreshTokenKey(idp.issuer, idp.clientId) };
 }
 
 function jwtPayload(jwt: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
 }
 
 describe('SessionManager device login', () => {

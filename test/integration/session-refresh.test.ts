@@ -36,7 +36,7 @@ class ManualScheduler implements Scheduler {
   /** The delay of the one pending timer. */
   get delay(): number {
     assert.equal(this.pending.size, 1, 'exactly one timer is pending');
-    return [...this.pending.values()][0]!.delayMs;
+    return [...this.pending.values()][0].delayMs;
   }
   fire(): void {
     const timers = [...this.pending.values()];
@@ -99,7 +99,13 @@ async function rig(options: { revocation?: boolean } = {}): Promise<Rig> {
   const scheduler = new ManualScheduler();
   const store = new FlakyStore();
   const r: Rig = {
-    idp, oidc, clock, scheduler, store, fetches, key: refreshTokenKey(idp.issuer, idp.clientId),
+    idp,
+    oidc,
+    clock,
+    scheduler,
+    store,
+    fetches,
+    key: refreshTokenKey(idp.issuer, idp.clientId),
     newSession() {
       const session = new SessionManager({ oidc, store, clock, scheduler, logger, random: () => 0 });
       cleanups.push(() => session.close());
@@ -184,7 +190,7 @@ describe('SessionManager refresh', () => {
     // The save retry is armed after the refresh timer each time, so it is the newest pending timer.
     const saveTimer = () => Math.max(...r.scheduler.pending.keys());
     assert.equal(r.store.failedSets, 1);
-    assert.equal(Date.parse(status.refreshTokenUnsaved!.nextSaveAt!) - r.clock.now(), 2000);
+    assert.equal(Date.parse(status.refreshTokenUnsaved.nextSaveAt!) - r.clock.now(), 2000);
     r.clock.advance(2000);
     r.scheduler.fireOne(saveTimer());
     await until(() => r.store.failedSets === 2);
@@ -194,7 +200,11 @@ describe('SessionManager refresh', () => {
     r.clock.advance(LONG_AFTER);
     await session.getIdToken();
     assert.equal(r.idp.refreshRequests(), 2);
-    assert.deepEqual(r.idp.requests.filter((q) => q.grantType === 'refresh_token').map((q) => q.status), [200, 200], 'no invalid_grant at the IdP');
+    assert.deepEqual(
+      r.idp.requests.filter((q) => q.grantType === 'refresh_token').map((q) => q.status),
+      [200, 200],
+      'no invalid_grant at the IdP',
+    );
     assert.ok(session.status().refreshTokenUnsaved, 'still unsaved');
     // When the store works again, the next retry saves the newest token and clears the warning
     r.store.broken = false;
@@ -207,7 +217,11 @@ describe('SessionManager refresh', () => {
     session.close();
     const next = r.newSession();
     assert.equal((await next.restore()).state, 'logged-in');
-    assert.deepEqual(r.idp.requests.filter((q) => q.grantType === 'refresh_token').map((q) => q.status), [200, 200, 200], 'the IdP refused no refresh');
+    assert.deepEqual(
+      r.idp.requests.filter((q) => q.grantType === 'refresh_token').map((q) => q.status),
+      [200, 200, 200],
+      'the IdP refused no refresh',
+    );
   });
 
   it('flushUnsaved() at shutdown tries once more and says whether it worked', async () => {
@@ -298,7 +312,8 @@ describe('SessionManager refresh', () => {
     // Given the keychain refuses the first read and the IdP is down
     const get = r.store.get.bind(r.store);
     let lockedReads = 1;
-    r.store.get = async (key) => (lockedReads-- > 0 ? Promise.reject(new EidfError('STORE_LOCKED', 'the keychain is locked')) : get(key));
+    r.store.get = async (key) =>
+      lockedReads-- > 0 ? Promise.reject(new EidfError('STORE_LOCKED', 'the keychain is locked')) : get(key);
     await r.idp.stop();
     const session = r.newSession();
     // When the agent restores: the store error is reported, with a retry scheduled
@@ -355,7 +370,12 @@ describe('SessionManager logout', () => {
     const refreshToken = (await r.store.get(r.key))!;
     const report = await session.logout();
     assert.deepEqual(report, {
-      wasLoggedIn: true, loginCancelled: false, revoked: 'revoked', revokeError: null, storeDeleted: true, storeError: null,
+      wasLoggedIn: true,
+      loginCancelled: false,
+      revoked: 'revoked',
+      revokeError: null,
+      storeDeleted: true,
+      storeError: null,
     });
     assert.equal(session.status().state, 'logged-out');
     assert.equal(await r.store.get(r.key), null);
@@ -396,6 +416,7 @@ describe('SessionManager logout', () => {
     secrets.push((await r.store.get(r.key))!);
     await session.logout();
     assert.ok(logLines.length > 0);
-    for (const line of logLines) for (const secret of secrets) assert.ok(!line.includes(secret), `a token leaked into: ${line}`);
+    for (const line of logLines)
+      for (const secret of secrets) assert.ok(!line.includes(secret), `a token leaked into: ${line}`);
   });
 });

@@ -6,7 +6,13 @@ import { dirname } from 'node:path';
 import { b64, HOST, put, setupRig, tab, text, tree } from '../helpers/setup-rig.ts';
 
 // Table: Docker's config.json before → after `setup`, and what was moved into the store.
-const cases: Array<{ name: string; before: string | null; after: string; saved: Array<[string, string]>; backup?: string }> = [
+const cases: Array<{
+  name: string;
+  before: string | null;
+  after: string;
+  saved: Array<[string, string]>;
+  backup?: string;
+}> = [
   {
     name: 'no file: created with only our entry',
     before: null,
@@ -21,8 +27,17 @@ const cases: Array<{ name: string; before: string | null; after: string; saved: 
   },
   {
     name: 'plaintext auth moved out, credsStore and other registries kept, credHelpers appended last',
-    before: tab({ auths: { [HOST]: { auth: b64('alice:s3cret') }, 'other.io': { auth: b64('bob:x') } }, credsStore: 'desktop', psFormat: 'table' }),
-    after: tab({ auths: { 'other.io': { auth: b64('bob:x') } }, credsStore: 'desktop', psFormat: 'table', credHelpers: { [HOST]: 'eidf' } }),
+    before: tab({
+      auths: { [HOST]: { auth: b64('alice:s3cret') }, 'other.io': { auth: b64('bob:x') } },
+      credsStore: 'desktop',
+      psFormat: 'table',
+    }),
+    after: tab({
+      auths: { 'other.io': { auth: b64('bob:x') } },
+      credsStore: 'desktop',
+      psFormat: 'table',
+      credHelpers: { [HOST]: 'eidf' },
+    }),
     saved: [['alice', 's3cret']],
     backup: tab({ auths: { 'other.io': { auth: b64('bob:x') } }, credsStore: 'desktop', psFormat: 'table' }),
   },
@@ -42,14 +57,23 @@ const cases: Array<{ name: string; before: string | null; after: string; saved: 
   },
   {
     name: 'another helper for our host replaced in place; other helpers and key order kept',
-    before: tab({ zeta: 1, credHelpers: { 'gcr.io': 'gcloud', [HOST]: 'secretservice', 'z.io': 'pass' }, alpha: { nested: [1, 2.5, null] } }),
-    after: tab({ zeta: 1, credHelpers: { 'gcr.io': 'gcloud', [HOST]: 'eidf', 'z.io': 'pass' }, alpha: { nested: [1, 2.5, null] } }),
+    before: tab({
+      zeta: 1,
+      credHelpers: { 'gcr.io': 'gcloud', [HOST]: 'secretservice', 'z.io': 'pass' },
+      alpha: { nested: [1, 2.5, null] },
+    }),
+    after: tab({
+      zeta: 1,
+      credHelpers: { 'gcr.io': 'gcloud', [HOST]: 'eidf', 'z.io': 'pass' },
+      alpha: { nested: [1, 2.5, null] },
+    }),
     saved: [],
   },
   {
     name: 'the empty auths entry docker login writes is left alone',
     before: '{\n  "auths": {\n    "registry.example.org": {}\n  }\n}\n',
-    after: '{\n  "auths": {\n    "registry.example.org": {}\n  },\n  "credHelpers": {\n    "registry.example.org": "eidf"\n  }\n}\n',
+    after:
+      '{\n  "auths": {\n    "registry.example.org": {}\n  },\n  "credHelpers": {\n    "registry.example.org": "eidf"\n  }\n}\n',
     saved: [],
   },
 ];
@@ -85,11 +109,17 @@ for (const c of cases) {
 test('both files are wired; the same secret in both is saved once and removed from both', async (t) => {
   const rig = await setupRig(t);
   await put(rig.dockerFile, tab({ auths: { [HOST]: { auth: b64('alice:pw') } } }));
-  await put(rig.authFile, tab({ auths: { [`https://${HOST}`]: { auth: b64('alice:pw') }, 'quay.io': { auth: b64('q:q') } } }));
+  await put(
+    rig.authFile,
+    tab({ auths: { [`https://${HOST}`]: { auth: b64('alice:pw') }, 'quay.io': { auth: b64('q:q') } } }),
+  );
   const report = await rig.run();
   assert.deepEqual(rig.saved, [{ registry: HOST, username: 'alice', secret: 'pw' }]);
   assert.equal(await text(rig.dockerFile), tab({ auths: {}, credHelpers: { [HOST]: 'eidf' } }));
-  assert.equal(await text(rig.authFile), tab({ auths: { 'quay.io': { auth: b64('q:q') } }, credHelpers: { [HOST]: 'eidf' } }));
+  assert.equal(
+    await text(rig.authFile),
+    tab({ auths: { 'quay.io': { auth: b64('q:q') } }, credHelpers: { [HOST]: 'eidf' } }),
+  );
   assert.deepEqual(
     report.files.map((f) => [f.kind, f.file, f.action, f.movedCredential]),
     [

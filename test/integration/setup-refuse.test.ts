@@ -28,13 +28,29 @@ async function refused(rig: SetupRig, message: RegExp, undo = false, inodes = tr
 
 // Bad Docker config.json, next to a valid auth.json that holds a secret setup would otherwise move.
 const badDocker: Array<{ name: string; content: string; problem: string }> = [
-  { name: 'not JSON (truncated, with a secret inside)', content: `{"auths": {"${HOST}": {"auth": "${b64(`u:${SECRET}`)}"}`, problem: 'is not valid JSON' },
+  {
+    name: 'not JSON (truncated, with a secret inside)',
+    content: `{"auths": {"${HOST}": {"auth": "${b64(`u:${SECRET}`)}"}`,
+    problem: 'is not valid JSON',
+  },
   { name: 'not JSON (secret in a bare token)', content: `{"x": ${SECRET}}`, problem: 'is not valid JSON' },
   { name: 'JSON but an array', content: '[]', problem: 'must hold a JSON object' },
   { name: 'JSON but a string', content: '"eidf"', problem: 'must hold a JSON object' },
-  { name: 'credHelpers not an object', content: tab({ credHelpers: ['eidf'] }), problem: 'credHelpers must be a JSON object' },
-  { name: 'credHelpers[host] not a string', content: tab({ credHelpers: { [HOST]: true } }), problem: 'must be a string' },
-  { name: 'auths entry with a broken auth', content: tab({ auths: { [HOST]: { auth: `${SECRET}!` } } }), problem: 'auth is not base64' },
+  {
+    name: 'credHelpers not an object',
+    content: tab({ credHelpers: ['eidf'] }),
+    problem: 'credHelpers must be a JSON object',
+  },
+  {
+    name: 'credHelpers[host] not a string',
+    content: tab({ credHelpers: { [HOST]: true } }),
+    problem: 'must be a string',
+  },
+  {
+    name: 'auths entry with a broken auth',
+    content: tab({ auths: { [HOST]: { auth: `${SECRET}!` } } }),
+    problem: 'auth is not base64',
+  },
 ];
 
 for (const c of badDocker) {
@@ -77,7 +93,7 @@ test('unreadable places are refused: a folder named config.json, DOCKER_CONFIG n
   await mkdir(rig.dockerFile, { recursive: true });
   await refused(rig, new RegExp(`^${rig.dockerFile} is not a regular file`));
   const asFile = await setupRig(t);
-  await put(asFile.env.DOCKER_CONFIG!, 'a file, not a folder');
+  await put(asFile.env.DOCKER_CONFIG, 'a file, not a folder');
   await refused(asFile, new RegExp(`^cannot read ${asFile.dockerFile}: a parent is not a folder`));
 });
 
@@ -86,7 +102,13 @@ test('a config.json without read permission is refused', async (t) => {
   await put(rig.dockerFile, '{}', 0o000);
   const before = await tree(rig.dir);
   // Root reads any file; drop the capabilities that allow it (setpriv), so the check is real here too.
-  const result = process.getuid?.() === 0 ? await runWithoutDacOverride(rig) : await rig.run().then(() => null, (e: EidfError) => e);
+  const result =
+    process.getuid?.() === 0
+      ? await runWithoutDacOverride(rig)
+      : await rig.run().then(
+          () => null,
+          (e: EidfError) => e,
+        );
   assert.ok(result !== null, 'expected setup to refuse');
   assert.equal(result.code, 'CONFIG_INVALID');
   assert.equal(result.message, `cannot read ${rig.dockerFile}: permission denied`);
@@ -103,7 +125,14 @@ async function runWithoutDacOverride(rig: SetupRig): Promise<{ code: string; mes
     const deps = { saveCredential: async () => { throw new Error('not expected'); }, log: () => {} };
     await runSetup({ ...input, ...deps }).then(() => console.log('null'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));`;
   const input = JSON.stringify({ registry: HOST, undo: false, env: rig.env, paths: rig.paths, cwd: rig.dir });
-  const { stdout } = await promisify(execFile)('setpriv', ['--bounding-set=-dac_override,-dac_read_search', process.execPath, '--input-type=module', '-e', script, input]);
+  const { stdout } = await promisify(execFile)('setpriv', [
+    '--bounding-set=-dac_override,-dac_read_search',
+    process.execPath,
+    '--input-type=module',
+    '-e',
+    script,
+    input,
+  ]);
   return JSON.parse(stdout) as { code: string; message: string } | null;
 }
 
@@ -111,7 +140,12 @@ test('when the store refuses the secret, no file changes and the error keeps its
   const rig = await setupRig(t);
   await put(rig.dockerFile, tab({ auths: { [HOST]: { auth: b64(`u:${SECRET}`) } } }));
   rig.failSave = new EidfError('AGENT_UNREACHABLE', 'no agent answers');
-  const err = await refused(rig, new RegExp(`^could not move the ${HOST} credential from ${rig.dockerFile} into the store: no agent answers; nothing was changed$`));
+  const err = await refused(
+    rig,
+    new RegExp(
+      `^could not move the ${HOST} credential from ${rig.dockerFile} into the store: no agent answers; nothing was changed$`,
+    ),
+  );
   assert.equal(err.code, 'AGENT_UNREACHABLE');
 });
 
@@ -121,6 +155,11 @@ test('a write that fails halfway is rolled back: the first file is put back (sam
   await put(rig.authFile, '{}');
   // A folder where the auth.json backup must go makes the third write fail, after config.json was replaced.
   await mkdir(`${rig.authFile}.eidf-backup`);
-  const err = await refused(rig, new RegExp(`^cannot write ${rig.authFile}.eidf-backup: .*; nothing was changed$`), false, false);
+  const err = await refused(
+    rig,
+    new RegExp(`^cannot write ${rig.authFile}.eidf-backup: .*; nothing was changed$`),
+    false,
+    false,
+  );
   assert.equal(err.code, 'CONFIG_INVALID');
 });

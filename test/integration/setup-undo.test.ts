@@ -7,13 +7,26 @@ import { b64, HOST, put, setupRig, tab, text, tree } from '../helpers/setup-rig.
 test('undo restores the previous helper, keeps credsStore and every other key, and does not write the secret back', async (t) => {
   const rig = await setupRig(t);
   // Given a config with another helper for our host, a credsStore and a plaintext secret
-  await put(rig.dockerFile, tab({ credsStore: 'desktop', credHelpers: { [HOST]: 'secretservice', 'gcr.io': 'gcloud' }, auths: { [HOST]: { auth: b64('al:pw') } } }));
+  await put(
+    rig.dockerFile,
+    tab({
+      credsStore: 'desktop',
+      credHelpers: { [HOST]: 'secretservice', 'gcr.io': 'gcloud' },
+      auths: { [HOST]: { auth: b64('al:pw') } },
+    }),
+  );
   // When setup runs, then undo
   await rig.run();
-  assert.equal(await text(rig.dockerFile), tab({ credsStore: 'desktop', credHelpers: { [HOST]: 'eidf', 'gcr.io': 'gcloud' }, auths: {} }));
+  assert.equal(
+    await text(rig.dockerFile),
+    tab({ credsStore: 'desktop', credHelpers: { [HOST]: 'eidf', 'gcr.io': 'gcloud' }, auths: {} }),
+  );
   const report = await rig.run({ undo: true });
   // Then the wiring is as before, minus the secret (which stays in the store)
-  assert.equal(await text(rig.dockerFile), tab({ credsStore: 'desktop', credHelpers: { [HOST]: 'secretservice', 'gcr.io': 'gcloud' }, auths: {} }));
+  assert.equal(
+    await text(rig.dockerFile),
+    tab({ credsStore: 'desktop', credHelpers: { [HOST]: 'secretservice', 'gcr.io': 'gcloud' }, auths: {} }),
+  );
   // and the containers file setup created is back to holding nothing of ours
   assert.equal(await text(rig.authFile), tab({}) + '\n');
   assert.deepEqual(
@@ -78,7 +91,7 @@ test('undo leaves a helper the user changed after setup alone, and forgets the r
   await put(rig.dockerFile, changedByUser);
   const report = await rig.run({ undo: true });
   assert.equal(await text(rig.dockerFile), changedByUser);
-  assert.equal(report.files[0]!.action, 'left-as-is');
+  assert.equal(report.files[0].action, 'left-as-is');
   assert.equal(existsSync(rig.stateFile), false);
 });
 
@@ -114,7 +127,7 @@ test('a symlinked config.json: the target is edited, the link kept, the backup s
   const target = `${rig.dir}/dotfiles/docker.json`;
   await put(target, tab({ credHelpers: { [HOST]: 'pass' } }), 0o640);
   await put(rig.authFile, '{}');
-  await mkdir(rig.env.DOCKER_CONFIG!);
+  await mkdir(rig.env.DOCKER_CONFIG);
   await symlink('../dotfiles/docker.json', rig.dockerFile);
   await rig.run();
   assert.ok((await lstat(rig.dockerFile)).isSymbolicLink());

@@ -30,13 +30,18 @@ describe('socketRequest against a busy agent', () => {
     const path = join(dir, 'busy.sock');
     const server = spawn(process.execPath, ['-e', BUSY_SERVER, path], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
+      await new Promise<void>((resolve) => server.stdout.once('data', () => resolve()));
       await new Promise((r) => setTimeout(r, 100)); // now inside the 400 ms block
       let retries = 0;
       const random = () => (retries++, 0.5);
-      const results = await Promise.allSettled(Array.from({ length: 40 }, () =>
-        socketRequest(path, { method: 'GET', path: '/', headers: {}, timeoutMs: 5000 }, random)));
-      const failed = results.filter((r) => r.status === 'rejected').map((r) => (r.reason as NodeJS.ErrnoException).code);
+      const results = await Promise.allSettled(
+        Array.from({ length: 40 }, () =>
+          socketRequest(path, { method: 'GET', path: '/', headers: {}, timeoutMs: 5000 }, random),
+        ),
+      );
+      const failed = results
+        .filter((r) => r.status === 'rejected')
+        .map((r) => (r.reason as NodeJS.ErrnoException).code);
       assert.deepEqual(failed, []);
       assert.ok(results.every((r) => r.status === 'fulfilled' && r.value.status === 200 && r.value.body === 'ok'));
       assert.ok(retries > 0, 'some connects met a full backlog and were retried');
@@ -48,7 +53,11 @@ describe('socketRequest against a busy agent', () => {
   it('no agent (ENOENT) fails at once, without a retry', async () => {
     let retries = 0;
     await assert.rejects(
-      socketRequest(join(dir, 'absent.sock'), { method: 'GET', path: '/', headers: {}, timeoutMs: 5000 }, () => (retries++, 0.5)),
+      socketRequest(
+        join(dir, 'absent.sock'),
+        { method: 'GET', path: '/', headers: {}, timeoutMs: 5000 },
+        () => (retries++, 0.5),
+      ),
       { code: 'ENOENT' },
     );
     assert.equal(retries, 0);

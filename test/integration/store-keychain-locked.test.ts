@@ -13,7 +13,6 @@ import { openStore } from '../../src/store/open-store.ts';
 import { applyEnv, startPrivateKeyring, type PrivateKeyring } from '../helpers/keyring.ts';
 import { storeTestConfig } from '../helpers/store-config.ts';
 
-
 let keyring: PrivateKeyring;
 let restoreEnv: () => void;
 let home: string;
@@ -64,7 +63,7 @@ test('openStore keeps a locked keychain (it may be unlocked later) and warns onc
     assert.equal(choice.kind, 'keychain');
     assert.match(choice.reason, /locked at start/);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /keychain is locked.*cannot be read or saved until then/);
+    assert.match(warnings[0], /keychain is locked.*cannot be read or saved until then/);
     await assert.rejects(choice.store.get('registry:held.example'), locked);
   }
 });

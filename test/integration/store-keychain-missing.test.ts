@@ -15,7 +15,6 @@ import { openStore } from '../../src/store/open-store.ts';
 import { applyEnv, startPrivateBus, type PrivateBus } from '../helpers/keyring.ts';
 import { storeTestConfig } from '../helpers/store-config.ts';
 
-
 let bus: PrivateBus;
 let restoreEnv: () => void;
 let home: string;
@@ -44,7 +43,10 @@ const unavailable = (err: unknown) => {
 
 test('every keychain call says STORE_UNAVAILABLE when there is no Secret Service', async () => {
   await assert.rejects(store.get('registry:x.example'), unavailable);
-  await assert.rejects(store.set('registry:x.example', 'secret-value'), (err: Error) => unavailable(err) && !err.message.includes('secret-value'));
+  await assert.rejects(
+    store.set('registry:x.example', 'secret-value'),
+    (err: Error) => unavailable(err) && !err.message.includes('secret-value'),
+  );
   await assert.rejects(store.delete('registry:x.example'), unavailable);
   await assert.rejects(store.keys(), unavailable);
   await assert.rejects(store.check(), unavailable);
@@ -59,8 +61,13 @@ test('EIDF_STORE=auto falls back to the 0600 file store with one warning line na
   assert.equal(choice.path, config.paths.fileStore);
   assert.match(choice.reason, /^no usable keychain \(.+\); secrets in \S+secrets\.json \(0600\)$/);
   assert.equal(warnings.length, 1);
-  assert.ok(!warnings[0]!.includes('\n'));
-  assert.ok(warnings[0]!.includes(`secrets are kept in ${config.paths.fileStore} (0600); EIDF_STORE=memory keeps nothing on disk`), warnings[0]);
+  assert.ok(!warnings[0].includes('\n'));
+  assert.ok(
+    warnings[0].includes(
+      `secrets are kept in ${config.paths.fileStore} (0600); EIDF_STORE=memory keeps nothing on disk`,
+    ),
+    warnings[0],
+  );
   await choice.store.set('k', 'v');
   assert.equal(await choice.store.get('k'), 'v');
   assert.equal(statSync(config.paths.fileStore).mode & 0o777, 0o600);
@@ -71,7 +78,9 @@ test('EIDF_STORE=auto falls back to the 0600 file store with one warning line na
 
 test('EIDF_STORE=keychain is an error, not a fallback', async () => {
   const warnings: string[] = [];
-  await assert.rejects(openStore(storeTestConfig(home, 'keychain'), { warn: (line) => warnings.push(line) }),
-    (err) => unavailable(err) && /^EIDF_STORE=keychain but keychain unavailable/.test((err as Error).message));
+  await assert.rejects(
+    openStore(storeTestConfig(home, 'keychain'), { warn: (line) => warnings.push(line) }),
+    (err) => unavailable(err) && /^EIDF_STORE=keychain but keychain unavailable/.test((err as Error).message),
+  );
   assert.deepEqual(warnings, []);
 });

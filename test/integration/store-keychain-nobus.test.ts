@@ -10,13 +10,16 @@ import { openStore } from '../../src/store/open-store.ts';
 import { applyEnv } from '../helpers/keyring.ts';
 import { storeTestConfig } from '../helpers/store-config.ts';
 
-
 let dir: string;
 let restoreEnv: () => void;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'eidf-store-nobus-'));
-  restoreEnv = applyEnv({ DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-such-bus')}`, XDG_RUNTIME_DIR: dir, HOME: dir });
+  restoreEnv = applyEnv({
+    DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-such-bus')}`,
+    XDG_RUNTIME_DIR: dir,
+    HOME: dir,
+  });
 });
 
 after(async () => {

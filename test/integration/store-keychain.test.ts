@@ -15,7 +15,6 @@ import { openStore } from '../../src/store/open-store.ts';
 import { applyEnv, startPrivateKeyring, type PrivateKeyring } from '../helpers/keyring.ts';
 import { storeTestConfig } from '../helpers/store-config.ts';
 
-
 let keyring: PrivateKeyring;
 let restoreEnv: () => void;
 let home: string;
@@ -43,8 +42,12 @@ after(async () => {
 /** Reads an entry with secret-tool, i.e. straight from the Secret Service, not through the addon. */
 function secretToolLookup(account: string): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile('secret-tool', ['lookup', 'service', KEYCHAIN_SERVICE, 'username', account], { env: { ...process.env, ...keyring.env } },
-      (err, stdout) => resolve(err ? null : String(stdout)));
+    execFile(
+      'secret-tool',
+      ['lookup', 'service', KEYCHAIN_SERVICE, 'username', account],
+      { env: { ...process.env, ...keyring.env } },
+      (err, stdout) => resolve(err ? null : String(stdout)),
+    );
   });
 }
 
@@ -87,19 +90,24 @@ test('a keychain that does not answer gives STORE_TIMEOUT, then works again once
   await waitUntil(async () => (await store.get('slow-key').catch(() => undefined)) === 'v');
   keyring.pause();
   try {
-    await assert.rejects(store.get('slow-key'), (err) => isCode(err, 'STORE_TIMEOUT', /did not answer \(get\) within 400 ms/));
+    await assert.rejects(store.get('slow-key'), (err) =>
+      isCode(err, 'STORE_TIMEOUT', /did not answer \(get\) within 400 ms/),
+    );
     await assert.rejects(store.set('slow-key', 'w'), (err) => isCode(err, 'STORE_TIMEOUT', /within 400 ms/));
     // Two workers are now stuck inside D-Bus calls: the store stops starting more. (On a loaded
     // machine the second worker may time out while still starting, and then it is not stuck.)
-    await assert.rejects(store.keys(), (err) => isCode(err, 'STORE_TIMEOUT', /within 400 ms( \(earlier calls are still stuck\))?$/));
+    await assert.rejects(store.keys(), (err) =>
+      isCode(err, 'STORE_TIMEOUT', /within 400 ms( \(earlier calls are still stuck\))?$/),
+    );
 
     const warnings: string[] = [];
-    await assert.rejects(openStore(storeTestConfig(home, 'keychain', 400), { warn: (l) => warnings.push(l) }),
-      (err) => isCode(err, 'STORE_TIMEOUT', /^EIDF_STORE=keychain but keychain did not answer/));
+    await assert.rejects(openStore(storeTestConfig(home, 'keychain', 400), { warn: (l) => warnings.push(l) }), (err) =>
+      isCode(err, 'STORE_TIMEOUT', /^EIDF_STORE=keychain but keychain did not answer/),
+    );
     const fallback = await openStore(storeTestConfig(home, 'auto', 400), { warn: (l) => warnings.push(l) });
     assert.equal(fallback.kind, 'file');
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /secrets are kept in \S+secrets\.json \(0600\); EIDF_STORE=memory keeps nothing on disk/);
+    assert.match(warnings[0], /secrets are kept in \S+secrets\.json \(0600\); EIDF_STORE=memory keeps nothing on disk/);
   } finally {
     keyring.resume();
   }

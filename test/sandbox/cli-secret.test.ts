@@ -13,18 +13,25 @@ async function probe(sandbox: Sandbox, user: string, secret = sandbox.cliSecretO
 // stored token 10 s before expiry, so here every probe refreshes (and rotates) it. Each test
 // uses its own user: two probes of one user at once would race on the single-use refresh
 // token (Harbor has no lock either), which is why the daemon probes one at a time.
-describe('CLI secret life: Harbor\'s stored token, refreshed on use', { concurrency: true }, () => {
+describe("CLI secret life: Harbor's stored token, refreshed on use", { concurrency: true }, () => {
   let sandbox: Sandbox;
   before(async () => {
     // Idle limit 4 s: lifetimes count whole seconds, so a 4 s token lives 3–4 s, which leaves a
     // loaded machine room between two probes 1 s apart.
-    sandbox = await startSandbox({ registry: false, accessTokenTtl: 1, refreshIdleTtl: 4, refreshAbsoluteTtl: 60, onboarded: ['alice', 'bob', 'carol'] });
+    sandbox = await startSandbox({
+      registry: false,
+      accessTokenTtl: 1,
+      refreshIdleTtl: 4,
+      refreshAbsoluteTtl: 60,
+      onboarded: ['alice', 'bob', 'carol'],
+    });
   });
   after(() => sandbox.stop());
 
   test('keeps working across several access-token lifetimes when checked regularly', async () => {
     const secret = sandbox.cliSecretOf('alice') as string;
-    for (let i = 0; i < 9; i++) { // ≈ 9 s: nine access-token lifetimes, twice the idle limit
+    for (let i = 0; i < 9; i++) {
+      // ≈ 9 s: nine access-token lifetimes, twice the idle limit
       assert.equal(await probe(sandbox, 'alice'), 200, `probe ${i}`);
       await sleep(1000);
     }
@@ -58,7 +65,9 @@ describe('CLI secret: stored access token still valid, and PUT /users/{id}/cli_s
   before(async () => {
     sandbox = await startSandbox({ registry: false, devicePollInterval: 0.05 }); // access tokens live 300 s
     idToken = (await deviceLogin(sandbox, 'alice')).id_token as string;
-    userId = ((await call(sandbox, 'GET', '/api/v2.0/users/current', { auth: bearer(idToken) })).json as { user_id: number }).user_id;
+    userId = (
+      (await call(sandbox, 'GET', '/api/v2.0/users/current', { auth: bearer(idToken) })).json as { user_id: number }
+    ).user_id;
   });
   after(() => sandbox.stop());
 
@@ -68,7 +77,7 @@ describe('CLI secret: stored access token still valid, and PUT /users/{id}/cli_s
     assert.equal(await probe(sandbox, 'bob'), 200);
   });
 
-  test('while Harbor\'s stored access token is valid, the secret works even after revocation', async () => {
+  test("while Harbor's stored access token is valid, the secret works even after revocation", async () => {
     await sandbox.revokeIdpSession('bob');
     assert.equal(await probe(sandbox, 'bob'), 200, 'no refresh needed; the stored ID token still verifies');
   });
@@ -76,15 +85,29 @@ describe('CLI secret: stored access token still valid, and PUT /users/{id}/cli_s
   test('rejects secrets that break the 8-128 upper/lower/digit rule', async () => {
     const bad = ['Short1a', 'alllowercase1', 'ALLUPPERCASE1', 'NoDigitsHere', `Aa1${'x'.repeat(126)}`];
     for (const secret of bad) {
-      const res = await call(sandbox, 'PUT', `/api/v2.0/users/${userId}/cli_secret`, { auth: bearer(idToken), body: { secret } });
+      const res = await call(sandbox, 'PUT', `/api/v2.0/users/${userId}/cli_secret`, {
+        auth: bearer(idToken),
+        body: { secret },
+      });
       assert.equal(res.status, 400, secret);
-      assert.deepEqual(res.json, { errors: [{ code: 'BAD_REQUEST', message: 'the password or secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number' }] });
+      assert.deepEqual(res.json, {
+        errors: [
+          {
+            code: 'BAD_REQUEST',
+            message:
+              'the password or secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number',
+          },
+        ],
+      });
     }
   });
 
   test('a valid secret answers an empty 200; the old secret dies at once', async () => {
     const old = sandbox.cliSecretOf('alice') as string;
-    const res = await call(sandbox, 'PUT', `/api/v2.0/users/${userId}/cli_secret`, { auth: bearer(idToken), body: { secret: 'My-New-Secret-42' } });
+    const res = await call(sandbox, 'PUT', `/api/v2.0/users/${userId}/cli_secret`, {
+      auth: bearer(idToken),
+      body: { secret: 'My-New-Secret-42' },
+    });
     assert.equal(res.status, 200);
     assert.equal(res.text, '');
     assert.equal(await probe(sandbox, 'alice', old), 401);
@@ -101,10 +124,14 @@ describe('CLI secret: stored access token still valid, and PUT /users/{id}/cli_s
 
   test('only the user themself may set it; the CLI secret cannot', async () => {
     const bobId = userId + 1;
-    const other = await call(sandbox, 'PUT', `/api/v2.0/users/${bobId}/cli_secret`, { auth: bearer(idToken), body: { secret: 'My-New-Secret-43' } });
+    const other = await call(sandbox, 'PUT', `/api/v2.0/users/${bobId}/cli_secret`, {
+      auth: bearer(idToken),
+      body: { secret: 'My-New-Secret-43' },
+    });
     assert.equal(other.status, 403);
     const bySecret = await call(sandbox, 'PUT', `/api/v2.0/users/${userId}/cli_secret`, {
-      auth: basic('alice', sandbox.cliSecretOf('alice') as string), body: { secret: 'My-New-Secret-44' },
+      auth: basic('alice', sandbox.cliSecretOf('alice') as string),
+      body: { secret: 'My-New-Secret-44' },
     });
     assert.equal(bySecret.status, 401);
   });

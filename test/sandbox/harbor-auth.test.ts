@@ -6,7 +6,7 @@ import { basic, bearer, call, deviceLogin, sleep } from './helpers.ts';
 
 const names = (json: unknown) => (json as Array<{ name: string }>).map((p) => p.name).sort();
 
-describe('Harbor: who is authenticated, in Harbor\'s order', { concurrency: true }, () => {
+describe("Harbor: who is authenticated, in Harbor's order", { concurrency: true }, () => {
   let sandbox: Sandbox;
   let aliceSecret: string;
   let aliceIdToken: string;
@@ -27,7 +27,10 @@ describe('Harbor: who is authenticated, in Harbor\'s order', { concurrency: true
   });
 
   test('Basic user:CLI-secret anywhere else is anonymous', async () => {
-    for (const [method, path] of [['GET', '/api/v2.0/users/current'], ['GET', '/api/v2.0/robots?q=Level=project,ProjectID=2']]) {
+    for (const [method, path] of [
+      ['GET', '/api/v2.0/users/current'],
+      ['GET', '/api/v2.0/robots?q=Level=project,ProjectID=2'],
+    ]) {
       const res = await call(sandbox, method, path, { auth: basic('alice', aliceSecret) });
       assert.equal(res.status, 401, `${method} ${path}`);
       assert.deepEqual(res.json, { errors: [{ code: 'UNAUTHORIZED', message: 'unauthorized' }] });
@@ -38,7 +41,9 @@ describe('Harbor: who is authenticated, in Harbor\'s order', { concurrency: true
     const res = await call(sandbox, 'GET', '/api/v2.0/projects', { auth: basic('alice', `${aliceSecret}x`) });
     assert.equal(res.status, 200);
     assert.deepEqual(names(res.json), ['library']);
-    const token = await call(sandbox, 'GET', '/service/token?service=harbor-registry', { auth: basic('alice', 'Wrong-secret-1') });
+    const token = await call(sandbox, 'GET', '/service/token?service=harbor-registry', {
+      auth: basic('alice', 'Wrong-secret-1'),
+    });
     assert.equal(token.status, 401);
   });
 
@@ -59,10 +64,13 @@ describe('Harbor: who is authenticated, in Harbor\'s order', { concurrency: true
     const forged = `${h}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'safe-81c2-bob' })).toString('base64url')}.${s}`;
     assert.equal((await call(sandbox, 'GET', '/api/v2.0/users/current', { auth: bearer(forged) })).status, 401);
     const tokens = await deviceLogin(sandbox, 'alice');
-    assert.equal((await call(sandbox, 'GET', '/api/v2.0/users/current', { auth: bearer(tokens.access_token) })).status, 401);
+    assert.equal(
+      (await call(sandbox, 'GET', '/api/v2.0/users/current', { auth: bearer(tokens.access_token) })).status,
+      401,
+    );
   });
 
-  test('carol\'s ID token is refused until her first web login onboards her', async () => {
+  test("carol's ID token is refused until her first web login onboards her", async () => {
     const carol = (await deviceLogin(sandbox, 'carol')).id_token as string;
     assert.equal(sandbox.cliSecretOf('carol'), undefined);
     const before = await call(sandbox, 'GET', '/api/v2.0/users/current', { auth: bearer(carol) });
@@ -79,16 +87,28 @@ describe('Harbor: who is authenticated, in Harbor\'s order', { concurrency: true
   test('robot Basic credentials work on /api, /service/token; robots are not users', async () => {
     const created = await call(sandbox, 'POST', '/api/v2.0/robots', {
       auth: bearer(aliceIdToken),
-      body: { name: 'auth-check', level: 'project', duration: -1, permissions: [{ kind: 'project', namespace: 'demo', access: [{ resource: 'repository', action: 'pull' }] }] },
+      body: {
+        name: 'auth-check',
+        level: 'project',
+        duration: -1,
+        permissions: [{ kind: 'project', namespace: 'demo', access: [{ resource: 'repository', action: 'pull' }] }],
+      },
     });
     assert.equal(created.status, 201);
     const { name, secret } = created.json as { name: string; secret: string };
     const projects = await call(sandbox, 'GET', '/api/v2.0/projects', { auth: basic(name, secret) });
     assert.deepEqual(names(projects.json), ['demo', 'library']);
-    assert.equal((await call(sandbox, 'GET', '/service/token?service=harbor-registry', { auth: basic(name, secret) })).status, 200);
+    assert.equal(
+      (await call(sandbox, 'GET', '/service/token?service=harbor-registry', { auth: basic(name, secret) })).status,
+      200,
+    );
     const me = await call(sandbox, 'GET', '/api/v2.0/users/current', { auth: basic(name, secret) });
     assert.equal(me.status, 412);
-    assert.equal((await call(sandbox, 'GET', '/service/token?service=harbor-registry', { auth: basic(name, 'Wrong-secret-1') })).status, 401);
+    assert.equal(
+      (await call(sandbox, 'GET', '/service/token?service=harbor-registry', { auth: basic(name, 'Wrong-secret-1') }))
+        .status,
+      401,
+    );
   });
 
   test('a session cookie on a write without the CSRF token is rejected, even with a Bearer token', async () => {
@@ -99,12 +119,22 @@ describe('Harbor: who is authenticated, in Harbor\'s order', { concurrency: true
     const bobId = (me.json as { user_id: number }).user_id;
     const path = `/api/v2.0/users/${bobId}/cli_secret`;
     const bobToken = (await deviceLogin(sandbox, 'bob')).id_token as string;
-    const noToken = await call(sandbox, 'PUT', path, { headers: { cookie }, auth: bearer(bobToken), body: { secret: 'Another-Secret-9' } });
+    const noToken = await call(sandbox, 'PUT', path, {
+      headers: { cookie },
+      auth: bearer(bobToken),
+      body: { secret: 'Another-Secret-9' },
+    });
     assert.equal(noToken.status, 403);
     assert.deepEqual(noToken.json, { errors: [{ code: 'FORBIDDEN', message: 'CSRF token not found' }] });
-    const wrong = await call(sandbox, 'PUT', path, { headers: { cookie, 'X-Harbor-CSRF-Token': 'nope' }, body: { secret: 'Another-Secret-9' } });
+    const wrong = await call(sandbox, 'PUT', path, {
+      headers: { cookie, 'X-Harbor-CSRF-Token': 'nope' },
+      body: { secret: 'Another-Secret-9' },
+    });
     assert.equal(wrong.status, 403);
-    const ok = await call(sandbox, 'PUT', path, { headers: { cookie, 'X-Harbor-CSRF-Token': csrfToken }, body: { secret: 'Another-Secret-9' } });
+    const ok = await call(sandbox, 'PUT', path, {
+      headers: { cookie, 'X-Harbor-CSRF-Token': csrfToken },
+      body: { secret: 'Another-Secret-9' },
+    });
     assert.equal(ok.status, 200);
     assert.equal(sandbox.cliSecretOf('bob'), 'Another-Secret-9');
     const noCookie = await call(sandbox, 'PUT', path, { auth: bearer(bobToken), body: { secret: 'Third-Secret-99' } });
@@ -113,12 +143,15 @@ describe('Harbor: who is authenticated, in Harbor\'s order', { concurrency: true
 });
 
 describe('Harbor: ID token audience and expiry', { concurrency: true }, () => {
-  test('an ID token whose aud lacks Harbor\'s client id is refused', async () => {
+  test("an ID token whose aud lacks Harbor's client id is refused", async () => {
     const sandbox = await startSandbox({ registry: false, devicePollInterval: 0.05, harborAudience: false });
     try {
       const token = (await deviceLogin(sandbox, 'alice')).id_token as string;
       assert.equal((await call(sandbox, 'GET', '/api/v2.0/users/current', { auth: bearer(token) })).status, 401);
-      assert.equal((await call(sandbox, 'GET', '/service/token?service=harbor-registry', { auth: bearer(token) })).status, 401);
+      assert.equal(
+        (await call(sandbox, 'GET', '/service/token?service=harbor-registry', { auth: bearer(token) })).status,
+        401,
+      );
     } finally {
       await sandbox.stop();
     }

@@ -14,7 +14,12 @@ describe('Harbor without a refresh token for the IdP', { concurrency: true }, ()
   const lifeOfASecret = async (options: SandboxOptions): Promise<[number, number, number]> => {
     const sandbox = await startSandbox({ registry: false, accessTokenTtl: 13, onboarded: ['alice'], ...options });
     try {
-      const probe = async () => (await call(sandbox, 'GET', '/service/token?service=harbor-registry', { auth: basic('alice', sandbox.cliSecretOf('alice') as string) })).status;
+      const probe = async () =>
+        (
+          await call(sandbox, 'GET', '/service/token?service=harbor-registry', {
+            auth: basic('alice', sandbox.cliSecretOf('alice') as string),
+          })
+        ).status;
       const fresh = await probe();
       await sleep(4500);
       const later = await probe();
@@ -29,11 +34,11 @@ describe('Harbor without a refresh token for the IdP', { concurrency: true }, ()
     assert.deepEqual(await lifeOfASecret({}), [200, 200, 200]);
   });
 
-  test('--harbor-no-refresh-token: the secret dies at the access token\'s expiry; a web login revives it', async () => {
+  test("--harbor-no-refresh-token: the secret dies at the access token's expiry; a web login revives it", async () => {
     assert.deepEqual(await lifeOfASecret(parseFlags(['--harbor-no-refresh-token'])), [200, 401, 200]);
   });
 
-  test('--no-consent-prompt (real Harbor\'s default): the IdP drops offline_access, so the same', async () => {
+  test("--no-consent-prompt (real Harbor's default): the IdP drops offline_access, so the same", async () => {
     assert.deepEqual(await lifeOfASecret(parseFlags(['--no-consent-prompt'])), [200, 401, 200]);
   });
 

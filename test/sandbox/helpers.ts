@@ -20,12 +20,20 @@ export interface Reply {
 }
 
 /** One request to the Harbor origin; never keeps cookies (like the daemon must not). */
-export async function call(sandbox: Sandbox, method: string, path: string, init: { auth?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
+export async function call(
+  sandbox: Sandbox,
+  method: string,
+  path: string,
+  init: { auth?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.auth) headers.authorization = init.auth;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(sandbox.registryUrl + path, {
-    method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), redirect: 'manual',
+    method,
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    redirect: 'manual',
   });
   const text = await res.text();
   let json: unknown;
@@ -44,7 +52,11 @@ export async function cliConfig(sandbox: Sandbox): Promise<client.Configuration>
 }
 
 /** The CLI's device login, approved headlessly as `user`. */
-export async function deviceLogin(sandbox: Sandbox, user: string, config?: client.Configuration): Promise<client.TokenEndpointResponse & client.TokenEndpointResponseHelpers> {
+export async function deviceLogin(
+  sandbox: Sandbox,
+  user: string,
+  config?: client.Configuration,
+): Promise<client.TokenEndpointResponse & client.TokenEndpointResponseHelpers> {
   const cfg = config ?? (await cliConfig(sandbox));
   const da = await client.initiateDeviceAuthorization(cfg, { scope: 'openid offline_access profile email' });
   const polling = client.pollDeviceAuthorizationGrant(cfg, da);
@@ -58,12 +70,20 @@ export function decodeJwtPart(jwt: string, part: 0 | 1): Record<string, unknown>
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export interface RunResult { code: number; stdout: string; stderr: string }
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(cmd, args, { env: env ?? process.env, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      const code = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 1
+        : 0;
       resolve({ code, stdout, stderr });
     });
   });

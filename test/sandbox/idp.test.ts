@@ -8,7 +8,12 @@ import { cliConfig, decodeJwtPart, deviceLogin, sleep } from './helpers.ts';
 describe('IdP: device flow, tokens, lifetimes, auto-approve', { concurrency: true }, () => {
   let sandbox: Sandbox;
   before(async () => {
-    sandbox = await startSandbox({ registry: false, devicePollInterval: 0.1, refreshIdleTtl: 4, refreshAbsoluteTtl: 30 });
+    sandbox = await startSandbox({
+      registry: false,
+      devicePollInterval: 0.1,
+      refreshIdleTtl: 4,
+      refreshAbsoluteTtl: 30,
+    });
   });
   after(() => sandbox.stop());
 
@@ -46,14 +51,20 @@ describe('IdP: device flow, tokens, lifetimes, auto-approve', { concurrency: tru
     const second = await client.refreshTokenGrant(config, first.refresh_token as string);
     assert.notEqual(second.refresh_token, first.refresh_token);
     assert.deepEqual(second.claims()?.aud, ['eidf-cli', 'harbor'], 'refreshed ID tokens keep the Harbor audience');
-    await assert.rejects(client.refreshTokenGrant(config, first.refresh_token as string), (e: { error?: string }) => e.error === 'invalid_grant');
+    await assert.rejects(
+      client.refreshTokenGrant(config, first.refresh_token as string),
+      (e: { error?: string }) => e.error === 'invalid_grant',
+    );
   });
 
   test('revocation at the endpoint kills the refresh token', async () => {
     const config = await cliConfig(sandbox);
     const tokens = await deviceLogin(sandbox, 'alice', config);
     await client.tokenRevocation(config, tokens.refresh_token as string);
-    await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token as string), (e: { error?: string }) => e.error === 'invalid_grant');
+    await assert.rejects(
+      client.refreshTokenGrant(config, tokens.refresh_token as string),
+      (e: { error?: string }) => e.error === 'invalid_grant',
+    );
   });
 
   test('a refresh token unused for longer than the idle lifetime is dead; used ones slide', async () => {
@@ -61,12 +72,16 @@ describe('IdP: device flow, tokens, lifetimes, auto-approve', { concurrency: tru
     let tokens = await deviceLogin(sandbox, 'alice', config);
     // Token times are whole seconds, so a 4 s lifetime is really 3–4 s: 1 s steps leave a loaded
     // machine plenty of room.
-    for (let i = 0; i < 5; i++) { // 5 × 1 s > 4 s idle; each use renews
+    for (let i = 0; i < 5; i++) {
+      // 5 × 1 s > 4 s idle; each use renews
       await sleep(1000);
       tokens = await client.refreshTokenGrant(config, tokens.refresh_token as string);
     }
     await sleep(5300);
-    await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token as string), (e: { error?: string }) => e.error === 'invalid_grant');
+    await assert.rejects(
+      client.refreshTokenGrant(config, tokens.refresh_token as string),
+      (e: { error?: string }) => e.error === 'invalid_grant',
+    );
   });
 
   test('wrong password on the login page is refused', async () => {
@@ -75,7 +90,9 @@ describe('IdP: device flow, tokens, lifetimes, auto-approve', { concurrency: tru
     const { HeadlessBrowser } = await import('../../scripts/sandbox/browser-agent.ts');
     const browser = new HeadlessBrowser();
     await assert.rejects(
-      browser.walk(da.verification_uri_complete as string, { username: 'alice', password: 'wrong' }, (p) => /Sign-in Success/.test(p.html)),
+      browser.walk(da.verification_uri_complete as string, { username: 'alice', password: 'wrong' }, (p) =>
+        /Sign-in Success/.test(p.html),
+      ),
       /HTTP 401/,
     );
   });
@@ -83,14 +100,23 @@ describe('IdP: device flow, tokens, lifetimes, auto-approve', { concurrency: tru
   test('refresh fails after the absolute lifetime even when used regularly', async () => {
     // 6 s, counted in whole seconds from the grant: the refresh at ~1.5 s has room on a loaded
     // machine, and the one after another 5 s is past the limit whatever the rounding.
-    const sandbox = await startSandbox({ registry: false, devicePollInterval: 0.1, refreshIdleTtl: 10, refreshAbsoluteTtl: 6, onboarded: [] });
+    const sandbox = await startSandbox({
+      registry: false,
+      devicePollInterval: 0.1,
+      refreshIdleTtl: 10,
+      refreshAbsoluteTtl: 6,
+      onboarded: [],
+    });
     try {
       const config = await cliConfig(sandbox);
       let tokens = await deviceLogin(sandbox, 'carol', config);
       await sleep(1500);
       tokens = await client.refreshTokenGrant(config, tokens.refresh_token as string);
       await sleep(5000);
-      await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token as string), (e: { error?: string }) => e.error === 'invalid_grant');
+      await assert.rejects(
+        client.refreshTokenGrant(config, tokens.refresh_token as string),
+        (e: { error?: string }) => e.error === 'invalid_grant',
+      );
     } finally {
       await sandbox.stop();
     }
@@ -109,7 +135,12 @@ describe('IdP: device flow, tokens, lifetimes, auto-approve', { concurrency: tru
   });
 
   test('harborAudience: false gives CLI ID tokens only their own audience', async () => {
-    const sandbox = await startSandbox({ registry: false, devicePollInterval: 0.1, harborAudience: false, onboarded: [] });
+    const sandbox = await startSandbox({
+      registry: false,
+      devicePollInterval: 0.1,
+      harborAudience: false,
+      onboarded: [],
+    });
     try {
       const tokens = await deviceLogin(sandbox, 'alice');
       assert.equal(tokens.claims()?.aud, 'eidf-cli');

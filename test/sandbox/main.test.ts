@@ -15,7 +15,10 @@ async function childrenOf(pid: number): Promise<string> {
 
 describe('npm run sandbox (scripts/sandbox/main.ts)', () => {
   test('prints the export lines and "sandbox ready", exits cleanly on SIGTERM', async (t) => {
-    const child = spawn(NODE, [MAIN, '--access-ttl', '60', '--auto-approve', 'alice'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, [MAIN, '--access-ttl', '60', '--auto-approve', 'alice'], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     // A failure below must not leave the sandbox running: the test file would never end.
     t.after(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -35,11 +38,13 @@ describe('npm run sandbox (scripts/sandbox/main.ts)', () => {
     });
     const lines = stdout.trim().split('\n');
     assert.equal(lines.at(-1), 'sandbox ready');
-    const env = Object.fromEntries(lines.slice(0, -1).map((l) => {
-      const m = l.match(/^export ([A-Z_]+)=(.*)$/);
-      assert.ok(m, `not an export line: ${l}`);
-      return [m[1], m[2]];
-    }));
+    const env = Object.fromEntries(
+      lines.slice(0, -1).map((l) => {
+        const m = l.match(/^export ([A-Z_]+)=(.*)$/);
+        assert.ok(m, `not an export line: ${l}`);
+        return [m[1], m[2]];
+      }),
+    );
     assert.match(env.EIDF_REGISTRY, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(env.EIDF_OIDC_ISSUER, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(env.EIDF_OIDC_CLIENT_ID, 'eidf-cli');

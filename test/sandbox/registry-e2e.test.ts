@@ -9,7 +9,7 @@ import type { Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { bearer, call, deviceLogin, run } from './helpers.ts';
 
 /** Real skopeo against the real registry behind the sandbox's Harbor origin. */
-describe('registry: skopeo push and pull through Harbor\'s token service', () => {
+describe("registry: skopeo push and pull through Harbor's token service", () => {
   let sandbox: Sandbox;
   let work: string;
   let image: string;
@@ -24,18 +24,41 @@ describe('registry: skopeo push and pull through Harbor\'s token service', () =>
     return path;
   }
   const push = (auth: string, ref: string) =>
-    run('skopeo', ['copy', '--dest-tls-verify=false', '--authfile', auth, `oci:${image}:latest`, `docker://${sandbox.registryHost}/${ref}`]);
+    run('skopeo', [
+      'copy',
+      '--dest-tls-verify=false',
+      '--authfile',
+      auth,
+      `oci:${image}:latest`,
+      `docker://${sandbox.registryHost}/${ref}`,
+    ]);
   const inspect = (auth: string, ref: string) =>
-    run('skopeo', ['inspect', '--raw', '--tls-verify=false', '--authfile', auth, `docker://${sandbox.registryHost}/${ref}`]);
+    run('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      '--authfile',
+      auth,
+      `docker://${sandbox.registryHost}/${ref}`,
+    ]);
   const pull = (auth: string, ref: string, dir: string) =>
-    run('skopeo', ['copy', '--src-tls-verify=false', '--authfile', auth, `docker://${sandbox.registryHost}/${ref}`, `oci:${dir}:latest`]);
+    run('skopeo', [
+      'copy',
+      '--src-tls-verify=false',
+      '--authfile',
+      auth,
+      `docker://${sandbox.registryHost}/${ref}`,
+      `oci:${dir}:latest`,
+    ]);
 
   before(async () => {
     sandbox = await startSandbox({ devicePollInterval: 0.05 });
     work = await mkdtemp(join(tmpdir(), 'eidf-sandbox-e2e-'));
     image = join(work, 'image');
     await writeTinyOciImage(image, 'sandbox e2e\n');
-    imageDigest = (JSON.parse(await readFile(join(image, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> }).manifests[0].digest;
+    imageDigest = (
+      JSON.parse(await readFile(join(image, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> }
+    ).manifests[0].digest;
     aliceToken = (await deviceLogin(sandbox, 'alice')).id_token as string;
   });
   after(async () => {
@@ -43,10 +66,13 @@ describe('registry: skopeo push and pull through Harbor\'s token service', () =>
     await rm(work, { recursive: true, force: true });
   });
 
-  test('/v2/ challenges with Harbor\'s realm and service', async () => {
+  test("/v2/ challenges with Harbor's realm and service", async () => {
     const res = await call(sandbox, 'GET', '/v2/');
     assert.equal(res.status, 401);
-    assert.equal(res.headers.get('www-authenticate'), `Bearer realm="${sandbox.registryUrl}/service/token",service="harbor-registry"`);
+    assert.equal(
+      res.headers.get('www-authenticate'),
+      `Bearer realm="${sandbox.registryUrl}/service/token",service="harbor-registry"`,
+    );
   });
 
   test('alice pushes and pulls with her CLI secret; the digest survives the round trip', async () => {
@@ -56,7 +82,9 @@ describe('registry: skopeo push and pull through Harbor\'s token service', () =>
     const out = join(work, 'pulled-alice');
     const pulled = await pull(auth, 'demo/tiny:1', out);
     assert.equal(pulled.code, 0, pulled.stderr);
-    const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+    const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as {
+      manifests: Array<{ digest: string }>;
+    };
     assert.equal(index.manifests[0].digest, imageDigest);
     const projects = await call(sandbox, 'GET', '/api/v2.0/projects', { auth: bearer(aliceToken) });
     const demo = (projects.json as Array<{ name: string; repo_count: number }>).find((p) => p.name === 'demo');
@@ -83,7 +111,18 @@ describe('registry: skopeo push and pull through Harbor\'s token service', () =>
     const create = async (name: string, actions: string[]) => {
       const res = await call(sandbox, 'POST', '/api/v2.0/robots', {
         auth: bearer(aliceToken),
-        body: { name, level: 'project', duration: 30, permissions: [{ kind: 'project', namespace: 'demo', access: actions.map((action) => ({ resource: 'repository', action })) }] },
+        body: {
+          name,
+          level: 'project',
+          duration: 30,
+          permissions: [
+            {
+              kind: 'project',
+              namespace: 'demo',
+              access: actions.map((action) => ({ resource: 'repository', action })),
+            },
+          ],
+        },
       });
       assert.equal(res.status, 201, res.text);
       return res.json as { name: string; secret: string };

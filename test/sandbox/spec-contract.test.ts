@@ -6,7 +6,7 @@ import { basic, bearer, call, deviceLogin } from './helpers.ts';
 import { assertMatchesSpec } from './spec.ts';
 
 /** Every JSON body of the endpoints the product uses, checked against Harbor's swagger. */
-describe('responses validate against Harbor 2.11\'s swagger-v2.0.yaml', () => {
+describe("responses validate against Harbor 2.11's swagger-v2.0.yaml", () => {
   let sandbox: Sandbox;
   let alice: string;
   before(async () => {
@@ -50,13 +50,26 @@ describe('responses validate against Harbor 2.11\'s swagger-v2.0.yaml', () => {
   });
 
   test('robots: RobotCreated, [Robot], Robot, RobotSec', async () => {
-    const body = { name: 'contract', description: 'x', level: 'project', duration: -1, permissions: [{ kind: 'project', namespace: 'demo', access: [{ resource: 'repository', action: 'pull' }] }] };
+    const body = {
+      name: 'contract',
+      description: 'x',
+      level: 'project',
+      duration: -1,
+      permissions: [{ kind: 'project', namespace: 'demo', access: [{ resource: 'repository', action: 'pull' }] }],
+    };
     const created = await call(sandbox, 'POST', '/api/v2.0/robots', { auth: alice, body });
     assertMatchesSpec(created.json, 'RobotCreated');
     const id = (created.json as { id: number }).id;
-    assertMatchesSpec((await call(sandbox, 'GET', '/api/v2.0/robots?q=Level%3Dproject%2CProjectID%3D2', { auth: alice })).json, 'Robot', { array: true });
+    assertMatchesSpec(
+      (await call(sandbox, 'GET', '/api/v2.0/robots?q=Level%3Dproject%2CProjectID%3D2', { auth: alice })).json,
+      'Robot',
+      { array: true },
+    );
     assertMatchesSpec((await call(sandbox, 'GET', `/api/v2.0/robots/${id}`, { auth: alice })).json, 'Robot');
-    assertMatchesSpec((await call(sandbox, 'PATCH', `/api/v2.0/robots/${id}`, { auth: alice, body: { secret: '' } })).json, 'RobotSec');
+    assertMatchesSpec(
+      (await call(sandbox, 'PATCH', `/api/v2.0/robots/${id}`, { auth: alice, body: { secret: '' } })).json,
+      'RobotSec',
+    );
   });
 
   test('error bodies → Errors', async () => {
@@ -67,7 +80,10 @@ describe('responses validate against Harbor 2.11\'s swagger-v2.0.yaml', () => {
       await call(sandbox, 'PUT', '/api/v2.0/users/1/cli_secret', { auth: alice, body: { secret: 'x' } }),
       await call(sandbox, 'GET', '/api/v2.0/no-such-thing', { auth: alice }),
     ];
-    assert.deepEqual(replies.map((r) => r.status), [401, 404, 400, 403, 404]);
+    assert.deepEqual(
+      replies.map((r) => r.status),
+      [401, 404, 400, 403, 404],
+    );
     for (const r of replies) assertMatchesSpec(r.json, 'Errors');
   });
 });

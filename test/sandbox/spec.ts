@@ -20,13 +20,16 @@ type Schema = Record<string, unknown>;
  */
 function indentQuotedContinuations(text: string): string {
   let open = false;
-  return text.split('\n').map((line) => {
-    const out = open ? `  ${line}` : line;
-    const quotes = (open ? line : line.replace(/^[^']*?:\s*(?=')/, '')).split("'").length - 1;
-    const startsQuoted = open || /^\s*[\w$-]+:\s*'/.test(line);
-    if (startsQuoted && quotes % 2 === 1) open = !open;
-    return out;
-  }).join('\n');
+  return text
+    .split('\n')
+    .map((line) => {
+      const out = open ? `  ${line}` : line;
+      const quotes = (open ? line : line.replace(/^[^']*?:\s*(?=')/, '')).split("'").length - 1;
+      const startsQuoted = open || /^\s*[\w$-]+:\s*'/.test(line);
+      if (startsQuoted && quotes % 2 === 1) open = !open;
+      return out;
+    })
+    .join('\n');
 }
 
 function closeObjects(node: unknown): void {
@@ -45,7 +48,8 @@ function compile(definition: string): ValidateFunction {
     const spec = parse(indentQuotedContinuations(readFileSync(SPEC_PATH, 'utf8'))) as { definitions: Schema };
     closeObjects(spec.definitions);
     ajv = new Ajv({ strict: false, allErrors: true });
-    for (const format of ['int', 'int32', 'int64', 'uint64']) ajv.addFormat(format, { type: 'number', validate: Number.isInteger });
+    for (const format of ['int', 'int32', 'int64', 'uint64'])
+      ajv.addFormat(format, { type: 'number', validate: Number.isInteger });
     ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
     ajv.addSchema({ $id: 'harbor', definitions: spec.definitions });
   }

@@ -22,8 +22,19 @@ describe('GET /service/token', () => {
 
   test('401 for bad credentials and for anonymous calls without scope', async () => {
     assert.equal((await call(sandbox, 'GET', '/service/token?service=harbor-registry')).status, 401);
-    assert.equal((await call(sandbox, 'GET', '/service/token?service=harbor-registry', { auth: basic('alice', 'Wrong-1-secret') })).status, 401);
-    assert.equal((await call(sandbox, 'GET', '/service/token?service=harbor-registry', { auth: basic('robot$demo+none', 'Wrong-1-secret') })).status, 401);
+    assert.equal(
+      (await call(sandbox, 'GET', '/service/token?service=harbor-registry', { auth: basic('alice', 'Wrong-1-secret') }))
+        .status,
+      401,
+    );
+    assert.equal(
+      (
+        await call(sandbox, 'GET', '/service/token?service=harbor-registry', {
+          auth: basic('robot$demo+none', 'Wrong-1-secret'),
+        })
+      ).status,
+      401,
+    );
   });
 
   test('the token has the form distribution 2.8 needs', async () => {
@@ -47,17 +58,30 @@ describe('GET /service/token', () => {
       { type: 'repository', name: 'library/base', actions: ['pull'] },
     ]);
     const b = await token(scope, bob());
-    assert.deepEqual((b.claims.access as Array<{ actions: string[] }>).map((x) => x.actions), [['pull', 'push'], ['pull']]);
+    assert.deepEqual(
+      (b.claims.access as Array<{ actions: string[] }>).map((x) => x.actions),
+      [['pull', 'push'], ['pull']],
+    );
     const anon = await token(scope);
-    assert.deepEqual((anon.claims.access as Array<{ actions: string[] }>).map((x) => x.actions), [[], ['pull']]);
-    const spaced = await token(`&scope=${encodeURIComponent('repository:demo/app:pull repository:nope/x:pull registry:catalog:*')}`, bob());
-    assert.deepEqual((spaced.claims.access as Array<{ actions: string[] }>).map((x) => x.actions), [['pull'], [], []]);
+    assert.deepEqual(
+      (anon.claims.access as Array<{ actions: string[] }>).map((x) => x.actions),
+      [[], ['pull']],
+    );
+    const spaced = await token(
+      `&scope=${encodeURIComponent('repository:demo/app:pull repository:nope/x:pull registry:catalog:*')}`,
+      bob(),
+    );
+    assert.deepEqual(
+      (spaced.claims.access as Array<{ actions: string[] }>).map((x) => x.actions),
+      [['pull'], [], []],
+    );
   });
 
   test('unknown service is 400; POST is 405 as in Harbor', async () => {
     assert.equal((await call(sandbox, 'GET', '/service/token?service=other', { auth: alice() })).status, 400);
     const post = await fetch(`${sandbox.registryUrl}/service/token`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=refresh_token&refresh_token=x&service=harbor-registry&client_id=docker',
     });
     assert.equal(post.status, 405);

@@ -10,8 +10,16 @@ describe('agent settings and their fingerprint', () => {
   it('the same settings give the same fingerprint; any agent setting or proxy variable changes it', () => {
     const base = settingsFingerprint(agentSettings(config(), {}));
     assert.match(base, /^[0-9a-f]{16}$/);
-    assert.equal(settingsFingerprint(agentSettings(config(), { PATH: '/x', TERM: 'xterm' })), base, 'unrelated variables do not count');
-    assert.equal(settingsFingerprint(agentSettings(config({ EIDF_LOGIN_ON_GET: 'never' }), {})), base, 'a helper-only setting does not count');
+    assert.equal(
+      settingsFingerprint(agentSettings(config(), { PATH: '/x', TERM: 'xterm' })),
+      base,
+      'unrelated variables do not count',
+    );
+    assert.equal(
+      settingsFingerprint(agentSettings(config({ EIDF_LOGIN_ON_GET: 'never' }), {})),
+      base,
+      'a helper-only setting does not count',
+    );
     const changed = [
       agentSettings(config({ EIDF_OIDC_ISSUER: 'https://idp.example' }), {}),
       agentSettings(config({ EIDF_KEEPALIVE_SECONDS: '60' }), {}),
@@ -23,7 +31,9 @@ describe('agent settings and their fingerprint', () => {
   });
 
   it('describeSettings drops a proxy password', () => {
-    const shown = describeSettings(agentSettings(config(), { https_proxy: 'http://me:s3cret@proxy.example:3128', NO_PROXY: 'a.example' }));
+    const shown = describeSettings(
+      agentSettings(config(), { https_proxy: 'http://me:s3cret@proxy.example:3128', NO_PROXY: 'a.example' }),
+    );
     assert.equal(shown.https_proxy, 'http://proxy.example:3128');
     assert.equal(shown.NO_PROXY, 'a.example');
     assert.ok(!JSON.stringify(shown).includes('s3cret'));
@@ -39,7 +49,10 @@ describe('proxyFor', () => {
   const p = 'http://proxy:3128';
   it('lower case first; HTTP_PROXY serves https:// when no HTTPS_PROXY is set; HTTPS_PROXY never serves http://', () => {
     assert.deepEqual(proxyFor('https://r.example', { HTTP_PROXY: p }), { proxy: p, variable: 'HTTP_PROXY' });
-    assert.deepEqual(proxyFor('https://r.example', { HTTPS_PROXY: 'http://a:1', https_proxy: 'http://b:2' }), { proxy: 'http://b:2', variable: 'https_proxy' });
+    assert.deepEqual(proxyFor('https://r.example', { HTTPS_PROXY: 'http://a:1', https_proxy: 'http://b:2' }), {
+      proxy: 'http://b:2',
+      variable: 'https_proxy',
+    });
     assert.equal(proxyFor('http://127.0.0.1:5000', { HTTPS_PROXY: p }), null);
     assert.equal(proxyFor('https://r.example', {}), null);
   });
@@ -48,7 +61,11 @@ describe('proxyFor', () => {
       assert.equal(proxyFor('https://r.example', { HTTPS_PROXY: p, NO_PROXY: noProxy }), 'NO_PROXY', noProxy);
     }
     for (const noProxy of ['other.example', 'r.example:80', 'ample']) {
-      assert.deepEqual(proxyFor('https://r.example', { HTTPS_PROXY: p, NO_PROXY: noProxy }), { proxy: p, variable: 'HTTPS_PROXY' }, noProxy);
+      assert.deepEqual(
+        proxyFor('https://r.example', { HTTPS_PROXY: p, NO_PROXY: noProxy }),
+        { proxy: p, variable: 'HTTPS_PROXY' },
+        noProxy,
+      );
     }
   });
 });

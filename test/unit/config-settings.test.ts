@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { loadConfig, SETTINGS, suggestKey, type Config } from '../../src/config.ts';
 import { EidfError } from '../../src/core/errors.ts';
 
-const load = (env: Record<string, string>, file?: string) => loadConfig({ EIDF_HOME: '/tmp/e', ...env }, 1000, () => file);
+const load = (env: Record<string, string>, file?: string) =>
+  loadConfig({ EIDF_HOME: '/tmp/e', ...env }, 1000, () => file);
 const messageOf = (fn: () => unknown): string => {
   try {
     fn();
@@ -26,8 +27,16 @@ describe('the settings table', () => {
 
   it('every key is read from config.json, and the environment wins over it', () => {
     const values: Record<string, string | number | boolean> = {
-      registry: 'reg.example', store: 'file', oidcIssuer: 'https://idp.example', oidcClientId: 'cli', oidcScopes: 'openid offline_access',
-      allowInsecureLoopback: true, loginOnGet: 'never', keepAliveSeconds: 60, keychainTimeoutMs: 500, agentIdleSeconds: 30,
+      registry: 'reg.example',
+      store: 'file',
+      oidcIssuer: 'https://idp.example',
+      oidcClientId: 'cli',
+      oidcScopes: 'openid offline_access',
+      allowInsecureLoopback: true,
+      loginOnGet: 'never',
+      keepAliveSeconds: 60,
+      keychainTimeoutMs: 500,
+      agentIdleSeconds: 30,
     };
     assert.deepEqual(Object.keys(values).sort(), SETTINGS.map((s) => s.key).sort());
     const config = load({}, JSON.stringify(values));
@@ -36,9 +45,17 @@ describe('the settings table', () => {
   });
 
   it('a bad value in config.json gets the same one-line message as in the environment', () => {
-    for (const [key, value] of [['store', 'fil'], ['keepAliveSeconds', '0'], ['oidcScopes', 'openid'], ['allowInsecureLoopback', 'maybe']] as const) {
+    for (const [key, value] of [
+      ['store', 'fil'],
+      ['keepAliveSeconds', '0'],
+      ['oidcScopes', 'openid'],
+      ['allowInsecureLoopback', 'maybe'],
+    ] as const) {
       const variable = SETTINGS.find((s) => s.key === key)!.variable;
-      assert.equal(messageOf(() => load({}, JSON.stringify({ [key]: value }))), messageOf(() => load({ [variable]: value })));
+      assert.equal(
+        messageOf(() => load({}, JSON.stringify({ [key]: value }))),
+        messageOf(() => load({ [variable]: value })),
+      );
     }
   });
 });
@@ -54,12 +71,19 @@ describe('unknown keys in config.json', () => {
       ['colour', ' (docker-credential-eidf config list shows the settings)'],
     ];
     for (const [key, hint] of cases) {
-      assert.equal(messageOf(() => load({}, JSON.stringify({ store: 'file', [key]: 'x' }))), `invalid configuration: /tmp/e/config.json: unknown key ${JSON.stringify(key)}${hint}`);
+      assert.equal(
+        messageOf(() => load({}, JSON.stringify({ store: 'file', [key]: 'x' }))),
+        `invalid configuration: /tmp/e/config.json: unknown key ${JSON.stringify(key)}${hint}`,
+      );
     }
   });
 
   it('are ignored only when asked (config set/unset edit such files)', () => {
-    assert.equal(loadConfig({ EIDF_HOME: '/tmp/e' }, 1000, () => '{"colour":"red","store":"file"}', { unknownKeys: 'ignore' }).store, 'file');
+    assert.equal(
+      loadConfig({ EIDF_HOME: '/tmp/e' }, 1000, () => '{"colour":"red","store":"file"}', { unknownKeys: 'ignore' })
+        .store,
+      'file',
+    );
   });
 
   it('suggestKey leaves far-off names alone', () => {

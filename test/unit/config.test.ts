@@ -8,8 +8,15 @@ const noFile = () => undefined;
 const load = (env: Env, file?: string) => loadConfig({ HOME: '/home/u', ...env }, 1000, () => file);
 
 describe('registryKey', () => {
-  const same = ['reg.example:5000', 'https://reg.example:5000', 'https://reg.example:5000/v2/', 'http://reg.example:5000/', 'https://user@reg.example:5000/path?q=1'];
-  for (const input of same) it(`${input} → reg.example:5000`, () => assert.equal(registryKey(input), 'reg.example:5000'));
+  const same = [
+    'reg.example:5000',
+    'https://reg.example:5000',
+    'https://reg.example:5000/v2/',
+    'http://reg.example:5000/',
+    'https://user@reg.example:5000/path?q=1',
+  ];
+  for (const input of same)
+    it(`${input} → reg.example:5000`, () => assert.equal(registryKey(input), 'reg.example:5000'));
   it('a host without the port is another key', () => assert.equal(registryKey('reg.example'), 'reg.example'));
   it('docker hub keeps its legacy key', () => assert.equal(registryKey('docker.io'), 'https://index.docker.io/v1/'));
   for (const bad of ['', '   ', 'reg example', 'https://']) {
@@ -48,7 +55,10 @@ describe('loadConfig', () => {
   });
 
   it('an http registry on loopback needs EIDF_ALLOW_INSECURE_LOOPBACK=1', () => {
-    assert.throws(() => load({ EIDF_REGISTRY: 'http://127.0.0.1:5000' }), /EIDF_REGISTRY is http:\/\/; set EIDF_ALLOW_INSECURE_LOOPBACK=1/);
+    assert.throws(
+      () => load({ EIDF_REGISTRY: 'http://127.0.0.1:5000' }),
+      /EIDF_REGISTRY is http:\/\/; set EIDF_ALLOW_INSECURE_LOOPBACK=1/,
+    );
     const config = load({ EIDF_REGISTRY: 'http://127.0.0.1:5000', EIDF_ALLOW_INSECURE_LOOPBACK: '1' });
     assert.equal(config.registry, '127.0.0.1:5000');
     assert.equal(config.registryUrl, 'http://127.0.0.1:5000');
@@ -57,7 +67,10 @@ describe('loadConfig', () => {
   const bad: Array<[Env, RegExp, string?]> = [
     [{ EIDF_STORE: 'vault' }, /^invalid configuration: EIDF_STORE must be one of auto, keychain, memory, file$/],
     [{ EIDF_REGISTRY: 'not a host' }, /EIDF_REGISTRY must be a registry host/],
-    [{ EIDF_OIDC_ISSUER: 'http://idp.example', EIDF_ALLOW_INSECURE_LOOPBACK: '1' }, /EIDF_OIDC_ISSUER must be an https:\/\/ URL \(http:\/\/ is allowed only for loopback hosts\)/],
+    [
+      { EIDF_OIDC_ISSUER: 'http://idp.example', EIDF_ALLOW_INSECURE_LOOPBACK: '1' },
+      /EIDF_OIDC_ISSUER must be an https:\/\/ URL \(http:\/\/ is allowed only for loopback hosts\)/,
+    ],
     [{ EIDF_OIDC_SCOPES: 'openid email' }, /EIDF_OIDC_SCOPES must include offline_access/],
     [{ EIDF_KEEPALIVE_SECONDS: '-5' }, /EIDF_KEEPALIVE_SECONDS must be a whole number/],
     [{ EIDF_LOGIN_ON_GET: 'sometimes' }, /EIDF_LOGIN_ON_GET must be one of auto, never/],
@@ -70,7 +83,11 @@ describe('loadConfig', () => {
     it(`rejects ${JSON.stringify(env)}${file ? ` with file ${file}` : ''} in one line`, () => {
       assert.throws(
         () => load(env, file),
-        (err: unknown) => err instanceof EidfError && err.code === 'CONFIG_INVALID' && message.test(err.message) && !err.message.includes('\n'),
+        (err: unknown) =>
+          err instanceof EidfError &&
+          err.code === 'CONFIG_INVALID' &&
+          message.test(err.message) &&
+          !err.message.includes('\n'),
       );
     });
   }

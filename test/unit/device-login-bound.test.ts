@@ -12,26 +12,48 @@ import type { AgentClient, RequestOptions } from '../../src/daemon/client.ts';
  * held open until the caller leaves.
  */
 describe('deviceLogin with maxWaitMs', () => {
-  const config = loadConfig({ EIDF_HOME: '/nonexistent-eidf-home', EIDF_REGISTRY: 'registry.example.org' }, 1000, () => undefined);
+  const config = loadConfig(
+    { EIDF_HOME: '/nonexistent-eidf-home', EIDF_REGISTRY: 'registry.example.org' },
+    1000,
+    () => undefined,
+  );
   const run = async (maxWaitMs: number, expiresInMs: number) => {
     let stderr = '';
     let waitLeft = false;
     const agent = {
       call: async (_method: string, path: string, _body?: unknown, options: RequestOptions = {}) => {
         if (path === '/v1/session/login') {
-          return { joined: false, prompt: { verification_uri: 'https://idp/device', user_code: 'ABCD-EFGH', expires_at: new Date(Date.now() + expiresInMs).toISOString() } };
+          return {
+            joined: false,
+            prompt: {
+              verification_uri: 'https://idp/device',
+              user_code: 'ABCD-EFGH',
+              expires_at: new Date(Date.now() + expiresInMs).toISOString(),
+            },
+          };
         }
-        return new Promise((_resolve, reject) => options.signal?.addEventListener('abort', () => {
-          waitLeft = true;
-          reject(new Error('socket closed'));
-        }));
+        return new Promise((_resolve, reject) =>
+          options.signal?.addEventListener('abort', () => {
+            waitLeft = true;
+            reject(new Error('socket closed'));
+          }),
+        );
       },
     } as unknown as AgentClient;
     const deps = {
-      env: {}, platform: 'linux', clock: { now: () => Date.now() }, stderr: { write: (t: string) => void (stderr += t), isTTY: false },
+      env: {},
+      platform: 'linux',
+      clock: { now: () => Date.now() },
+      stderr: { write: (t: string) => void (stderr += t), isTTY: false },
     } as unknown as CliDeps;
-    const error = await deviceLogin(agent, deps, config, { browser: false, signal: new AbortController().signal, maxWaitMs })
-      .then(() => undefined, (err: unknown) => err as { code?: string; message: string });
+    const error = await deviceLogin(agent, deps, config, {
+      browser: false,
+      signal: new AbortController().signal,
+      maxWaitMs,
+    }).then(
+      () => undefined,
+      (err: unknown) => err as { code?: string; message: string },
+    );
     return { error, stderr, waitLeft };
   };
 
@@ -41,6 +63,9 @@ describe('deviceLogin with maxWaitMs', () => {
     assert.match(error?.message ?? '', /no approval within 0 minutes; stopped waiting/);
     assert.ok(waitLeft, 'the wait request was closed');
     const shown = stderr.match(/Waiting for approval until (\d\d:\d\d:\d\d) UTC/)?.[1];
-    assert.ok(shown !== undefined && shown !== new Date(Date.now() + 600_000).toISOString().slice(11, 19), 'the shown end is the bound, not the code\'s expiry');
+    assert.ok(
+      shown !== undefined && shown !== new Date(Date.now() + 600_000).toISOString().slice(11, 19),
+      "the shown end is the bound, not the code's expiry",
+    );
   });
 });

@@ -4,7 +4,14 @@ import { formatChecks } from '../../src/cli/commands/doctor.ts';
 import { judgeAuthFile, thisProgram } from '../../src/cli/doctor-local.ts';
 import { EidfError } from '../../src/core/errors.ts';
 import {
-  check, discoveryUrl, judgeDiscovery, judgeNoIssuer, judgeSecret, judgeSession, judgeStore, judgeSystemInfo,
+  check,
+  discoveryUrl,
+  judgeDiscovery,
+  judgeNoIssuer,
+  judgeSecret,
+  judgeSession,
+  judgeStore,
+  judgeSystemInfo,
 } from '../../src/daemon/doctor-checks.ts';
 import type { SecretStatus } from '../../src/harbor/secret-keeper.ts';
 import type { SessionStatus } from '../../src/session/types.ts';
@@ -16,15 +23,34 @@ const HOST = 'registry.example.org';
 
 function secret(overrides: Partial<SecretStatus>): SecretStatus {
   return {
-    state: 'valid', mode: 'oidc', modeReason: 'read from Harbor with the OIDC session', username: 'alice', lastCheckAt: null,
-    lastValidAt: null, validSince: null, deadSince: null, nextCheckAt: null, lastError: null, action: null, ...overrides,
+    state: 'valid',
+    mode: 'oidc',
+    modeReason: 'read from Harbor with the OIDC session',
+    username: 'alice',
+    lastCheckAt: null,
+    lastValidAt: null,
+    validSince: null,
+    deadSince: null,
+    nextCheckAt: null,
+    lastError: null,
+    action: null,
+    ...overrides,
   };
 }
 
 function session(overrides: Partial<SessionStatus>): SessionStatus {
   return {
-    state: 'logged-in', issuer: ISSUER, subject: 'sub-1', username: 'alice', email: null, idTokenExpiresAt: null, nextRefreshAt: null,
-    lastError: null, loginPrompt: null, refreshTokenUnsaved: null, ...overrides,
+    state: 'logged-in',
+    issuer: ISSUER,
+    subject: 'sub-1',
+    username: 'alice',
+    email: null,
+    idTokenExpiresAt: null,
+    nextRefreshAt: null,
+    lastError: null,
+    loginPrompt: null,
+    refreshTokenUnsaved: null,
+    ...overrides,
   };
 }
 
@@ -35,12 +61,20 @@ describe('discovery', () => {
   });
 
   it('ok when the issuer matches and the device login is offered over https', () => {
-    const verdict = judgeDiscovery(ISSUER, { issuer: ISSUER, device_authorization_endpoint: `${ISSUER}/device` }, false);
+    const verdict = judgeDiscovery(
+      ISSUER,
+      { issuer: ISSUER, device_authorization_endpoint: `${ISSUER}/device` },
+      false,
+    );
     assert.equal(verdict.status, 'ok');
   });
 
   it('another issuer in the document: fail, saying which value to set', () => {
-    const verdict = judgeDiscovery(ISSUER, { issuer: `${ISSUER}/`, device_authorization_endpoint: `${ISSUER}/device` }, false);
+    const verdict = judgeDiscovery(
+      ISSUER,
+      { issuer: `${ISSUER}/`, device_authorization_endpoint: `${ISSUER}/device` },
+      false,
+    );
     assert.equal(verdict.status, 'fail');
     assert.equal(verdict.action, `set EIDF_OIDC_ISSUER to ${ISSUER}/ exactly`);
   });
@@ -56,7 +90,11 @@ describe('discovery', () => {
     const doc = { issuer: loopback, device_authorization_endpoint: `${loopback}/device` };
     assert.equal(judgeDiscovery(loopback, doc, true).status, 'ok');
     assert.equal(judgeDiscovery(loopback, doc, false).status, 'fail');
-    assert.equal(judgeDiscovery(ISSUER, { issuer: ISSUER, device_authorization_endpoint: 'http://idp.example/device' }, true).status, 'fail');
+    assert.equal(
+      judgeDiscovery(ISSUER, { issuer: ISSUER, device_authorization_endpoint: 'http://idp.example/device' }, true)
+        .status,
+      'fail',
+    );
   });
 });
 
@@ -72,8 +110,16 @@ describe('systeminfo', () => {
     assert.equal(verdict.message, `Harbor at ${url} is not in OIDC mode (auth_mode db_auth)`);
   });
   it('unreachable: warn; anything else it answers: fail', () => {
-    assert.equal(judgeSystemInfo(url, new EidfError('HARBOR_UNREACHABLE', 'Harbor at x is unreachable (connection failed)')).status, 'warn');
-    assert.equal(judgeSystemInfo(url, new EidfError('HARBOR_ERROR', 'Harbor found nothing for reading systeminfo (HTTP 404)')).status, 'fail');
+    assert.equal(
+      judgeSystemInfo(url, new EidfError('HARBOR_UNREACHABLE', 'Harbor at x is unreachable (connection failed)'))
+        .status,
+      'warn',
+    );
+    assert.equal(
+      judgeSystemInfo(url, new EidfError('HARBOR_ERROR', 'Harbor found nothing for reading systeminfo (HTTP 404)'))
+        .status,
+      'fail',
+    );
   });
 });
 
@@ -87,16 +133,31 @@ describe('session and registry secret', () => {
 
   it('session: logged in ok; waiting for approval warn with the URL; logged out fail, or warn when a stored secret works', () => {
     assert.equal(judgeSession(session({}), secret({})).status, 'ok');
-    const prompt = { verification_uri: 'https://idp/device', verification_uri_complete: 'https://idp/device?user_code=AB', user_code: 'AB', expires_at: '' };
-    const waiting = judgeSession(session({ state: 'logging-in', loginPrompt: prompt }), secret({ state: 'no-credential' }));
+    const prompt = {
+      verification_uri: 'https://idp/device',
+      verification_uri_complete: 'https://idp/device?user_code=AB',
+      user_code: 'AB',
+      expires_at: '',
+    };
+    const waiting = judgeSession(
+      session({ state: 'logging-in', loginPrompt: prompt }),
+      secret({ state: 'no-credential' }),
+    );
     assert.equal(waiting.status, 'warn');
     assert.match(waiting.action ?? '', /https:\/\/idp\/device\?user_code=AB \(code AB\)/);
-    const out = session({ state: 'logged-out', subject: null, lastError: { code: 'NOT_LOGGED_IN', message: 'the session has ended' } });
-    assert.deepEqual(judgeSession(out, secret({ state: 'no-credential' })), check('session', 'fail', 'not logged in: the session has ended', 'run: docker-credential-eidf login'));
+    const out = session({
+      state: 'logged-out',
+      subject: null,
+      lastError: { code: 'NOT_LOGGED_IN', message: 'the session has ended' },
+    });
+    assert.deepEqual(
+      judgeSession(out, secret({ state: 'no-credential' })),
+      check('session', 'fail', 'not logged in: the session has ended', 'run: docker-credential-eidf login'),
+    );
     assert.equal(judgeSession(out, secret({ state: 'valid', mode: 'stored-secret' })).status, 'warn');
   });
 
-  it('registry secret: valid ok; dead, not onboarded, none: fail with the keeper\'s action line', () => {
+  it("registry secret: valid ok; dead, not onboarded, none: fail with the keeper's action line", () => {
     assert.equal(judgeSecret(secret({}), '/log').status, 'ok');
     for (const state of ['needs-web-login', 'not-onboarded', 'no-credential'] as const) {
       const verdict = judgeSecret(secret({ state, username: null, action: `do the ${state} thing` }), '/log');
@@ -117,20 +178,41 @@ describe('session and registry secret', () => {
 
 describe('store', () => {
   it('unusable: fail; memory chosen by auto: warn; locked keychain: warn; chosen stores: ok', () => {
-    assert.equal(judgeStore({ kind: 'keychain', reason: 'unusable: EIDF_STORE=keychain but keychain unavailable: no D-Bus' }).status, 'fail');
+    assert.equal(
+      judgeStore({ kind: 'keychain', reason: 'unusable: EIDF_STORE=keychain but keychain unavailable: no D-Bus' })
+        .status,
+      'fail',
+    );
     const auto = judgeStore({ kind: 'memory', reason: 'no usable keychain: no Secret Service' });
     assert.equal(auto.status, 'warn');
     assert.match(auto.message, /secrets are lost when the agent stops/);
-    assert.equal(judgeStore({ kind: 'keychain', reason: 'EIDF_STORE=auto and the OS keychain answers, but it was locked at start' }).status, 'warn');
-    assert.equal(judgeStore({ kind: 'memory', reason: 'chosen by EIDF_STORE=memory; secrets last until the agent stops' }).status, 'ok');
+    assert.equal(
+      judgeStore({
+        kind: 'keychain',
+        reason: 'EIDF_STORE=auto and the OS keychain answers, but it was locked at start',
+      }).status,
+      'warn',
+    );
+    assert.equal(
+      judgeStore({ kind: 'memory', reason: 'chosen by EIDF_STORE=memory; secrets last until the agent stops' }).status,
+      'ok',
+    );
     assert.equal(judgeStore({ kind: 'keychain', reason: 'EIDF_STORE=auto and the OS keychain answers' }).status, 'ok');
-    assert.equal(judgeStore({ kind: 'file', reason: 'no usable keychain (no Secret Service); secrets in /h/secrets.json (0600)' }).status, 'ok');
+    assert.equal(
+      judgeStore({ kind: 'file', reason: 'no usable keychain (no Secret Service); secrets in /h/secrets.json (0600)' })
+        .status,
+      'ok',
+    );
   });
 });
 
 describe('auth files', () => {
   const docker = { kind: 'docker' as const, path: '/h/.docker/config.json', source: 'HOME' };
-  const containers = { kind: 'containers' as const, path: '/run/user/1/containers/auth.json', source: 'XDG_RUNTIME_DIR' };
+  const containers = {
+    kind: 'containers' as const,
+    path: '/run/user/1/containers/auth.json',
+    source: 'XDG_RUNTIME_DIR',
+  };
   const wired = { credHelpers: { [HOST]: 'eidf' } };
 
   it('wired: ok; missing or another helper: warn with setup', () => {
@@ -145,7 +227,13 @@ describe('auth files', () => {
 
   it('a plaintext secret for the registry warns without showing it; an empty auths entry does not', () => {
     const auth = Buffer.from('alice:s3cret-Value').toString('base64');
-    const verdict = judgeAuthFile('docker-config', docker, { ...wired, auths: { [`https://${HOST}`]: { auth } } }, HOST, false);
+    const verdict = judgeAuthFile(
+      'docker-config',
+      docker,
+      { ...wired, auths: { [`https://${HOST}`]: { auth } } },
+      HOST,
+      false,
+    );
     assert.equal(verdict.status, 'warn');
     assert.ok(!verdict.message.includes(auth) && !verdict.message.includes('s3cret'));
     assert.equal(judgeAuthFile('docker-config', docker, { ...wired, auths: { [HOST]: {} } }, HOST, false).status, 'ok');
@@ -155,7 +243,10 @@ describe('auth files', () => {
     const verdict = judgeAuthFile('docker-config', docker, { ...wired, credsStore: 'desktop' }, HOST, false);
     assert.equal(verdict.status, 'warn');
     assert.equal(verdict.action, null);
-    assert.equal(judgeAuthFile('docker-config', docker, { credsStore: 'desktop' }, HOST, false).action, 'run: docker-credential-eidf setup');
+    assert.equal(
+      judgeAuthFile('docker-config', docker, { credsStore: 'desktop' }, HOST, false).action,
+      'run: docker-credential-eidf setup',
+    );
   });
 
   it('the containers file may lean on a wired Docker config, except with REGISTRY_AUTH_FILE', () => {
@@ -167,27 +258,45 @@ describe('auth files', () => {
   });
 
   it('a malformed entry throws CONFIG_INVALID naming the file (the caller makes it a fail)', () => {
-    assert.throws(() => judgeAuthFile('docker-config', docker, { credHelpers: [] }, HOST, false), (err: EidfError) => err.code === 'CONFIG_INVALID' && err.message.startsWith(docker.path));
+    assert.throws(
+      () => judgeAuthFile('docker-config', docker, { credHelpers: [] }, HOST, false),
+      (err: EidfError) => err.code === 'CONFIG_INVALID' && err.message.startsWith(docker.path),
+    );
   });
 });
 
 describe('this program and the report', () => {
   it('the launcher next to src/cli/main.ts, or the single executable itself', () => {
-    assert.equal(thisProgram(['/opt/eidf/node_modules/node/bin/node', '--flag', '/opt/eidf/src/cli/main.ts']), '/opt/eidf/bin/docker-credential-eidf');
+    assert.equal(
+      thisProgram(['/opt/eidf/node_modules/node/bin/node', '--flag', '/opt/eidf/src/cli/main.ts']),
+      '/opt/eidf/bin/docker-credential-eidf',
+    );
     assert.equal(thisProgram(['/usr/local/bin/docker-credential-eidf']), '/usr/local/bin/docker-credential-eidf');
     assert.equal(thisProgram(['/usr/bin/node', '/elsewhere/app.js']), null);
   });
 
   it('people see one line per check, a to-do line under warnings and failures, and a count', () => {
-    const text = formatChecks([check('config', 'ok', 'fine', 'ignored'), check('registry-secret', 'fail', 'dead', 'log in'), check('path', 'warn', 'missing', null)]);
-    assert.equal(text, [
-      'ok   config           fine',
-      'fail registry-secret  dead',
-      '                      to do: log in',
-      'warn path             missing',
-      '1 failure, 1 warning',
-      '',
-    ].join('\n'));
-    assert.equal(formatChecks([check('config', 'ok', 'fine')]).split('\n').at(-2), 'all checks passed');
+    const text = formatChecks([
+      check('config', 'ok', 'fine', 'ignored'),
+      check('registry-secret', 'fail', 'dead', 'log in'),
+      check('path', 'warn', 'missing', null),
+    ]);
+    assert.equal(
+      text,
+      [
+        'ok   config           fine',
+        'fail registry-secret  dead',
+        '                      to do: log in',
+        'warn path             missing',
+        '1 failure, 1 warning',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(
+      formatChecks([check('config', 'ok', 'fine')])
+        .split('\n')
+        .at(-2),
+      'all checks passed',
+    );
   });
 });

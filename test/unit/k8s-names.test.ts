@@ -38,23 +38,37 @@ const table: Array<[string, boolean, boolean]> = [
 for (const [value, namespaceOk, nameOk] of table) {
   test(`namespace ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…(${value.length})` : value)} is ${namespaceOk ? 'accepted' : 'refused'}`, () => {
     if (namespaceOk) validateNamespace(value);
-    else assert.throws(() => validateNamespace(value), (err) => usageError(err, 'namespace'));
+    else
+      assert.throws(
+        () => validateNamespace(value),
+        (err) => usageError(err, 'namespace'),
+      );
   });
   test(`secret name ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…(${value.length})` : value)} is ${nameOk ? 'accepted' : 'refused'}`, () => {
     if (nameOk) validateSecretName(value);
-    else assert.throws(() => validateSecretName(value), (err) => usageError(err, 'secret name'));
+    else
+      assert.throws(
+        () => validateSecretName(value),
+        (err) => usageError(err, 'secret name'),
+      );
   });
 }
 
 test('messages name the field and quote the bad value on one line', () => {
   assert.throws(() => validateNamespace('Bad_NS'), {
-    message: 'namespace "Bad_NS" is not valid: use lower-case letters, digits and "-", starting and ending with a letter or digit',
+    message:
+      'namespace "Bad_NS" is not valid: use lower-case letters, digits and "-", starting and ending with a letter or digit',
   });
   assert.throws(() => validateSecretName('line\nbreak'), { message: /^secret name "line\\nbreak" is not valid/ });
-  assert.throws(() => validateNamespace(`${label63}a`), { message: /^namespace "a{64}" is too long: 64 characters, at most 63 allowed$/ });
+  assert.throws(() => validateNamespace(`${label63}a`), {
+    message: /^namespace "a{64}" is too long: 64 characters, at most 63 allowed$/,
+  });
   assert.throws(() => validateSecretName(''), { message: 'secret name must not be empty' });
   // A huge value is shortened in the message.
-  assert.throws(() => validateSecretName('X'.repeat(5000)), (err: Error) => err.message.length < 200);
+  assert.throws(
+    () => validateSecretName('X'.repeat(5000)),
+    (err: Error) => err.message.length < 200,
+  );
 });
 
 function usageError(err: unknown, field: string): true {

@@ -47,7 +47,10 @@ test('a symlink is refused and what it points to is left alone', async () => {
   const link = join(dir, 'secret.yaml');
   await writeFile(target, 'untouched', { mode: 0o644 });
   await symlink(target, link);
-  await assert.rejects(writeSecretFile(link, content), usage(/^refusing to write the secret to .*secret\.yaml: it is a symlink$/));
+  await assert.rejects(
+    writeSecretFile(link, content),
+    usage(/^refusing to write the secret to .*secret\.yaml: it is a symlink$/),
+  );
   assert.equal(await readFile(target, 'utf8'), 'untouched');
   assert.ok((await lstat(link)).isSymbolicLink());
   assert.equal(await readlink(link), target);
@@ -58,20 +61,30 @@ test('a symlink is refused and what it points to is left alone', async () => {
 
 test('a missing folder or a folder at the path gives one line and leaves nothing behind', async () => {
   const dir = await freshDir();
-  await assert.rejects(writeSecretFile(join(dir, 'no-such-dir', 'x.yaml'), content), usage(/^cannot write .*x\.yaml: its folder does not exist$/));
+  await assert.rejects(
+    writeSecretFile(join(dir, 'no-such-dir', 'x.yaml'), content),
+    usage(/^cannot write .*x\.yaml: its folder does not exist$/),
+  );
   await mkdir(join(dir, 'a-folder'));
-  await assert.rejects(writeSecretFile(join(dir, 'a-folder'), content), usage(/^cannot write .*a-folder: it is not a regular file$/));
+  await assert.rejects(
+    writeSecretFile(join(dir, 'a-folder'), content),
+    usage(/^cannot write .*a-folder: it is not a regular file$/),
+  );
   assert.deepEqual(await readdir(dir), ['a-folder']);
 });
 
-test('an unwritable folder gives permission denied and no temp file', { skip: process.getuid?.() === 0 && 'root ignores permissions' }, async () => {
-  const dir = await freshDir();
-  const locked = join(dir, 'locked');
-  await mkdir(locked, { mode: 0o500 });
-  try {
-    await assert.rejects(writeSecretFile(join(locked, 'x.yaml'), content), usage(/: permission denied$/));
-    assert.deepEqual(await readdir(locked), []);
-  } finally {
-    await rm(locked, { recursive: true, force: true });
-  }
-});
+test(
+  'an unwritable folder gives permission denied and no temp file',
+  { skip: process.getuid?.() === 0 && 'root ignores permissions' },
+  async () => {
+    const dir = await freshDir();
+    const locked = join(dir, 'locked');
+    await mkdir(locked, { mode: 0o500 });
+    try {
+      await assert.rejects(writeSecretFile(join(locked, 'x.yaml'), content), usage(/: permission denied$/));
+      assert.deepEqual(await readdir(locked), []);
+    } finally {
+      await rm(locked, { recursive: true, force: true });
+    }
+  },
+);

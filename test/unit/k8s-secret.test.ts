@@ -35,7 +35,11 @@ test('YAML is byte-identical to kubectl for a robot account', () => {
 test('JSON has kubectl -o json key order, four-space indent and a trailing newline', () => {
   const json = renderPullSecret(robot, 'json');
   assert.ok(json.endsWith('}\n'));
-  assert.ok(json.startsWith('{\n    "kind": "Secret",\n    "apiVersion": "v1",\n    "metadata": {\n        "name": "eidf-pull",\n'));
+  assert.ok(
+    json.startsWith(
+      '{\n    "kind": "Secret",\n    "apiVersion": "v1",\n    "metadata": {\n        "name": "eidf-pull",\n',
+    ),
+  );
   const parsed = JSON.parse(json);
   assert.deepEqual(Object.keys(parsed), ['kind', 'apiVersion', 'metadata', 'data', 'type']);
   assert.deepEqual(parsed.metadata, { name: 'eidf-pull', namespace: 'demo', creationTimestamp: null });
@@ -55,7 +59,9 @@ test('decoded .dockerconfigjson: compact, username/password/auth in that order, 
     '{"auths":{"registry.example:5000":{"username":"alice","password":"p@ss:w\\"rd","auth":"YWxpY2U6cEBzczp3InJk"}}}',
   );
   // The server is a verbatim key, as with kubectl.
-  const https = JSON.parse(renderDockerConfigJson({ server: 'https://registry.example/v1/', username: 'a', password: 'pw' }));
+  const https = JSON.parse(
+    renderDockerConfigJson({ server: 'https://registry.example/v1/', username: 'a', password: 'pw' }),
+  );
   assert.deepEqual(Object.keys(https.auths), ['https://registry.example/v1/']);
   assert.equal(https.auths['https://registry.example/v1/'].auth, 'YTpwdw==');
 });
@@ -80,13 +86,55 @@ test('strings are escaped like Go encoding/json (HTML characters, U+2028/9, cont
 });
 
 test('names that YAML would read as bool, null, number or date are double-quoted, others plain', () => {
-  const quoted = ['y', 'yes', 'n', 'no', 'true', 'false', 'on', 'off', 'null', '0', '123', '0777', '08', '0x1f', '0o17', '0b101', '1e3', '1.5', '1.', '2001-12-14', '2001-1-2', '1e-3', 'e3', 'e-3'];
-  const plain = ['eidf-pull', '1abc', 'a.b-c', 'yes-no', 'nulls', '0x', '0xg', '1e', '1-2', '2001-12-14-a', 'x1', 'e', 'e3a', 'inf', 'nan'];
+  const quoted = [
+    'y',
+    'yes',
+    'n',
+    'no',
+    'true',
+    'false',
+    'on',
+    'off',
+    'null',
+    '0',
+    '123',
+    '0777',
+    '08',
+    '0x1f',
+    '0o17',
+    '0b101',
+    '1e3',
+    '1.5',
+    '1.',
+    '2001-12-14',
+    '2001-1-2',
+    '1e-3',
+    'e3',
+    'e-3',
+  ];
+  const plain = [
+    'eidf-pull',
+    '1abc',
+    'a.b-c',
+    'yes-no',
+    'nulls',
+    '0x',
+    '0xg',
+    '1e',
+    '1-2',
+    '2001-12-14-a',
+    'x1',
+    'e',
+    'e3a',
+    'inf',
+    'nan',
+  ];
   for (const name of quoted) assert.equal(yamlName(name), `"${name}"`, name);
   for (const name of plain) assert.equal(yamlName(name), name, name);
   // Every one reads back as the same string under both YAML versions.
   for (const name of [...quoted, ...plain]) {
-    for (const version of ['1.1', '1.2'] as const) assert.equal(parse(`name: ${yamlName(name)}`, { version }).name, name, `${name} (YAML ${version})`);
+    for (const version of ['1.1', '1.2'] as const)
+      assert.equal(parse(`name: ${yamlName(name)}`, { version }).name, name, `${name} (YAML ${version})`);
   }
   assert.throws(() => yamlName('Not Validated'), { code: 'INTERNAL' });
 });
@@ -110,15 +158,21 @@ test('bad input is refused in one line before rendering, and never echoes the pa
   ];
   for (const [override, message] of bad) {
     for (const format of ['yaml', 'json'] as const) {
-      assert.throws(() => renderPullSecret({ ...robot, password, ...override }, format), (err) => {
-        assert.ok(err instanceof EidfError);
-        assert.equal(err.code, 'USAGE');
-        assert.match(err.message, message);
-        assert.ok(!err.message.includes('\n'));
-        assert.ok(!err.message.includes(password));
-        return true;
-      });
+      assert.throws(
+        () => renderPullSecret({ ...robot, password, ...override }, format),
+        (err) => {
+          assert.ok(err instanceof EidfError);
+          assert.equal(err.code, 'USAGE');
+          assert.match(err.message, message);
+          assert.ok(!err.message.includes('\n'));
+          assert.ok(!err.message.includes(password));
+          return true;
+        },
+      );
     }
   }
-  assert.throws(() => renderPullSecret(robot, 'toml' as 'yaml'), { code: 'USAGE', message: /unknown manifest format "toml"/ });
+  assert.throws(() => renderPullSecret(robot, 'toml' as 'yaml'), {
+    code: 'USAGE',
+    message: /unknown manifest format "toml"/,
+  });
 });

@@ -30,24 +30,141 @@ const VERSION_LINE = 'docker-credential-eidf (docker-credential-eidf) 0.1.0';
 
 describe('protocol: literal stdin → literal stdout', () => {
   const alice = { Username: 'alice', Secret: 's3cret' };
-  const cases: Array<{ name: string; verb: ProtocolVerb; stdin: string | Uint8Array; stdout: string; exit: 0 | 1; calls?: string[] }> = [
-    { name: 'get of an unknown server', verb: 'get', stdin: 'registry.example', stdout: 'credentials not found in native keychain\n', exit: 1 },
-    { name: 'get answers ServerURL as given, newline-terminated', verb: 'get', stdin: 'https://reg.example:5000/v2/', stdout: '{"ServerURL":"https://reg.example:5000/v2/","Username":"alice","Secret":"s3cret"}\n', exit: 0, calls: ['get reg.example:5000'] },
-    { name: 'get trims whitespace', verb: 'get', stdin: '  reg.example:5000\n', stdout: '{"ServerURL":"reg.example:5000","Username":"alice","Secret":"s3cret"}\n', exit: 0 },
-    { name: 'http:// and trailing slash name the same entry', verb: 'get', stdin: 'http://reg.example:5000/', stdout: '{"ServerURL":"http://reg.example:5000/","Username":"alice","Secret":"s3cret"}\n', exit: 0, calls: ['get reg.example:5000'] },
-    { name: 'a host without the port is another entry', verb: 'get', stdin: 'reg.example', stdout: 'credentials not found in native keychain\n', exit: 1, calls: ['get reg.example'] },
+  const cases: Array<{
+    name: string;
+    verb: ProtocolVerb;
+    stdin: string | Uint8Array;
+    stdout: string;
+    exit: 0 | 1;
+    calls?: string[];
+  }> = [
+    {
+      name: 'get of an unknown server',
+      verb: 'get',
+      stdin: 'registry.example',
+      stdout: 'credentials not found in native keychain\n',
+      exit: 1,
+    },
+    {
+      name: 'get answers ServerURL as given, newline-terminated',
+      verb: 'get',
+      stdin: 'https://reg.example:5000/v2/',
+      stdout: '{"ServerURL":"https://reg.example:5000/v2/","Username":"alice","Secret":"s3cret"}\n',
+      exit: 0,
+      calls: ['get reg.example:5000'],
+    },
+    {
+      name: 'get trims whitespace',
+      verb: 'get',
+      stdin: '  reg.example:5000\n',
+      stdout: '{"ServerURL":"reg.example:5000","Username":"alice","Secret":"s3cret"}\n',
+      exit: 0,
+    },
+    {
+      name: 'http:// and trailing slash name the same entry',
+      verb: 'get',
+      stdin: 'http://reg.example:5000/',
+      stdout: '{"ServerURL":"http://reg.example:5000/","Username":"alice","Secret":"s3cret"}\n',
+      exit: 0,
+      calls: ['get reg.example:5000'],
+    },
+    {
+      name: 'a host without the port is another entry',
+      verb: 'get',
+      stdin: 'reg.example',
+      stdout: 'credentials not found in native keychain\n',
+      exit: 1,
+      calls: ['get reg.example'],
+    },
     { name: 'empty stdin on get', verb: 'get', stdin: '', stdout: 'no credentials server URL\n', exit: 1, calls: [] },
-    { name: 'store', verb: 'store', stdin: '{"ServerURL":"https://reg.example:5000","Username":"bob","Secret":"pw"}', stdout: '', exit: 0, calls: ['add reg.example:5000'] },
-    { name: 'store of pretty-printed JSON', verb: 'store', stdin: '{\n  "ServerURL": "reg.other",\n  "Username": "bob",\n  "Secret": "pw"\n}\n', stdout: '', exit: 0, calls: ['add reg.other'] },
-    { name: 'store without ServerURL', verb: 'store', stdin: '{"Username":"bob","Secret":"pw"}', stdout: 'no credentials server URL\n', exit: 1, calls: [] },
-    { name: 'store without Username', verb: 'store', stdin: '{"ServerURL":"reg.example","Secret":"pw"}', stdout: 'no credentials username\n', exit: 1, calls: [] },
-    { name: 'store of truncated JSON', verb: 'store', stdin: '{"ServerURL":"reg.example","Userna', stdout: 'credentials on stdin are not valid JSON\n', exit: 1, calls: [] },
-    { name: 'store of a JSON array', verb: 'store', stdin: '[1,2]', stdout: 'credentials on stdin must be a JSON object\n', exit: 1, calls: [] },
-    { name: 'store of empty stdin', verb: 'store', stdin: '', stdout: 'no credentials on stdin: expected {"ServerURL","Username","Secret"}\n', exit: 1, calls: [] },
-    { name: 'store of invalid UTF-8', verb: 'store', stdin: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), stdout: 'input is not valid UTF-8\n', exit: 1, calls: [] },
-    { name: 'store of 1 MiB', verb: 'store', stdin: new Uint8Array(1024 * 1024).fill(0x20), stdout: 'input too large: more than 65536 bytes on stdin\n', exit: 1, calls: [] },
-    { name: 'store of a server URL with a space', verb: 'store', stdin: '{"ServerURL":"reg example","Username":"bob","Secret":"pw"}', stdout: 'invalid server URL\n', exit: 1, calls: [] },
-    { name: 'erase of a missing entry succeeds', verb: 'erase', stdin: 'https://nothing.example', stdout: '', exit: 0, calls: ['delete nothing.example'] },
+    {
+      name: 'store',
+      verb: 'store',
+      stdin: '{"ServerURL":"https://reg.example:5000","Username":"bob","Secret":"pw"}',
+      stdout: '',
+      exit: 0,
+      calls: ['add reg.example:5000'],
+    },
+    {
+      name: 'store of pretty-printed JSON',
+      verb: 'store',
+      stdin: '{\n  "ServerURL": "reg.other",\n  "Username": "bob",\n  "Secret": "pw"\n}\n',
+      stdout: '',
+      exit: 0,
+      calls: ['add reg.other'],
+    },
+    {
+      name: 'store without ServerURL',
+      verb: 'store',
+      stdin: '{"Username":"bob","Secret":"pw"}',
+      stdout: 'no credentials server URL\n',
+      exit: 1,
+      calls: [],
+    },
+    {
+      name: 'store without Username',
+      verb: 'store',
+      stdin: '{"ServerURL":"reg.example","Secret":"pw"}',
+      stdout: 'no credentials username\n',
+      exit: 1,
+      calls: [],
+    },
+    {
+      name: 'store of truncated JSON',
+      verb: 'store',
+      stdin: '{"ServerURL":"reg.example","Userna',
+      stdout: 'credentials on stdin are not valid JSON\n',
+      exit: 1,
+      calls: [],
+    },
+    {
+      name: 'store of a JSON array',
+      verb: 'store',
+      stdin: '[1,2]',
+      stdout: 'credentials on stdin must be a JSON object\n',
+      exit: 1,
+      calls: [],
+    },
+    {
+      name: 'store of empty stdin',
+      verb: 'store',
+      stdin: '',
+      stdout: 'no credentials on stdin: expected {"ServerURL","Username","Secret"}\n',
+      exit: 1,
+      calls: [],
+    },
+    {
+      name: 'store of invalid UTF-8',
+      verb: 'store',
+      stdin: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
+      stdout: 'input is not valid UTF-8\n',
+      exit: 1,
+      calls: [],
+    },
+    {
+      name: 'store of 1 MiB',
+      verb: 'store',
+      stdin: new Uint8Array(1024 * 1024).fill(0x20),
+      stdout: 'input too large: more than 65536 bytes on stdin\n',
+      exit: 1,
+      calls: [],
+    },
+    {
+      name: 'store of a server URL with a space',
+      verb: 'store',
+      stdin: '{"ServerURL":"reg example","Username":"bob","Secret":"pw"}',
+      stdout: 'invalid server URL\n',
+      exit: 1,
+      calls: [],
+    },
+    {
+      name: 'erase of a missing entry succeeds',
+      verb: 'erase',
+      stdin: 'https://nothing.example',
+      stdout: '',
+      exit: 0,
+      calls: ['delete nothing.example'],
+    },
     { name: 'list', verb: 'list', stdin: '', stdout: '{"reg.example:5000":"alice"}\n', exit: 0 },
     { name: 'version', verb: 'version', stdin: '', stdout: `${VERSION_LINE}\n`, exit: 0 },
   ];
@@ -65,7 +182,12 @@ describe('protocol: literal stdin → literal stdout', () => {
 describe('protocol: round trips', () => {
   it('stores and returns an identity token (<token>) as given, HTML-escaped like Go', async () => {
     const { helper } = memoryHelper();
-    const stored = await handle(helper, 'store', bytes('{"ServerURL":"reg.example","Username":"<token>","Secret":"a&b"}'), VERSION_LINE);
+    const stored = await handle(
+      helper,
+      'store',
+      bytes('{"ServerURL":"reg.example","Username":"<token>","Secret":"a&b"}'),
+      VERSION_LINE,
+    );
     assert.equal(stored.exitCode, 0);
     const got = await handle(helper, 'get', bytes('reg.example'), VERSION_LINE);
     assert.equal(got.stdout, '{"ServerURL":"reg.example","Username":"\\u003ctoken\\u003e","Secret":"a\\u0026b"}\n');

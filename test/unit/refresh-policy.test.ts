@@ -1,6 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay, DEFAULT_REFRESH_POLICY, isFreshEnough, nextRefreshAt, refreshMargin } from '../../src/core/refresh-policy.ts';
+import {
+  backoffDelay,
+  DEFAULT_REFRESH_POLICY,
+  isFreshEnough,
+  nextRefreshAt,
+  refreshMargin,
+} from '../../src/core/refresh-policy.ts';
 
 const T0 = 1_700_000_000_000; // a fixed "issued at"
 const SECOND = 1000;
@@ -23,13 +29,29 @@ describe('refreshMargin', () => {
 describe('nextRefreshAt', () => {
   const cases: Array<[string, { lifetime: number; now: number; random: number }, number]> = [
     ['1 h token, no jitter: 5 min before expiry', { lifetime: 60 * MINUTE, now: T0, random: 0 }, T0 + 55 * MINUTE],
-    ['1 h token, half jitter: 15 s earlier still', { lifetime: 60 * MINUTE, now: T0, random: 0.5 }, T0 + 55 * MINUTE - 15 * SECOND],
-    ['5 min token, full jitter: 60 s + 6 s before expiry', { lifetime: 5 * MINUTE, now: T0, random: 1 }, T0 + 4 * MINUTE - 6 * SECOND],
+    [
+      '1 h token, half jitter: 15 s earlier still',
+      { lifetime: 60 * MINUTE, now: T0, random: 0.5 },
+      T0 + 55 * MINUTE - 15 * SECOND,
+    ],
+    [
+      '5 min token, full jitter: 60 s + 6 s before expiry',
+      { lifetime: 5 * MINUTE, now: T0, random: 1 },
+      T0 + 4 * MINUTE - 6 * SECOND,
+    ],
     ['30 s token: 10 s before expiry', { lifetime: 30 * SECOND, now: T0, random: 0 }, T0 + 20 * SECOND],
     ['4 s token: at half-life', { lifetime: 4 * SECOND, now: T0, random: 0 }, T0 + 2 * SECOND],
     ['now inside the margin: at once', { lifetime: 60 * MINUTE, now: T0 + 58 * MINUTE, random: 0 }, T0 + 58 * MINUTE],
-    ['clock jumped past expiry: at once', { lifetime: 60 * MINUTE, now: T0 + 3 * 60 * MINUTE, random: 0.7 }, T0 + 3 * 60 * MINUTE],
-    ['random out of range is clamped (no refresh after expiry)', { lifetime: 5 * MINUTE, now: T0, random: -3 }, T0 + 4 * MINUTE],
+    [
+      'clock jumped past expiry: at once',
+      { lifetime: 60 * MINUTE, now: T0 + 3 * 60 * MINUTE, random: 0.7 },
+      T0 + 3 * 60 * MINUTE,
+    ],
+    [
+      'random out of range is clamped (no refresh after expiry)',
+      { lifetime: 5 * MINUTE, now: T0, random: -3 },
+      T0 + 4 * MINUTE,
+    ],
     ['NaN random counts as 0', { lifetime: 5 * MINUTE, now: T0, random: Number.NaN }, T0 + 4 * MINUTE],
   ];
   for (const [name, { lifetime, now, random }, expected] of cases) {
@@ -61,7 +83,8 @@ describe('backoffDelay', () => {
     [0, 0, 2 * SECOND], // nonsense counts as the first failure
   ];
   for (const [failures, random, delay] of cases) {
-    it(`failure ${failures}, random ${random} → ${delay} ms`, () => assert.equal(backoffDelay(failures, random), delay));
+    it(`failure ${failures}, random ${random} → ${delay} ms`, () =>
+      assert.equal(backoffDelay(failures, random), delay));
   }
 
   it('grows monotonically up to the cap when jitter is fixed', () => {

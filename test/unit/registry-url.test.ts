@@ -44,12 +44,29 @@ describe('registryKey keys registries as docker/cli does', () => {
   }
 
   it('names WHATWG URL parsing would fold together stay apart', () => {
-    const keys = ['registry.example', 'ｒｅｇｉｓｔｒｙ.example', 'r\u200begistry.example', '%72egistry.example', 'REGISTRY.example'].map(registryKey);
+    const keys = [
+      'registry.example',
+      'ｒｅｇｉｓｔｒｙ.example',
+      'r\u200begistry.example',
+      '%72egistry.example',
+      'REGISTRY.example',
+    ].map(registryKey);
     assert.equal(new Set(keys).size, keys.length);
     assert.equal(new Set(['127.0.0.1', '0x7f.1', '127.1', '2130706433'].map(registryKey)).size, 4);
   });
 
-  for (const bad of ['', '   ', 'reg example', ' reg.example', 'reg.example\n', 'https://reg example/', 'a\\b.example', 'https:///v2/', '/v2/']) {
-    it(`refuses ${JSON.stringify(bad)}: no registry has that name`, () => assert.throws(() => registryKey(bad), EidfError));
+  for (const bad of [
+    '',
+    '   ',
+    'reg example',
+    ' reg.example',
+    'reg.example\n',
+    'https://reg example/',
+    'a\\b.example',
+    'https:///v2/',
+    '/v2/',
+  ]) {
+    it(`refuses ${JSON.stringify(bad)}: no registry has that name`, () =>
+      assert.throws(() => registryKey(bad), EidfError));
   }
 });

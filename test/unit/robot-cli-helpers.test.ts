@@ -35,8 +35,15 @@ describe('parseStrict', () => {
 describe('deliveryFrom', () => {
   test('stdout by default, file or apply on request, contradictions refused', () => {
     assert.deepEqual(deliveryFrom({}), { delivery: { kind: 'stdout' }, format: 'yaml' });
-    assert.deepEqual(deliveryFrom({ output: 'json', 'output-file': '/tmp/x' }), { delivery: { kind: 'file', path: '/tmp/x' }, format: 'json' });
-    assert.deepEqual(deliveryFrom({ apply: true, context: 'c' }).delivery, { kind: 'apply', context: 'c', kubeconfig: undefined });
+    assert.deepEqual(deliveryFrom({ output: 'json', 'output-file': '/tmp/x' }), {
+      delivery: { kind: 'file', path: '/tmp/x' },
+      format: 'json',
+    });
+    assert.deepEqual(deliveryFrom({ apply: true, context: 'c' }).delivery, {
+      kind: 'apply',
+      context: 'c',
+      kubeconfig: undefined,
+    });
     assert.throws(() => deliveryFrom({ output: 'xml' }), usage(/-o "xml" is not valid/));
     assert.throws(() => deliveryFrom({ apply: true, 'output-file': 'f' }), usage(/cannot be combined/));
     assert.throws(() => deliveryFrom({ context: 'c' }), usage(/only used with --apply/));
@@ -47,7 +54,11 @@ describe('expiryNote', () => {
   test('never, expired, soon (within 14 days) and later', () => {
     assert.deepEqual(expiryNote(null, NOW), { text: 'never', expired: false, soon: false });
     assert.deepEqual(expiryNote(NOW - 1, NOW), { text: '2025-01-10 (expired)', expired: true, soon: false });
-    assert.deepEqual(expiryNote(NOW + 2 * DAY + 5, NOW), { text: '2025-01-12 (in 2 days)', expired: false, soon: true });
+    assert.deepEqual(expiryNote(NOW + 2 * DAY + 5, NOW), {
+      text: '2025-01-12 (in 2 days)',
+      expired: false,
+      soon: true,
+    });
     assert.deepEqual(expiryNote(NOW + DAY, NOW), { text: '2025-01-11 (in 1 day)', expired: false, soon: true });
     assert.equal(expiryNote(NOW + 3_600_000, NOW).text, '2025-01-10 (today)');
     assert.equal(expiryNote(NOW + 14 * DAY, NOW).soon, true);

@@ -6,9 +6,19 @@ const HOST = 'registry.example.org';
 const FILE = '/home/u/.docker/config.json';
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-const found: Array<{ name: string; config: Record<string, unknown>; keys: string[]; credential: { username: string; secret: string } | null }> = [
+const found: Array<{
+  name: string;
+  config: Record<string, unknown>;
+  keys: string[];
+  credential: { username: string; secret: string } | null;
+}> = [
   { name: 'no auths', config: {}, keys: [], credential: null },
-  { name: 'auth as base64 user:password', config: { auths: { [HOST]: { auth: b64('alice:pa:ss') } } }, keys: [HOST], credential: { username: 'alice', secret: 'pa:ss' } },
+  {
+    name: 'auth as base64 user:password',
+    config: { auths: { [HOST]: { auth: b64('alice:pa:ss') } } },
+    keys: [HOST],
+    credential: { username: 'alice', secret: 'pa:ss' },
+  },
   {
     name: 'username + password under https://host/v2/',
     config: { auths: { [`https://${HOST}/v2/`]: { username: 'bob', password: 'pw' } } },
@@ -27,11 +37,23 @@ const found: Array<{ name: string; config: Record<string, unknown>; keys: string
     keys: [HOST, `https://${HOST}`],
     credential: { username: 'a', secret: 'b' },
   },
-  { name: 'the empty entry docker login writes holds no secret', config: { auths: { [HOST]: {} } }, keys: [], credential: null },
-  { name: 'auth with an empty password holds no secret', config: { auths: { [HOST]: { auth: b64('dave:') } } }, keys: [], credential: null },
+  {
+    name: 'the empty entry docker login writes holds no secret',
+    config: { auths: { [HOST]: {} } },
+    keys: [],
+    credential: null,
+  },
+  {
+    name: 'auth with an empty password holds no secret',
+    config: { auths: { [HOST]: { auth: b64('dave:') } } },
+    keys: [],
+    credential: null,
+  },
   {
     name: 'other registries (and a port variant) are not ours',
-    config: { auths: { 'other.io': { auth: b64('x:y') }, [`${HOST}:5000`]: { auth: b64('x:y') }, 'not a url at all': 1 } },
+    config: {
+      auths: { 'other.io': { auth: b64('x:y') }, [`${HOST}:5000`]: { auth: b64('x:y') }, 'not a url at all': 1 },
+    },
     keys: [],
     credential: null,
   },
@@ -45,11 +67,27 @@ for (const c of found) {
 
 const refused: Array<{ name: string; config: Record<string, unknown>; message: RegExp }> = [
   { name: 'auths not an object', config: { auths: [] }, message: /: auths must be a JSON object/ },
-  { name: 'entry not an object', config: { auths: { [HOST]: 'x' } }, message: /auths\["registry.example.org"\] must be a JSON object/ },
+  {
+    name: 'entry not an object',
+    config: { auths: { [HOST]: 'x' } },
+    message: /auths\["registry.example.org"\] must be a JSON object/,
+  },
   { name: 'auth not base64', config: { auths: { [HOST]: { auth: 'not base64!' } } }, message: /\.auth is not base64/ },
-  { name: 'auth without a colon', config: { auths: { [HOST]: { auth: b64('nocolon') } } }, message: /\.auth is not base64/ },
-  { name: 'password without username', config: { auths: { [HOST]: { password: 'S3CR3T' } } }, message: /has a password but no username/ },
-  { name: 'password not a string', config: { auths: { [HOST]: { username: 'u', password: 5 } } }, message: /password must be a string/ },
+  {
+    name: 'auth without a colon',
+    config: { auths: { [HOST]: { auth: b64('nocolon') } } },
+    message: /\.auth is not base64/,
+  },
+  {
+    name: 'password without username',
+    config: { auths: { [HOST]: { password: 'S3CR3T' } } },
+    message: /has a password but no username/,
+  },
+  {
+    name: 'password not a string',
+    config: { auths: { [HOST]: { username: 'u', password: 5 } } },
+    message: /password must be a string/,
+  },
   {
     name: 'two spellings with different secrets',
     config: { auths: { [HOST]: { auth: b64('a:S3CR3T-1') }, [`https://${HOST}`]: { auth: b64('a:S3CR3T-2') } } },
@@ -78,7 +116,10 @@ test('readHelper reads credHelpers[host] and refuses wrong shapes', () => {
   assert.equal(readHelper({ credHelpers: { [HOST]: 'secretservice' } }, HOST, FILE), 'secretservice');
   assert.throws(() => readHelper({ credHelpers: 'eidf' }, HOST, FILE), /credHelpers must be a JSON object/);
   assert.throws(() => readHelper({ credHelpers: [] }, HOST, FILE), /credHelpers must be a JSON object/);
-  assert.throws(() => readHelper({ credHelpers: { [HOST]: null } }, HOST, FILE), /credHelpers\["registry.example.org"\] must be a string/);
+  assert.throws(
+    () => readHelper({ credHelpers: { [HOST]: null } }, HOST, FILE),
+    /credHelpers\["registry.example.org"\] must be a string/,
+  );
 });
 
 test('writeHelper keeps key order, appends a new credHelpers, drops it only when asked', () => {

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { backupFileFor, locateAuthFiles, setupStateFile } from '../../src/setup/auth-files.ts';
 import { resolvePaths } from '../../src/config.ts';
 
-const cases: Array<{ name: string; env: Record<string, string>; cwd?: string; docker: string; containers: string | null; sources: [string, string] }> = [
+const cases: Array<{
+  name: string;
+  env: Record<string, string>;
+  cwd?: string;
+  docker: string;
+  containers: string | null;
+  sources: [string, string];
+}> = [
   {
     name: 'defaults: HOME and XDG_RUNTIME_DIR',
     env: { HOME: '/home/u', XDG_RUNTIME_DIR: '/run/user/1000' },
@@ -13,7 +20,12 @@ const cases: Array<{ name: string; env: Record<string, string>; cwd?: string; do
   },
   {
     name: 'DOCKER_CONFIG and REGISTRY_AUTH_FILE win',
-    env: { HOME: '/home/u', XDG_RUNTIME_DIR: '/run/user/1000', DOCKER_CONFIG: '/etc/dc/', REGISTRY_AUTH_FILE: '/srv/auth.json' },
+    env: {
+      HOME: '/home/u',
+      XDG_RUNTIME_DIR: '/run/user/1000',
+      DOCKER_CONFIG: '/etc/dc/',
+      REGISTRY_AUTH_FILE: '/srv/auth.json',
+    },
     docker: '/etc/dc/config.json',
     containers: '/srv/auth.json',
     sources: ['DOCKER_CONFIG', 'REGISTRY_AUTH_FILE'],
@@ -51,12 +63,18 @@ for (const c of cases) {
 }
 
 test('locateAuthFiles refuses a relative setting without cwd, and no HOME nor DOCKER_CONFIG', () => {
-  assert.throws(() => locateAuthFiles({ DOCKER_CONFIG: 'dc' }), { code: 'CONFIG_INVALID', message: 'DOCKER_CONFIG must be an absolute path' });
+  assert.throws(() => locateAuthFiles({ DOCKER_CONFIG: 'dc' }), {
+    code: 'CONFIG_INVALID',
+    message: 'DOCKER_CONFIG must be an absolute path',
+  });
   assert.throws(() => locateAuthFiles({}), { code: 'CONFIG_INVALID', message: /set DOCKER_CONFIG or HOME/ });
 });
 
 test('the state file sits next to the config file; the backup next to the named file', () => {
   assert.equal(setupStateFile(resolvePaths({ EIDF_HOME: '/x/eidf' }, 1000)), '/x/eidf/setup-state.json');
-  assert.equal(setupStateFile(resolvePaths({ HOME: '/home/u' }, 1000)), '/home/u/.config/docker-credential-eidf/setup-state.json');
+  assert.equal(
+    setupStateFile(resolvePaths({ HOME: '/home/u' }, 1000)),
+    '/home/u/.config/docker-credential-eidf/setup-state.json',
+  );
   assert.equal(backupFileFor('/home/u/.docker/config.json'), '/home/u/.docker/config.json.eidf-backup');
 });

@@ -52,7 +52,12 @@ test('a corrupt file is reported in one line, not read as empty, and left as it 
   const corrupt = '{"version":1,"secrets":{"k":"SECRET-do-not-echo"'; // truncated JSON
   await writeFile(path, corrupt, { mode: 0o600 });
   const store = new FileStore(path);
-  for (const attempt of [() => store.get('k'), () => store.set('k2', 'v'), () => store.delete('k'), () => store.keys()]) {
+  for (const attempt of [
+    () => store.get('k'),
+    () => store.set('k2', 'v'),
+    () => store.delete('k'),
+    () => store.keys(),
+  ]) {
     await assert.rejects(attempt(), (err) => assertStoreError(err, /not valid JSON; fix or remove it/));
   }
   await assert.rejects(store.get('k'), (err: Error) => !err.message.includes('SECRET-do-not-echo'));
@@ -60,7 +65,13 @@ test('a corrupt file is reported in one line, not read as empty, and left as it 
 });
 
 test('a file of the wrong shape is refused and left as it was', async () => {
-  for (const body of ['[]', '{"version":2,"secrets":{}}', '{"version":1,"secrets":{"k":42}}', '{"version":1,"secrets":[]}', 'null']) {
+  for (const body of [
+    '[]',
+    '{"version":2,"secrets":{}}',
+    '{"version":1,"secrets":{"k":42}}',
+    '{"version":1,"secrets":[]}',
+    'null',
+  ]) {
     const path = freshPath();
     await new FileStore(path).set('seed', 'x');
     await writeFile(path, body, { mode: 0o600 });
@@ -76,7 +87,9 @@ test('a group- or world-readable file is refused with the chmod to run, and left
   const before = await readFile(path, 'utf8');
   for (const mode of [0o644, 0o640, 0o604, 0o660]) {
     await chmod(path, mode);
-    await assert.rejects(store.get('k'), (err) => assertStoreError(err, new RegExp(`mode 0${mode.toString(8)}.*chmod 600`)));
+    await assert.rejects(store.get('k'), (err) =>
+      assertStoreError(err, new RegExp(`mode 0${mode.toString(8)}.*chmod 600`)),
+    );
     await assert.rejects(store.set('k', 'new'), (err) => assertStoreError(err, /open to group or others/));
     assert.equal((await stat(path)).mode & 0o777, mode, 'mode not changed behind the user');
     assert.equal(await readFile(path, 'utf8'), before);
@@ -115,5 +128,7 @@ test('concurrent writers in one process lose nothing', async () => {
 test('a path that cannot hold a file is a one-line error', async () => {
   const blocker = join(root, `file-not-folder-${++n}`);
   await writeFile(blocker, 'x');
-  await assert.rejects(new FileStore(join(blocker, 'secrets.json')).set('k', 'v'), (err) => assertStoreError(err, /could not (read|write) secrets file .*ENOTDIR/));
+  await assert.rejects(new FileStore(join(blocker, 'secrets.json')).set('k', 'v'), (err) =>
+    assertStoreError(err, /could not (read|write) secrets file .*ENOTDIR/),
+  );
 });

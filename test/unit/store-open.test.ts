@@ -10,7 +10,6 @@ import { EidfError } from '../../src/core/errors.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { storeTestConfig } from '../helpers/store-config.ts';
 
-
 const root = await mkdtemp(join(tmpdir(), 'eidf-openstore-'));
 after(() => rm(root, { recursive: true, force: true }));
 
@@ -36,14 +35,20 @@ test('EIDF_STORE=file with a corrupt file fails at open and leaves the file alon
   const config = storeTestConfig(join(root, 'c'), 'file');
   await mkdir(dirname(config.paths.fileStore), { recursive: true, mode: 0o700 });
   await writeFile(config.paths.fileStore, 'not json', { mode: 0o600 });
-  await assert.rejects(openStore(config, { warn: () => undefined }), (err) => err instanceof EidfError && err.code === 'STORE_UNAVAILABLE');
+  await assert.rejects(
+    openStore(config, { warn: () => undefined }),
+    (err) => err instanceof EidfError && err.code === 'STORE_UNAVAILABLE',
+  );
   assert.equal(await readFile(config.paths.fileStore, 'utf8'), 'not json');
 });
 
 // Reads the process's own memory map: Linux only.
-test('memory and file stores never load the keychain addon; the keychain store loads it on first use', { skip: !existsSync('/proc/self/maps') }, async () => {
-  const src = (p: string) => JSON.stringify(fileURLToPath(new URL(`../../src/store/${p}`, import.meta.url)));
-  const script = `
+test(
+  'memory and file stores never load the keychain addon; the keychain store loads it on first use',
+  { skip: !existsSync('/proc/self/maps') },
+  async () => {
+    const src = (p: string) => JSON.stringify(fileURLToPath(new URL(`../../src/store/${p}`, import.meta.url)));
+    const script = `
     import { readFileSync } from 'node:fs';
     import { openStore } from ${src('open-store.ts')};
     import { KeychainStore } from ${src('keychain.ts')};
@@ -61,10 +66,13 @@ test('memory and file stores never load the keychain addon; the keychain store l
     await keychain.close();
     console.log(JSON.stringify({ before, afterUse }));
   `;
-  const dir = join(root, 'lazy');
-  const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(root, 'no-bus')}` };
-  const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ['--input-type=module', '-e', script, dir], { env }, (err, out, errOut) => (err ? reject(new Error(String(errOut))) : resolve(String(out))));
-  });
-  assert.deepEqual(JSON.parse(stdout), { before: false, afterUse: true });
-});
+    const dir = join(root, 'lazy');
+    const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(root, 'no-bus')}` };
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script, dir], { env }, (err, out, errOut) =>
+        err ? reject(new Error(String(errOut))) : resolve(String(out)),
+      );
+    });
+    assert.deepEqual(JSON.parse(stdout), { before: false, afterUse: true });
+  },
+);

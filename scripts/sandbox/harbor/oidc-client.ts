@@ -42,12 +42,21 @@ export class HarborOidcClient {
   }
 
   static async discover(
-    issuer: string, clientId: string, clientSecret: string, redirectUri: string,
+    issuer: string,
+    clientId: string,
+    clientSecret: string,
+    redirectUri: string,
     login: HarborLoginOptions = { offlineAccess: true, consentPrompt: true },
   ): Promise<HarborOidcClient> {
-    const config = await client.discovery(new URL(issuer), clientId, clientSecret, client.ClientSecretBasic(clientSecret), {
-      execute: [client.allowInsecureRequests],
-    });
+    const config = await client.discovery(
+      new URL(issuer),
+      clientId,
+      clientSecret,
+      client.ClientSecretBasic(clientSecret),
+      {
+        execute: [client.allowInsecureRequests],
+      },
+    );
     return new HarborOidcClient(config, clientId, redirectUri, login);
   }
 
@@ -58,7 +67,10 @@ export class HarborOidcClient {
   authorizationUrl(state: string): URL {
     const scope = this.login.offlineAccess ? HARBOR_SCOPE : HARBOR_SCOPE.replace(' offline_access', '');
     return client.buildAuthorizationUrl(this.config, {
-      redirect_uri: this.redirectUri, scope, state, ...(this.login.consentPrompt ? { prompt: 'consent' } : {}),
+      redirect_uri: this.redirectUri,
+      scope,
+      state,
+      ...(this.login.consentPrompt ? { prompt: 'consent' } : {}),
     });
   }
 
@@ -86,7 +98,11 @@ export class HarborOidcClient {
    * ago, and with the second-long lifetimes tests use, whole-second rounding alone can expire it.
    */
   async verifyIdToken(raw: string, leewaySeconds = 0): Promise<JWTPayload> {
-    const { payload } = await jwtVerify(raw, this.jwks, { issuer: this.issuer, audience: this.clientId, clockTolerance: leewaySeconds });
+    const { payload } = await jwtVerify(raw, this.jwks, {
+      issuer: this.issuer,
+      audience: this.clientId,
+      clockTolerance: leewaySeconds,
+    });
     return payload;
   }
 

@@ -28,7 +28,10 @@ export function roleIds(principal: Principal, project: Project): number[] {
   if (principal.kind !== 'user') return [];
   // Harbor's OIDC groups: for each request, from the groups claim it was authenticated with
   // (the bearer's ID token, the stored token for a CLI secret, the web login for a session).
-  const roles = [project.members.get(principal.user.username), ...(principal.groups ?? []).map((g) => project.groupMembers.get(g))];
+  const roles = [
+    project.members.get(principal.user.username),
+    ...(principal.groups ?? []).map((g) => project.groupMembers.get(g)),
+  ];
   return [...new Set(roles.filter((r): r is number => r !== undefined))];
 }
 

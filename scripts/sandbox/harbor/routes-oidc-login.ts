@@ -38,7 +38,10 @@ export function oidcLoginRoutes(deps: OidcLoginDeps): Router {
   router.get('/c/oidc/login', (req: Request, res: Response) => {
     const session = sessionOf(store, req, res);
     session.oidcState = randomBytes(16).toString('base64url');
-    const redirect = typeof req.query.redirect_url === 'string' && req.query.redirect_url.startsWith('/') ? req.query.redirect_url : '/';
+    const redirect =
+      typeof req.query.redirect_url === 'string' && req.query.redirect_url.startsWith('/')
+        ? req.query.redirect_url
+        : '/';
     session.redirectUrl = redirect;
     res.redirect(302, oidc.authorizationUrl(session.oidcState).href);
   });
@@ -67,13 +70,22 @@ export function oidcLoginRoutes(deps: OidcLoginDeps): Router {
     } else {
       // Harbor's auto-onboard takes the username from the configured user claim.
       const username = String(claims.preferred_username ?? sub);
-      user = store.onboard({
-        username, email: String(claims.email ?? ''), realname: String(claims.name ?? username), sub, iss,
-      }, token);
+      user = store.onboard(
+        {
+          username,
+          email: String(claims.email ?? ''),
+          realname: String(claims.name ?? username),
+          sub,
+          iss,
+        },
+        token,
+      );
       log(`web login: ${user.username} onboarded as user ${user.userId}`);
     }
     session.userId = user.userId;
-    session.groups = Array.isArray(claims.groups) ? claims.groups.filter((g): g is string => typeof g === 'string') : [];
+    session.groups = Array.isArray(claims.groups)
+      ? claims.groups.filter((g): g is string => typeof g === 'string')
+      : [];
     res.redirect(302, session.redirectUrl ?? '/');
   });
 

@@ -16,7 +16,8 @@ export function projectRoutes(store: HarborStore, repoCounts: RepoCounter): Rout
   router.get('/api/v2.0/projects', async (req: Request, res: Response) => {
     const principal = principalOf(res);
     const { page, pageSize } = paging(req.query);
-    if (pageSize > 100) throw new HarborError('UNPROCESSABLE_ENTITY', 'page_size in query should be less than or equal to 100');
+    if (pageSize > 100)
+      throw new HarborError('UNPROCESSABLE_ENTITY', 'page_size in query should be less than or equal to 100');
     const name = typeof req.query.name === 'string' ? req.query.name : undefined;
     const pub = typeof req.query.public === 'string' ? req.query.public : undefined;
     const visible = store.projects

@@ -12,7 +12,13 @@ const NAME_RULE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const MAX_INT32 = 2 ** 31 - 1;
 const DAY_S = 86_400;
 
-function requireAccess(store: HarborStore, principal: Principal, level: string, namespace: string | number, action: string): void {
+function requireAccess(
+  store: HarborStore,
+  principal: Principal,
+  level: string,
+  namespace: string | number,
+  action: string,
+): void {
   if (principal.kind === 'anonymous') throw unauthorized();
   if (level === 'system') {
     if (!isSysadmin(principal)) throw forbidden();
@@ -34,7 +40,8 @@ function validate(body: Record<string, unknown>): { duration: number; level: str
   if (level !== 'system' && level !== 'project') throw badRequest(`bad request error level input: ${level}`);
   const permissions = Array.isArray(body.permissions) ? (body.permissions as RobotPermission[]) : [];
   if (permissions.length === 0) throw badRequest('bad request empty permission');
-  for (const p of permissions) if (!Array.isArray(p?.access) || p.access.length === 0) throw badRequest('bad request empty access');
+  for (const p of permissions)
+    if (!Array.isArray(p?.access) || p.access.length === 0) throw badRequest('bad request empty access');
   if (level === 'project' && permissions.length > 1) throw badRequest('bad request permission');
   for (const p of permissions) {
     for (const a of p.access) {
@@ -80,15 +87,35 @@ export function robotRoutes(store: HarborStore): Router {
     if (store.robotByName(storedName)) throw new HarborError('CONFLICT', `robot account ${storedName} already exists`);
     const secret = randomAlnum(32); // the `secret` in the request is ignored in 2.11, as in Harbor
     const created = now();
-    const robot = store.addRobot({
-      name: storedName, description: String(body.description ?? ''), level: level as Robot['level'],
-      projectId: project?.projectId ?? 0, duration, expiresAt: expiresAt(created, duration), disabled: false,
-      permissions: permissions.map((p) => ({ kind: p.kind, namespace: p.namespace, access: p.access.map((a) => ({ ...a })) })),
-      creationTime: created, updateTime: created,
-    }, secret);
-    res.status(201).location(`/api/v2.0/robots/${robot.id}`).json({
-      id: robot.id, name: ROBOT_PREFIX + robot.name, secret, creation_time: robot.creationTime, expires_at: robot.expiresAt,
-    });
+    const robot = store.addRobot(
+      {
+        name: storedName,
+        description: String(body.description ?? ''),
+        level: level as Robot['level'],
+        projectId: project?.projectId ?? 0,
+        duration,
+        expiresAt: expiresAt(created, duration),
+        disabled: false,
+        permissions: permissions.map((p) => ({
+          kind: p.kind,
+          namespace: p.namespace,
+          access: p.access.map((a) => ({ ...a })),
+        })),
+        creationTime: created,
+        updateTime: created,
+      },
+      secret,
+    );
+    res
+      .status(201)
+      .location(`/api/v2.0/robots/${robot.id}`)
+      .json({
+        id: robot.id,
+        name: ROBOT_PREFIX + robot.name,
+        secret,
+        creation_time: robot.creationTime,
+        expires_at: robot.expiresAt,
+      });
   });
 
   router.get('/api/v2.0/robots', (req: Request, res: Response) => {
@@ -105,10 +132,12 @@ export function robotRoutes(store: HarborStore): Router {
     }
     requireAccess(store, principal, level, projectId, 'list');
     const nameFilter = q.get('name');
-    const matches = store.robots.filter((r) => r.level === level && r.projectId === projectId).filter((r) => {
-      if (nameFilter === undefined) return true;
-      return nameFilter.startsWith('~') ? r.name.includes(nameFilter.slice(1)) : r.name === nameFilter;
-    });
+    const matches = store.robots
+      .filter((r) => r.level === level && r.projectId === projectId)
+      .filter((r) => {
+        if (nameFilter === undefined) return true;
+        return nameFilter.startsWith('~') ? r.name.includes(nameFilter.slice(1)) : r.name === nameFilter;
+      });
     const { page, pageSize } = paging(req.query);
     res.setHeader('X-Total-Count', String(matches.length));
     const links = pageLinks(req.path, new URLSearchParams(req.url.split('?')[1] ?? ''), matches.length, page, pageSize);
@@ -132,14 +161,19 @@ export function robotRoutes(store: HarborStore): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const { duration, level, permissions } = validate(body);
     requireAccess(store, principal, level, permissions[0].namespace, 'update');
-    if (level !== robot.level || body.name !== ROBOT_PREFIX + robot.name) throw badRequest('cannot update the level or name of robot');
+    if (level !== robot.level || body.name !== ROBOT_PREFIX + robot.name)
+      throw badRequest('cannot update the level or name of robot');
     if (duration !== robot.duration) {
       robot.duration = duration;
       robot.expiresAt = expiresAt(robot.creationTime, duration);
     }
     robot.description = String(body.description ?? '');
     robot.disabled = body.disable === true;
-    robot.permissions = permissions.map((p) => ({ kind: p.kind, namespace: p.namespace, access: p.access.map((a) => ({ ...a })) }));
+    robot.permissions = permissions.map((p) => ({
+      kind: p.kind,
+      namespace: p.namespace,
+      access: p.access.map((a) => ({ ...a })),
+    }));
     robot.updateTime = now();
     res.status(200).end();
   });
@@ -154,8 +188,12 @@ export function robotRoutes(store: HarborStore): Router {
     let returned: Record<string, string> = {};
     let secret = requested;
     if (requested) {
-      const valid = requested.length >= 8 && /[a-z]/.test(requested) && /[A-Z]/.test(requested) && /[0-9]/.test(requested);
-      if (!valid) throw badRequest('the secret must longer than 8 chars with at least 1 uppercase letter, 1 lowercase letter and 1 number');
+      const valid =
+        requested.length >= 8 && /[a-z]/.test(requested) && /[A-Z]/.test(requested) && /[0-9]/.test(requested);
+      if (!valid)
+        throw badRequest(
+          'the secret must longer than 8 chars with at least 1 uppercase letter, 1 lowercase letter and 1 number',
+        );
     } else {
       secret = randomAlnum(32);
       returned = { secret };

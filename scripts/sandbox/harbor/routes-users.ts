@@ -7,11 +7,14 @@ import { principalOf } from './security.ts';
 import type { HarborStore, HarborUser } from './store.ts';
 import { now, randomAlnum } from './store.ts';
 
-const SECRET_RULE = 'the password or secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number';
+const SECRET_RULE =
+  'the password or secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number';
 
 /** Harbor's validation for CLI secrets (requireValidSecret). */
 export function validCliSecret(secret: string): boolean {
-  return secret.length >= 8 && secret.length <= 128 && /[a-z]/.test(secret) && /[A-Z]/.test(secret) && /[0-9]/.test(secret);
+  return (
+    secret.length >= 8 && secret.length <= 128 && /[a-z]/.test(secret) && /[A-Z]/.test(secret) && /[0-9]/.test(secret)
+  );
 }
 
 /** A local user context is needed; robots are not users (412), anonymous callers get 401. */
@@ -51,7 +54,8 @@ export function userRoutes(store: HarborStore): Router {
     const requested = typeof req.body?.secret === 'string' ? req.body.secret : '';
     let secret = requested;
     if (secret === '') {
-      do secret = randomAlnum(9); while (!validCliSecret(secret));
+      do secret = randomAlnum(9);
+      while (!validCliSecret(secret));
     } else if (!validCliSecret(secret)) {
       throw badRequest(SECRET_RULE);
     }

@@ -28,7 +28,10 @@ export function cliAllowListed(method: string, path: string): boolean {
     if (['/api/v2.0/projects', '/api/v2.0/systeminfo', '/api/version', '/api/v2.0/labels'].includes(path)) return true;
     if (/^\/api\/v2\.0\/projects\/[^/]+\/repositories(\/[^/]+\/artifacts)?$/.test(path)) return true;
   }
-  return method === 'DELETE' && /^\/api\/v2\.0\/projects\/[^/]+\/repositories\/[^/]+\/artifacts\/[^/]+\/tags\/[^/]+$/.test(path);
+  return (
+    method === 'DELETE' &&
+    /^\/api\/v2\.0\/projects\/[^/]+\/repositories\/[^/]+\/artifacts\/[^/]+\/tags\/[^/]+$/.test(path)
+  );
 }
 
 export function parseCookies(header: string | undefined): Map<string, string> {
@@ -108,7 +111,9 @@ export async function resolvePrincipal(req: Request, deps: SecurityDeps): Promis
     if (robot && !robot.disabled && !expired && sameSecret(hashSecret(basic.password, robot.salt), robot.secretHash)) {
       return { kind: 'robot', robot };
     }
-    log(`robot: rejected ${robot ? (robot.disabled ? '(disabled)' : expired ? '(expired)' : '(wrong secret)') : '(unknown)'}`);
+    log(
+      `robot: rejected ${robot ? (robot.disabled ? '(disabled)' : expired ? '(expired)' : '(wrong secret)') : '(unknown)'}`,
+    );
   }
 
   // basicAuth: in OIDC mode the authenticator cannot check passwords (ErrNotSupported); the

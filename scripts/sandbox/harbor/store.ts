@@ -48,8 +48,16 @@ export interface Project {
   creationTime: string;
 }
 
-export interface RobotAccess { resource: string; action: string; effect?: string }
-export interface RobotPermission { kind: string; namespace: string; access: RobotAccess[] }
+export interface RobotAccess {
+  resource: string;
+  action: string;
+  effect?: string;
+}
+export interface RobotPermission {
+  kind: string;
+  namespace: string;
+  access: RobotAccess[];
+}
 
 export interface Robot {
   id: number;
@@ -88,7 +96,9 @@ export function randomAlnum(length = 32): string {
 }
 
 export function hashSecret(secret: string, salt: string): string {
-  return createHash('sha256').update(salt + secret).digest('hex');
+  return createHash('sha256')
+    .update(salt + secret)
+    .digest('hex');
 }
 
 export function now(): string {
@@ -108,12 +118,18 @@ export class HarborStore {
   /** `groupsOnly`: project members are IdP groups, none by username (membership from a groups claim only). */
   constructor(options: { groupsOnly?: boolean } = {}) {
     const created = now();
-    PROJECT_SEEDS.forEach((seed, i) => this.projects.push({
-      projectId: i + 1, name: seed.name, ownerId: 1, ownerName: 'admin', public: seed.public,
-      members: new Map(options.groupsOnly ? [] : Object.entries(seed.members)),
-      groupMembers: new Map(options.groupsOnly ? Object.entries(seed.groups) : []),
-      creationTime: created,
-    }));
+    PROJECT_SEEDS.forEach((seed, i) =>
+      this.projects.push({
+        projectId: i + 1,
+        name: seed.name,
+        ownerId: 1,
+        ownerName: 'admin',
+        public: seed.public,
+        members: new Map(options.groupsOnly ? [] : Object.entries(seed.members)),
+        groupMembers: new Map(options.groupsOnly ? Object.entries(seed.groups) : []),
+        creationTime: created,
+      }),
+    );
     for (const project of this.projects) {
       const owner = [...project.members].find(([, role]) => role === 1)?.[0];
       if (owner) project.ownerName = owner;
@@ -133,12 +149,28 @@ export class HarborStore {
   }
 
   /** First web login: creates the user and its oidc_user row with a fresh 32-char secret. */
-  onboard(info: { username: string; email: string; realname: string; sub: string; iss: string }, token: StoredToken): HarborUser {
+  onboard(
+    info: { username: string; email: string; realname: string; sub: string; iss: string },
+    token: StoredToken,
+  ): HarborUser {
     const time = now();
     const user: HarborUser = {
-      userId: this.nextUserId++, username: info.username, email: info.email, realname: info.realname,
-      sysadmin: false, creationTime: time, updateTime: time,
-      oidc: { id: this.nextOidcRowId++, sub: info.sub, iss: info.iss, secret: randomAlnum(32), token, creationTime: time, updateTime: time },
+      userId: this.nextUserId++,
+      username: info.username,
+      email: info.email,
+      realname: info.realname,
+      sysadmin: false,
+      creationTime: time,
+      updateTime: time,
+      oidc: {
+        id: this.nextOidcRowId++,
+        sub: info.sub,
+        iss: info.iss,
+        secret: randomAlnum(32),
+        token,
+        creationTime: time,
+        updateTime: time,
+      },
     };
     this.users.push(user);
     for (const project of this.projects) {

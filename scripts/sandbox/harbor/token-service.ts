@@ -12,14 +12,25 @@ import { ROBOT_PREFIX } from './store.ts';
 export const REGISTRY_SERVICE = 'harbor-registry';
 export const TOKEN_ISSUER = 'harbor-token-issuer';
 
-export interface ResourceActions { type: string; name: string; actions: string[] }
+export interface ResourceActions {
+  type: string;
+  name: string;
+  actions: string[];
+}
 
 /** `repository:demo/app:pull,push` → type, name (between the first and last ':'), actions. */
 export function parseScope(scope: string): ResourceActions | undefined {
   const first = scope.indexOf(':');
   const last = scope.lastIndexOf(':');
   if (first <= 0 || last === first) return undefined;
-  return { type: scope.slice(0, first), name: scope.slice(first + 1, last), actions: scope.slice(last + 1).split(',').filter(Boolean) };
+  return {
+    type: scope.slice(0, first),
+    name: scope.slice(first + 1, last),
+    actions: scope
+      .slice(last + 1)
+      .split(',')
+      .filter(Boolean),
+  };
 }
 
 /** The requested actions cut to what the caller may do (Harbor's filterAccess). */
@@ -40,7 +51,12 @@ function subjectOf(principal: Principal): string {
 }
 
 /** Signs a registry token in the form distribution 2.8 accepts: RS256, libtrust `kid`, string `aud`, `exp`. */
-export async function signRegistryToken(key: TokenSigningKey, subject: string, access: ResourceActions[], ttlSeconds: number): Promise<string> {
+export async function signRegistryToken(
+  key: TokenSigningKey,
+  subject: string,
+  access: ResourceActions[],
+  ttlSeconds: number,
+): Promise<string> {
   const nowS = Math.floor(Date.now() / 1000);
   return new SignJWT({ access })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid })
@@ -70,10 +86,17 @@ export function tokenServiceRoutes(store: HarborStore, key: TokenSigningKey, ttl
       res.status(401).end(); // beego CustomAbort(401, "")
       return;
     }
-    const access = scopes.map(parseScope).filter((s): s is ResourceActions => s !== undefined)
+    const access = scopes
+      .map(parseScope)
+      .filter((s): s is ResourceActions => s !== undefined)
       .map((s) => ({ ...s, actions: permittedActions(store, principal, s) }));
     const token = await signRegistryToken(key, subjectOf(principal), access, ttlSeconds);
-    res.json({ token, access_token: '', expires_in: ttlSeconds, issued_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    res.json({
+      token,
+      access_token: '',
+      expires_in: ttlSeconds,
+      issued_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    });
   });
   // Harbor registers no POST handler: Docker's OAuth2 "identity token" flow gets a 405.
   router.all('/service/token', (_req: Request, res: Response) => {

@@ -15,7 +15,12 @@ export type SecretCheck = { ok: true; user: HarborUser; groups: string[] } | { o
  * then revokes the grant (reuse detection), which kills the secret until the next web login.
  * Callers that keep a secret alive must probe one request at a time.
  */
-export async function verifySecret(store: HarborStore, oidc: HarborOidcClient, username: string, secret: string): Promise<SecretCheck> {
+export async function verifySecret(
+  store: HarborStore,
+  oidc: HarborOidcClient,
+  username: string,
+  secret: string,
+): Promise<SecretCheck> {
   const user = store.userByName(username);
   if (!user) return { ok: false, reason: `user does not exist, name: ${username}` };
   const row = user.oidc;
@@ -50,7 +55,8 @@ export async function verifySecret(store: HarborStore, oidc: HarborOidcClient, u
     remote = undefined; // Harbor only logs a warning here
   }
   if (!local && !remote) return { ok: false, reason: 'failed to get userinfo from both remote and ID token' };
-  if (local && remote && remote.sub !== local.sub) return { ok: false, reason: 'the subject from userinfo does not match the ID token' };
+  if (local && remote && remote.sub !== local.sub)
+    return { ok: false, reason: 'the subject from userinfo does not match the ID token' };
   // Groups come from the stored ID token's claims, else from userinfo.
   return { ok: true, user, groups: groupsClaim(local?.groups ?? remote?.groups) };
 }
@@ -60,6 +66,6 @@ export function groupsClaim(value: unknown): string[] {
 }
 
 function errorText(err: unknown): string {
-  if (err && typeof err === 'object' && 'error' in err) return String((err as { error: unknown }).error);
+  if (err && typeof err === 'object' && 'error' in err) return String(err.error);
   return err instanceof Error ? err.message : String(err);
 }

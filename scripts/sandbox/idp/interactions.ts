@@ -20,18 +20,36 @@ export function interactionRoutes(provider: Provider, clientNames: Record<string
     await grantConsent(provider, req, res);
   });
 
-  router.post('/interaction/:uid/login', express.urlencoded({ extended: false }), async (req: Request, res: Response) => {
-    const details = await provider.interactionDetails(req, res);
-    const clientId = String(details.params.client_id ?? '');
-    const username = String(req.body?.username ?? '').trim();
-    const account = accountByUsername(username);
-    if (!account || req.body?.password !== SANDBOX_PASSWORD) {
-      res.status(401).type('html')
-        .send(loginPage(`/interaction/${details.uid}/login`, clientNames[clientId] ?? clientId, 'Wrong username or password.', username));
-      return;
-    }
-    await provider.interactionFinished(req, res, { login: { accountId: account.sub } }, { mergeWithLastSubmission: false });
-  });
+  router.post(
+    '/interaction/:uid/login',
+    express.urlencoded({ extended: false }),
+    async (req: Request, res: Response) => {
+      const details = await provider.interactionDetails(req, res);
+      const clientId = String(details.params.client_id ?? '');
+      const username = String(req.body?.username ?? '').trim();
+      const account = accountByUsername(username);
+      if (!account || req.body?.password !== SANDBOX_PASSWORD) {
+        res
+          .status(401)
+          .type('html')
+          .send(
+            loginPage(
+              `/interaction/${details.uid}/login`,
+              clientNames[clientId] ?? clientId,
+              'Wrong username or password.',
+              username,
+            ),
+          );
+        return;
+      }
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: account.sub } },
+        { mergeWithLastSubmission: false },
+      );
+    },
+  );
 
   return router;
 }
@@ -39,8 +57,9 @@ export function interactionRoutes(provider: Provider, clientNames: Record<string
 async function grantConsent(provider: Provider, req: Request, res: Response): Promise<void> {
   const { prompt, params, session, grantId } = await provider.interactionDetails(req, res);
   if (!session) throw new Error('consent without a login session');
-  const grant = (grantId ? await provider.Grant.find(grantId) : undefined)
-    ?? new provider.Grant({ accountId: session.accountId, clientId: String(params.client_id) });
+  const grant =
+    (grantId ? await provider.Grant.find(grantId) : undefined) ??
+    new provider.Grant({ accountId: session.accountId, clientId: String(params.client_id) });
   const missingScope = prompt.details.missingOIDCScope;
   if (Array.isArray(missingScope)) grant.addOIDCScope(missingScope.join(' '));
   const missingClaims = prompt.details.missingOIDCClaims;
@@ -52,5 +71,10 @@ async function grantConsent(provider: Provider, req: Request, res: Response): Pr
     }
   }
   const savedGrantId = await grant.save();
-  await provider.interactionFinished(req, res, { consent: { grantId: savedGrantId } }, { mergeWithLastSubmission: true });
+  await provider.interactionFinished(
+    req,
+    res,
+    { consent: { grantId: savedGrantId } },
+    { mergeWithLastSubmission: true },
+  );
 }

@@ -12,18 +12,23 @@ export function escapeHtml(value: string): string {
 }
 
 export function page(title: string, body: string): string {
-  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>`
-    + `<style>${STYLE}</style></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+  return (
+    `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+    `<style>${STYLE}</style></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`
+  );
 }
 
 export function loginPage(action: string, clientName: string, error?: string, username = ''): string {
-  return page('EIDF Sandbox sign-in', `<p>Sign in to continue to <strong>${escapeHtml(clientName)}</strong>.</p>
+  return page(
+    'EIDF Sandbox sign-in',
+    `<p>Sign in to continue to <strong>${escapeHtml(clientName)}</strong>.</p>
 ${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="${escapeHtml(action)}">
 <label>Username<input name="username" autocomplete="username" autofocus value="${escapeHtml(username)}"></label>
 <label>Password<input name="password" type="password" autocomplete="current-password"></label>
 <button type="submit" name="submit" value="login">Sign in</button>
-</form><p class="hint">Sandbox users: alice, bob, carol.</p>`);
+</form><p class="hint">Sandbox users: alice, bob, carol.</p>`,
+  );
 }
 
 /** oidc-provider passes a ready <form> (hidden xsrf etc.); we add the visible controls inside it. */
@@ -37,17 +42,28 @@ export function deviceInputPage(form: string, error?: string): string {
 }
 
 export function deviceConfirmPage(form: string, clientName: string, userCode: string): string {
-  return page('Confirm device', `<p><strong>${escapeHtml(clientName)}</strong> wants to sign in.
-Check that your device shows this code:</p><p><code id="user-code">${escapeHtml(userCode)}</code></p>`
-    + intoForm(form, '<button type="submit" id="confirm">Continue</button>'
-      + '<button type="submit" name="abort" value="yes">Abort</button>'));
+  return page(
+    'Confirm device',
+    `<p><strong>${escapeHtml(clientName)}</strong> wants to sign in.
+Check that your device shows this code:</p><p><code id="user-code">${escapeHtml(userCode)}</code></p>` +
+      intoForm(
+        form,
+        '<button type="submit" id="confirm">Continue</button>' +
+          '<button type="submit" name="abort" value="yes">Abort</button>',
+      ),
+  );
 }
 
 export function deviceSuccessPage(clientName: string): string {
-  return page('Sign-in Success', `<p>Your sign-in to ${escapeHtml(clientName)} was successful. You can close this page.</p>`);
+  return page(
+    'Sign-in Success',
+    `<p>Your sign-in to ${escapeHtml(clientName)} was successful. You can close this page.</p>`,
+  );
 }
 
 export function errorPage(details: Record<string, unknown>): string {
-  const lines = Object.entries(details).map(([k, v]) => `<p><strong>${escapeHtml(k)}</strong>: ${escapeHtml(String(v))}</p>`);
+  const lines = Object.entries(details).map(
+    ([k, v]) => `<p><strong>${escapeHtml(k)}</strong>: ${escapeHtml(String(v))}</p>`,
+  );
   return page('Sign-in error', lines.join(''));
 }

@@ -39,8 +39,16 @@ export interface IdpCore {
 export async function createProvider(settings: IdpSettings): Promise<IdpCore> {
   const store = new IdpStore();
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const signingJwk: JWK = { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
-  const clientNames: Record<string, string> = { [CLI_CLIENT_ID]: 'docker-credential-eidf', [HARBOR_CLIENT_ID]: 'Harbor' };
+  const signingJwk: JWK = {
+    ...(await exportJWK(privateKey)),
+    kid: randomBytes(8).toString('hex'),
+    alg: 'RS256',
+    use: 'sig',
+  };
+  const clientNames: Record<string, string> = {
+    [CLI_CLIENT_ID]: 'docker-credential-eidf',
+    [HARBOR_CLIENT_ID]: 'Harbor',
+  };
 
   // Refresh tokens: every use rotates; each new token lives `idle` seconds, but never past the
   // absolute limit counted from the first token of the chain (`iiat`). The grant and the
@@ -54,13 +62,21 @@ export async function createProvider(settings: IdpSettings): Promise<IdpCore> {
     adapter: store.adapterFactory(),
     clients: [
       {
-        client_id: CLI_CLIENT_ID, client_name: clientNames[CLI_CLIENT_ID], token_endpoint_auth_method: 'none',
-        grant_types: [DEVICE_GRANT, 'refresh_token'], response_types: [], redirect_uris: [],
+        client_id: CLI_CLIENT_ID,
+        client_name: clientNames[CLI_CLIENT_ID],
+        token_endpoint_auth_method: 'none',
+        grant_types: [DEVICE_GRANT, 'refresh_token'],
+        response_types: [],
+        redirect_uris: [],
       },
       {
-        client_id: HARBOR_CLIENT_ID, client_name: clientNames[HARBOR_CLIENT_ID], client_secret: settings.harborClientSecret,
-        token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'], redirect_uris: [settings.harborRedirectUri],
+        client_id: HARBOR_CLIENT_ID,
+        client_name: clientNames[HARBOR_CLIENT_ID],
+        client_secret: settings.harborClientSecret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: [settings.harborRedirectUri],
       },
     ],
     jwks: { keys: [signingJwk] },
@@ -74,7 +90,11 @@ export async function createProvider(settings: IdpSettings): Promise<IdpCore> {
       return {
         accountId: sub,
         claims: async () => ({
-          sub, preferred_username: account.username, name: account.name, email: account.email, email_verified: true,
+          sub,
+          preferred_username: account.username,
+          name: account.name,
+          email: account.email,
+          email_verified: true,
         }),
       };
     },
@@ -94,14 +114,28 @@ export async function createProvider(settings: IdpSettings): Promise<IdpCore> {
     },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true, allowedPolicy: async (_c: unknown, client: { clientId: string }, token: TokenLike) => token.clientId === client.clientId },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_c: unknown, client: { clientId: string }, token: TokenLike) =>
+          token.clientId === client.clientId,
+      },
       deviceFlow: {
         enabled: true,
         userCodeInputSource: async (ctx: { body: unknown }, form: string, _out: unknown, err?: Error) => {
           ctx.body = deviceInputPage(form, err ? 'That code is not valid or has expired. Try again.' : undefined);
         },
-        userCodeConfirmSource: async (ctx: { body: unknown; oidc: { client: { clientId: string } } }, form: string, _c: unknown, _d: unknown, userCode: string) => {
-          ctx.body = deviceConfirmPage(form, clientNames[ctx.oidc.client.clientId] ?? ctx.oidc.client.clientId, userCode);
+        userCodeConfirmSource: async (
+          ctx: { body: unknown; oidc: { client: { clientId: string } } },
+          form: string,
+          _c: unknown,
+          _d: unknown,
+          userCode: string,
+        ) => {
+          ctx.body = deviceConfirmPage(
+            form,
+            clientNames[ctx.oidc.client.clientId] ?? ctx.oidc.client.clientId,
+            userCode,
+          );
         },
         successSource: async (ctx: { body: unknown; oidc: { client: { clientId: string } } }) => {
           ctx.body = deviceSuccessPage(clientNames[ctx.oidc.client.clientId] ?? ctx.oidc.client.clientId);
@@ -119,7 +153,8 @@ export async function createProvider(settings: IdpSettings): Promise<IdpCore> {
   // Post-processing of protocol responses: the device `interval`, the auto-approve hook and the
   // Harbor audience (oidc-provider always sets `aud` to the requesting client alone; a real IdP
   // would use an audience mapper, here we re-sign with the same key and kid).
-  if (process.env.SANDBOX_DEBUG === '1') provider.on('grant.error', (_ctx: unknown, err: unknown) => console.error('grant.error', err));
+  if (process.env.SANDBOX_DEBUG === '1')
+    provider.on('grant.error', (_ctx: unknown, err: unknown) => console.error('grant.error', err));
   provider.use(async (ctx: ProviderContext, next: () => Promise<void>) => {
     await next();
     const body = ctx.body as Record<string, unknown> | undefined;
@@ -131,12 +166,20 @@ export async function createProvider(settings: IdpSettings): Promise<IdpCore> {
         settings.onDeviceCode(body.verification_uri_complete);
       }
     }
-    if (route === 'token' && settings.harborAudience && ctx.oidc?.client?.clientId === CLI_CLIENT_ID
-      && typeof body.id_token === 'string') {
+    if (
+      route === 'token' &&
+      settings.harborAudience &&
+      ctx.oidc?.client?.clientId === CLI_CLIENT_ID &&
+      typeof body.id_token === 'string'
+    ) {
       body.id_token = await widenAudience(body.id_token, privateKey, signingJwk.kid as string);
     }
-    if (route === 'token' && settings.harborGroupsClaim && ctx.oidc?.client?.clientId === HARBOR_CLIENT_ID
-      && typeof body.id_token === 'string') {
+    if (
+      route === 'token' &&
+      settings.harborGroupsClaim &&
+      ctx.oidc?.client?.clientId === HARBOR_CLIENT_ID &&
+      typeof body.id_token === 'string'
+    ) {
       body.id_token = await addGroups(body.id_token, privateKey, signingJwk.kid as string);
     }
   });

@@ -39,7 +39,9 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const tokenRequests: TokenRequest[] = [];
   provider.use(async (ctx, next) => {
     await next();
-    const oidc = (ctx as unknown as { oidc?: { route?: string; params?: { grant_type?: unknown }; client?: { clientId?: string } } }).oidc;
+    const oidc = (
+      ctx as unknown as { oidc?: { route?: string; params?: { grant_type?: unknown }; client?: { clientId?: string } } }
+    ).oidc;
     if (oidc?.route !== 'token') return;
     const grantType = oidc.params?.grant_type;
     const body = ctx.body as { error?: unknown } | undefined;

@@ -22,8 +22,25 @@ export interface TokenSigningKey {
 export async function createTokenSigningKey(dir: string): Promise<TokenSigningKey> {
   const keyPath = join(dir, 'token-signing.key');
   const certPath = join(dir, 'token-signing.crt');
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath,
-    '-days', '30', '-subj', '/CN=harbor-token-issuer'], { timeout: 15_000 });
+  await run(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '30',
+      '-subj',
+      '/CN=harbor-token-issuer',
+    ],
+    { timeout: 15_000 },
+  );
   const privateKey = createPrivateKey(await readFile(keyPath, 'utf8'));
   const cert = new X509Certificate(await readFile(certPath));
   return { privateKey, certPath, kid: libtrustKeyId(cert.publicKey) };
@@ -31,7 +48,10 @@ export async function createTokenSigningKey(dir: string): Promise<TokenSigningKe
 
 /** base32(sha256(DER SubjectPublicKeyInfo)[0:30]) in 12 groups of 4, joined by ':'. */
 export function libtrustKeyId(publicKey: KeyObject): string {
-  const digest = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest().subarray(0, 30);
+  const digest = createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest()
+    .subarray(0, 30);
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = 0;
   let value = 0;

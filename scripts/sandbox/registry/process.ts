@@ -47,16 +47,33 @@ async function startOnFreePort(settings: RegistrySettings): Promise<RegistryProc
   const dataDir = join(settings.dir, 'data');
   await mkdir(dataDir, { recursive: true });
   const configPath = join(settings.dir, 'config.yml');
-  await writeFile(configPath, stringify({
-    version: 0.1,
-    log: { level: 'info', formatter: 'text', accesslog: { disabled: true } },
-    storage: { filesystem: { rootdirectory: dataDir }, delete: { enabled: true }, maintenance: { uploadpurging: { enabled: false } } },
-    http: { addr: `127.0.0.1:${port}`, secret: 'sandbox-only-upload-state-secret' },
-    auth: { token: { realm: settings.realm, service: settings.service, issuer: settings.issuer, rootcertbundle: settings.certPath } },
-  }));
+  await writeFile(
+    configPath,
+    stringify({
+      version: 0.1,
+      log: { level: 'info', formatter: 'text', accesslog: { disabled: true } },
+      storage: {
+        filesystem: { rootdirectory: dataDir },
+        delete: { enabled: true },
+        maintenance: { uploadpurging: { enabled: false } },
+      },
+      http: { addr: `127.0.0.1:${port}`, secret: 'sandbox-only-upload-state-secret' },
+      auth: {
+        token: {
+          realm: settings.realm,
+          service: settings.service,
+          issuer: settings.issuer,
+          rootcertbundle: settings.certPath,
+        },
+      },
+    }),
+  );
 
   const lines: string[] = [];
-  const child = spawn(BINARY, ['serve', configPath], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(BINARY, ['serve', configPath], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
     if (lines.length > 200) lines.splice(0, lines.length - 200);
@@ -64,7 +81,9 @@ async function startOnFreePort(settings: RegistrySettings): Promise<RegistryProc
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`cannot start ${BINARY}: ${err.message}`))));
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (err) => reject(new Error(`cannot start ${BINARY}: ${err.message}`))),
+  );
   spawnError.catch(() => undefined);
 
   const url = `http://127.0.0.1:${port}`;
@@ -78,7 +97,7 @@ async function startOnFreePort(settings: RegistrySettings): Promise<RegistryProc
   } catch (err) {
     await registry.stop();
     if (err instanceof PortTaken) throw err;
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${registry.recentLog()}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${registry.recentLog()}`, { cause: err });
   }
   return registry;
 }

@@ -8,12 +8,19 @@ import type { Request, Response } from 'express';
 export function registryProxy(registryUrl: string) {
   const target = new URL(registryUrl);
   return (req: Request, res: Response): void => {
-    const upstream = http.request({
-      host: target.hostname, port: target.port, method: req.method, path: req.originalUrl, headers: req.headers,
-    }, (reply) => {
-      res.writeHead(reply.statusCode ?? 502, reply.headers);
-      reply.pipe(res);
-    });
+    const upstream = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.originalUrl,
+        headers: req.headers,
+      },
+      (reply) => {
+        res.writeHead(reply.statusCode ?? 502, reply.headers);
+        reply.pipe(res);
+      },
+    );
     upstream.on('error', () => {
       if (!res.headersSent) res.status(502).json({ errors: [{ code: 'UNKNOWN', message: 'registry unavailable' }] });
       else res.destroy();
@@ -27,7 +34,9 @@ export function catalogCounter(registryUrl: string, mintCatalogToken: () => Prom
   return async (): Promise<Map<string, number>> => {
     const counts = new Map<string, number>();
     try {
-      const res = await fetch(`${registryUrl}/v2/_catalog?n=1000`, { headers: { authorization: `Bearer ${await mintCatalogToken()}` } });
+      const res = await fetch(`${registryUrl}/v2/_catalog?n=1000`, {
+        headers: { authorization: `Bearer ${await mintCatalogToken()}` },
+      });
       if (!res.ok) return counts;
       const body = (await res.json()) as { repositories?: string[] };
       for (const repo of body.repositories ?? []) {

@@ -1,7 +1,23 @@
-import { findSetting, loadConfig, resolvePaths, SETTINGS, suggestKey, unknownKeyProblem, type Env, type Setting } from '../../config.ts';
+import {
+  findSetting,
+  loadConfig,
+  resolvePaths,
+  SETTINGS,
+  suggestKey,
+  unknownKeyProblem,
+  type Env,
+  type Setting,
+} from '../../config.ts';
 import { EidfError, oneLine } from '../../core/errors.ts';
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
-import { cloneJson, formatJson, ioError, readJsonObjectFile, type JsonObject, type JsonObjectFile } from '../../setup/json-file.ts';
+import {
+  cloneJson,
+  formatJson,
+  ioError,
+  readJsonObjectFile,
+  type JsonObject,
+  type JsonObjectFile,
+} from '../../setup/json-file.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -46,13 +62,13 @@ export async function configCommand(args: string[], deps: CliDeps): Promise<numb
       return list(deps, path, json);
     case 'get':
       if (operands.length !== 1) break;
-      return get(deps, path, settingNamed(operands[0]!), json);
+      return get(deps, path, settingNamed(operands[0]), json);
     case 'set':
       if (operands.length !== 2 || json) break;
-      return set(deps, path, settingNamed(operands[0]!), operands[1]!);
+      return set(deps, path, settingNamed(operands[0]), operands[1]);
     case 'unset':
       if (operands.length !== 1 || json) break;
-      return unset(deps, path, operands[0]!);
+      return unset(deps, path, operands[0]);
   }
   throw new EidfError('USAGE', USAGE);
 }
@@ -61,7 +77,10 @@ function settingNamed(name: string): Setting {
   const setting = findSetting(name);
   if (setting) return setting;
   const suggestion = suggestKey(name);
-  throw new EidfError('USAGE', `unknown setting ${JSON.stringify(name)}${suggestion ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ''}; docker-credential-eidf config list shows them all`);
+  throw new EidfError(
+    'USAGE',
+    `unknown setting ${JSON.stringify(name)}${suggestion ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ''}; docker-credential-eidf config list shows them all`,
+  );
 }
 
 async function list(deps: CliDeps, path: string, json: boolean): Promise<number> {
@@ -70,7 +89,9 @@ async function list(deps: CliDeps, path: string, json: boolean): Promise<number>
   const report: ConfigReport = {
     file: path,
     settings: SETTINGS.map((setting) => describe(setting, deps.env, file.value)),
-    unknownKeys: Object.keys(file.value).filter((key) => !known.has(key)).map((key) => ({ key, problem: unknownKeyProblem(key) })),
+    unknownKeys: Object.keys(file.value)
+      .filter((key) => !known.has(key))
+      .map((key) => ({ key, problem: unknownKeyProblem(key) })),
     // Unknown keys have their own lines: this is about the values.
     problem: problemOf(() => loadConfig(deps.env, deps.uid, deps.readText, { unknownKeys: 'ignore' })),
   };
@@ -81,10 +102,14 @@ async function list(deps: CliDeps, path: string, json: boolean): Promise<number>
   const width = Math.max(...SETTINGS.map((s) => s.key.length));
   const lines = [`config file: ${path}${file.original === null ? ' (does not exist)' : ''}`];
   for (const s of report.settings) {
-    const origin = s.source === 'environment' ? `${s.variable} in the environment${s.fileValue !== null ? ` (config file: ${s.fileValue})` : ''}` : s.source;
+    const origin =
+      s.source === 'environment'
+        ? `${s.variable} in the environment${s.fileValue !== null ? ` (config file: ${s.fileValue})` : ''}`
+        : s.source;
     lines.push(`${s.key.padEnd(width)}  ${(s.value ?? '-').padEnd(36)}  ${origin}`);
   }
-  for (const u of report.unknownKeys) lines.push(`config file: ${u.problem}; remove it with: docker-credential-eidf config unset ${u.key}`);
+  for (const u of report.unknownKeys)
+    lines.push(`config file: ${u.problem}; remove it with: docker-credential-eidf config unset ${u.key}`);
   if (report.problem) lines.push(report.problem);
   deps.stderr.write(lines.map((line) => `${line}\n`).join(''));
   return EXIT.ok;
@@ -101,12 +126,17 @@ async function get(deps: CliDeps, path: string, setting: Setting, json: boolean)
     return EXIT.error;
   }
   deps.stdout.write(`${report.value}\n`);
-  if (report.source === 'environment' && report.fileValue !== null) deps.stderr.write(`(from ${setting.variable} in the environment; the config file has ${report.fileValue})\n`);
+  if (report.source === 'environment' && report.fileValue !== null)
+    deps.stderr.write(`(from ${setting.variable} in the environment; the config file has ${report.fileValue})\n`);
   return EXIT.ok;
 }
 
 async function set(deps: CliDeps, path: string, setting: Setting, text: string): Promise<number> {
-  if (text === '') throw new EidfError('USAGE', `an empty value: to remove ${setting.key} run docker-credential-eidf config unset ${setting.key}`);
+  if (text === '')
+    throw new EidfError(
+      'USAGE',
+      `an empty value: to remove ${setting.key} run docker-credential-eidf config unset ${setting.key}`,
+    );
   const file = await readJsonObjectFile(path);
   const next = cloneJson(file.value);
   next[setting.key] = asJson(setting, text);
@@ -148,18 +178,31 @@ async function save(deps: CliDeps, file: JsonObjectFile, next: JsonObject): Prom
 /** What a person needs to know once the file changed: the environment may override it; agents pick it up. */
 function afterChange(deps: CliDeps, setting: Setting): void {
   const fromEnv = deps.env[setting.variable];
-  if (fromEnv !== undefined && fromEnv !== '') deps.stderr.write(`note: ${setting.variable} is set in this environment and overrides the file for commands run here\n`);
+  if (fromEnv !== undefined && fromEnv !== '')
+    deps.stderr.write(
+      `note: ${setting.variable} is set in this environment and overrides the file for commands run here\n`,
+    );
   if (setting.key === 'loginOnGet') return;
-  deps.stderr.write('the agent restarts with it at the next docker-credential-eidf command; a systemd service needs: systemctl --user restart docker-credential-eidf\n');
+  deps.stderr.write(
+    'the agent restarts with it at the next docker-credential-eidf command; a systemd service needs: systemctl --user restart docker-credential-eidf\n',
+  );
 }
 
 function describe(setting: Setting, env: Env, file: JsonObject): SettingReport {
   const raw = file[setting.key];
-  const fileValue = raw === undefined || raw === null ? null : typeof raw === 'object' ? JSON.stringify(raw) : String(raw);
+  const fileValue = raw === undefined || raw === null ? null : typeof raw === 'string' ? raw : JSON.stringify(raw);
   const fromEnv = env[setting.variable];
-  if (fromEnv !== undefined && fromEnv !== '') return { key: setting.key, variable: setting.variable, value: fromEnv, source: 'environment', fileValue };
-  if (fileValue !== null) return { key: setting.key, variable: setting.variable, value: fileValue, source: 'config file', fileValue };
-  return { key: setting.key, variable: setting.variable, value: setting.default ?? null, source: setting.default === undefined ? 'unset' : 'default', fileValue };
+  if (fromEnv !== undefined && fromEnv !== '')
+    return { key: setting.key, variable: setting.variable, value: fromEnv, source: 'environment', fileValue };
+  if (fileValue !== null)
+    return { key: setting.key, variable: setting.variable, value: fileValue, source: 'config file', fileValue };
+  return {
+    key: setting.key,
+    variable: setting.variable,
+    value: setting.default ?? null,
+    source: setting.default === undefined ? 'unset' : 'default',
+    fileValue,
+  };
 }
 
 /** The JSON value to store: numbers and booleans as such when they read as one, else the text (which validation then names). */

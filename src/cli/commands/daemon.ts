@@ -32,7 +32,10 @@ export async function daemonCommand(args: string[], deps: CliDeps, config: Confi
     deps.stderr.write(answer === undefined ? 'no agent was running\n' : 'agent stopped\n');
     const save = answer?.refreshTokenSave;
     if (save?.saved) deps.stderr.write('the refresh token held in memory was saved\n');
-    if (save && !save.saved) deps.stderr.write(`the refresh token could not be saved: ${save.reason}; the session ended with the agent: log in again\n`);
+    if (save && !save.saved)
+      deps.stderr.write(
+        `the refresh token could not be saved: ${save.reason}; the session ended with the agent: log in again\n`,
+      );
     return save && !save.saved ? EXIT.error : EXIT.ok;
   }
   return runInForeground(deps, config);

@@ -33,15 +33,26 @@ const AGENT_CHECKS_TIMEOUT_MS = 30_000;
  */
 export async function doctorCommand(args: string[], deps: CliDeps, loadConfig: () => Config): Promise<number> {
   const json = args.includes('--json');
-  if (args.some((arg) => arg !== '--json')) throw new EidfError('USAGE', 'usage: docker-credential-eidf doctor [--json]');
+  if (args.some((arg) => arg !== '--json'))
+    throw new EidfError('USAGE', 'usage: docker-credential-eidf doctor [--json]');
   const checks: DoctorCheck[] = [];
   let config: Config | undefined;
   try {
     config = loadConfig();
-    const file = deps.readText(config.paths.configFile) === undefined ? 'no config file' : `config file ${config.paths.configFile}`;
+    const file =
+      deps.readText(config.paths.configFile) === undefined
+        ? 'no config file'
+        : `config file ${config.paths.configFile}`;
     checks.push(check('config', 'ok', `registry ${config.registryUrl}, store ${config.store}, ${file}`));
   } catch (err) {
-    checks.push(check('config', 'fail', oneLine(err), 'fix that setting (in the environment or the config file); the other checks need it'));
+    checks.push(
+      check(
+        'config',
+        'fail',
+        oneLine(err),
+        'fix that setting (in the environment or the config file); the other checks need it',
+      ),
+    );
   }
   checks.push(await guarded('path', () => pathCheck(deps.env, deps.platform, thisProgram(deps.agentCommand))));
   if (config) {
@@ -62,27 +73,66 @@ async function agentChecks(deps: CliDeps, config: Config): Promise<DoctorCheck[]
   try {
     first = await health();
   } catch (err) {
-    return [check('agent', 'fail', `no agent answers: ${oneLine(err)}`, `see ${config.paths.logFile}, or run it in the foreground: docker-credential-eidf daemon run`)];
+    return [
+      check(
+        'agent',
+        'fail',
+        `no agent answers: ${oneLine(err)}`,
+        `see ${config.paths.logFile}, or run it in the foreground: docker-credential-eidf daemon run`,
+      ),
+    ];
   }
   let remote: DoctorCheck[];
   try {
     // A request other than health from a helper of another version makes the old agent stop; the client then starts ours.
-    remote = (await agent.call<DoctorReport>('GET', '/v1/doctor', undefined, { timeoutMs: AGENT_CHECKS_TIMEOUT_MS })).checks;
+    remote = (await agent.call<DoctorReport>('GET', '/v1/doctor', undefined, { timeoutMs: AGENT_CHECKS_TIMEOUT_MS }))
+      .checks;
   } catch (err) {
-    remote = err instanceof EidfError && err.code === 'AGENT_SETTINGS_DIFFER'
-      ? [check('agent-checks', 'fail', 'not run: the agent runs with other settings than this command (see settings)', null)]
-      : [check('agent-checks', 'fail', `the agent could not run its checks: ${oneLine(err)}`, 'run: docker-credential-eidf daemon stop, then doctor again')];
+    remote =
+      err instanceof EidfError && err.code === 'AGENT_SETTINGS_DIFFER'
+        ? [
+            check(
+              'agent-checks',
+              'fail',
+              'not run: the agent runs with other settings than this command (see settings)',
+              null,
+            ),
+          ]
+        : [
+            check(
+              'agent-checks',
+              'fail',
+              `the agent could not run its checks: ${oneLine(err)}`,
+              'run: docker-credential-eidf daemon stop, then doctor again',
+            ),
+          ];
   }
   // The agent may have been replaced meanwhile (another version, or other settings): ask again.
   const current = await health().catch(() => first);
-  const replaced = first.version !== current.version ? `; it replaced an agent of version ${first.version}`
-    : first.pid !== current.pid ? `; it replaced an agent (pid ${first.pid}) started with other settings` : '';
+  const replaced =
+    first.version !== current.version
+      ? `; it replaced an agent of version ${first.version}`
+      : first.pid !== current.pid
+        ? `; it replaced an agent (pid ${first.pid}) started with other settings`
+        : '';
   const agentCheck =
     current.version === deps.version
-      ? check('agent', 'ok', `agent ${current.version} (pid ${current.pid}) answers on ${config.paths.socket}${replaced}`)
-      : check('agent', 'fail', `agent ${current.version} answers, but this helper is ${deps.version}`, 'run: docker-credential-eidf daemon stop (the next command starts the right one)');
+      ? check(
+          'agent',
+          'ok',
+          `agent ${current.version} (pid ${current.pid}) answers on ${config.paths.socket}${replaced}`,
+        )
+      : check(
+          'agent',
+          'fail',
+          `agent ${current.version} answers, but this helper is ${deps.version}`,
+          'run: docker-credential-eidf daemon stop (the next command starts the right one)',
+        );
   const mine = describeSettings(agentSettings(config, deps.env));
-  const extra = [judgeSettings(mine, current.settings, current.service ?? null), judgeProxy(config, current.settings)].filter((c) => c !== undefined);
+  const extra = [
+    judgeSettings(mine, current.settings, current.service ?? null),
+    judgeProxy(config, current.settings),
+  ].filter((c) => c !== undefined);
   return [agentCheck, judgeStore(current.store), ...extra, ...remote];
 }
 
@@ -97,14 +147,16 @@ export function formatChecks(checks: readonly DoctorCheck[]): string {
   const fails = checks.filter((c) => c.status === 'fail').length;
   const warns = checks.filter((c) => c.status === 'warn').length;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  const counts = [fails > 0 ? plural(fails, 'failure') : '', warns > 0 ? plural(warns, 'warning') : ''].filter((part) => part !== '');
+  const counts = [fails > 0 ? plural(fails, 'failure') : '', warns > 0 ? plural(warns, 'warning') : ''].filter(
+    (part) => part !== '',
+  );
   lines.push(counts.length === 0 ? 'all checks passed' : counts.join(', '));
   return lines.map((line) => `${line}\n`).join('');
 }
 
 /** A check that throws (it should not) still gives a line, and the others still run. */
 async function guarded(name: string, run: () => Promise<DoctorCheck>): Promise<DoctorCheck> {
-  return (await guardedAll(name, async () => [await run()]))[0]!;
+  return (await guardedAll(name, async () => [await run()]))[0];
 }
 
 async function guardedAll(name: string, run: () => Promise<DoctorCheck[]>): Promise<DoctorCheck[]> {

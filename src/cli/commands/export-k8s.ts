@@ -15,7 +15,8 @@ import { checkKubectlAvailable, deliverManifest, deliveryFrom, DELIVERY_OPTIONS 
 /** Secret name when `--name` is not given. */
 export const DEFAULT_SECRET_NAME = 'eidfreg';
 
-const USAGE = 'usage: docker-credential-eidf export-k8s --namespace NS (--project P [--robot NAME] [--days N] | --user) [--name N] [-o yaml|json] [--output-file F | --apply [--context C] [--kubeconfig K]]';
+const USAGE =
+  'usage: docker-credential-eidf export-k8s --namespace NS (--project P [--robot NAME] [--days N] | --user) [--name N] [-o yaml|json] [--output-file F | --apply [--context C] [--kubeconfig K]]';
 
 const OPTIONS = {
   ...DELIVERY_OPTIONS,
@@ -53,10 +54,14 @@ export async function exportK8sCommand(args: string[], deps: CliDeps, config: Co
   const robot = stringFlag(values, 'robot');
   const days = daysFlag(values);
   if (useUser && (project !== undefined || robot !== undefined || days !== undefined)) {
-    throw new EidfError('USAGE', '--user exports your own credential: it cannot be combined with --project, --robot or --days');
+    throw new EidfError(
+      'USAGE',
+      '--user exports your own credential: it cannot be combined with --project, --robot or --days',
+    );
   }
   if (!useUser) {
-    if (project === undefined) throw new EidfError('USAGE', `--project is required (or --user for your own credential); ${USAGE}`);
+    if (project === undefined)
+      throw new EidfError('USAGE', `--project is required (or --user for your own credential); ${USAGE}`);
     validateProjectName(project);
     if (robot !== undefined) validateRobotName(robot);
     if (days !== undefined) validateRobotDays(days);
@@ -67,9 +72,13 @@ export async function exportK8sCommand(args: string[], deps: CliDeps, config: Co
   let login: { username: string; password: string };
   let created: PullCredential | undefined;
   if (useUser) {
-    const own = await agent.call<{ Username: string; Secret: string }>('POST', '/v1/credentials/get', { registry: config.registry });
+    const own = await agent.call<{ Username: string; Secret: string }>('POST', '/v1/credentials/get', {
+      registry: config.registry,
+    });
     login = { username: own.Username, password: own.Secret };
-    deps.stderr.write(`warning: exporting your own credential (${own.Username}): it stops working when your login session at Harbor ends; a project robot (--project) does not\n`);
+    deps.stderr.write(
+      `warning: exporting your own credential (${own.Username}): it stops working when your login session at Harbor ends; a project robot (--project) does not\n`,
+    );
   } else {
     const credential = await agent.call<PullCredential>('POST', '/v1/robots/pull-credential', { project, robot, days });
     login = { username: credential.username, password: credential.secret };
@@ -77,7 +86,10 @@ export async function exportK8sCommand(args: string[], deps: CliDeps, config: Co
     const note = expiryNote(credential.expiresAt, deps.clock.now());
     const expires = credential.robotId === null ? 'expiry unknown (imported without a login)' : `expires ${note.text}`;
     deps.stderr.write(`${credential.created ? 'created' : 'using'} robot ${credential.username}, ${expires}\n`);
-    if (note.soon) deps.stderr.write(`warning: robot ${credential.username} expires soon: ask a project admin to extend or replace it (a project admin can also robot delete, then export-k8s again)\n`);
+    if (note.soon)
+      deps.stderr.write(
+        `warning: robot ${credential.username} expires soon: ask a project admin to extend or replace it (a project admin can also robot delete, then export-k8s again)\n`,
+      );
   }
 
   try {
@@ -91,7 +103,12 @@ export async function exportK8sCommand(args: string[], deps: CliDeps, config: Co
 }
 
 /** Deletes a robot this run created, after the export failed; says so on stderr either way. */
-async function undoCreation(agent: ReturnType<typeof connectAgent>, project: string, created: PullCredential, deps: CliDeps): Promise<void> {
+async function undoCreation(
+  agent: ReturnType<typeof connectAgent>,
+  project: string,
+  created: PullCredential,
+  deps: CliDeps,
+): Promise<void> {
   const shortName = created.username.slice(created.username.lastIndexOf('+') + 1);
   try {
     await agent.call('POST', '/v1/robots/delete', { project, robot: shortName });

@@ -27,15 +27,22 @@ export const DELIVERY_OPTIONS = {
 /** Reads `-o`, `--output-file`, `--apply`, `--context`, `--kubeconfig`; refuses contradictory combinations. */
 export function deliveryFrom(values: StrictArgs['values']): { delivery: Delivery; format: ManifestFormat } {
   const output = stringFlag(values, 'output') ?? 'yaml';
-  if (output !== 'yaml' && output !== 'json') throw new EidfError('USAGE', `-o ${JSON.stringify(output)} is not valid: use yaml or json`);
+  if (output !== 'yaml' && output !== 'json')
+    throw new EidfError('USAGE', `-o ${JSON.stringify(output)} is not valid: use yaml or json`);
   const file = stringFlag(values, 'output-file');
   const apply = values.apply === true;
   const context = stringFlag(values, 'context');
   const kubeconfig = stringFlag(values, 'kubeconfig');
-  if (apply && file !== undefined) throw new EidfError('USAGE', '--apply and --output-file cannot be combined: choose one');
-  if (!apply && (context !== undefined || kubeconfig !== undefined)) throw new EidfError('USAGE', '--context and --kubeconfig are only used with --apply');
+  if (apply && file !== undefined)
+    throw new EidfError('USAGE', '--apply and --output-file cannot be combined: choose one');
+  if (!apply && (context !== undefined || kubeconfig !== undefined))
+    throw new EidfError('USAGE', '--context and --kubeconfig are only used with --apply');
   if (file === '') throw new EidfError('USAGE', '--output-file needs a path');
-  const delivery: Delivery = apply ? { kind: 'apply', context, kubeconfig } : file !== undefined ? { kind: 'file', path: file } : { kind: 'stdout' };
+  const delivery: Delivery = apply
+    ? { kind: 'apply', context, kubeconfig }
+    : file !== undefined
+      ? { kind: 'file', path: file }
+      : { kind: 'stdout' };
   return { delivery, format: output };
 }
 
@@ -55,14 +62,22 @@ export function checkKubectlAvailable(delivery: Delivery, env: CliDeps['env']): 
       // not here
     }
   }
-  throw new EidfError('KUBECTL_FAILED', 'kubectl not found on PATH: install kubectl to use --apply, or write the Secret with --output-file');
+  throw new EidfError(
+    'KUBECTL_FAILED',
+    'kubectl not found on PATH: install kubectl to use --apply, or write the Secret with --output-file',
+  );
 }
 
 /**
  * Sends `manifest` (it holds a secret) where `delivery` says: stdout; a 0600 file; or kubectl's stdin
  * (never argv), with kubectl's own output relayed to stderr. Throws the EidfError of the failing step.
  */
-export async function deliverManifest(manifest: string, delivery: Delivery, deps: CliDeps, what: string): Promise<void> {
+export async function deliverManifest(
+  manifest: string,
+  delivery: Delivery,
+  deps: CliDeps,
+  what: string,
+): Promise<void> {
   switch (delivery.kind) {
     case 'stdout':
       deps.stdout.write(manifest);

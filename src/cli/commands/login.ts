@@ -11,7 +11,8 @@ import { EXIT } from '../exit-codes.ts';
 import { readLastUsername, writeLastUsername } from '../last-username.ts';
 import { waitForWebLogin } from '../web-login.ts';
 
-const USAGE = 'usage: docker-credential-eidf login [--no-browser] [--secret [--username U]] | login --web [--no-browser] | login --secret-stdin --username U';
+const USAGE =
+  'usage: docker-credential-eidf login [--no-browser] [--secret [--username U]] | login --web [--no-browser] | login --secret-stdin --username U';
 const WEB_LOGIN_TIMEOUT_MS = 10 * 60_000;
 
 /**
@@ -28,16 +29,21 @@ export async function loginCommand(args: string[], deps: CliDeps, config: Config
       args,
       strict: true,
       options: {
-        'no-browser': { type: 'boolean' }, web: { type: 'boolean' }, secret: { type: 'boolean' },
-        'secret-stdin': { type: 'boolean' }, username: { type: 'string' },
+        'no-browser': { type: 'boolean' },
+        web: { type: 'boolean' },
+        secret: { type: 'boolean' },
+        'secret-stdin': { type: 'boolean' },
+        username: { type: 'string' },
       },
     }));
   } catch {
     throw new EidfError('USAGE', USAGE);
   }
   const secretStdin = values['secret-stdin'] === true;
-  if (values.web && (secretStdin || values.secret || values.username !== undefined)) throw new EidfError('USAGE', USAGE);
-  if (secretStdin && !values.username) throw new EidfError('USAGE', `--secret-stdin needs --username <harbor user>; ${USAGE}`);
+  if (values.web && (secretStdin || values.secret || values.username !== undefined))
+    throw new EidfError('USAGE', USAGE);
+  if (secretStdin && !values.username)
+    throw new EidfError('USAGE', `--secret-stdin needs --username <harbor user>; ${USAGE}`);
   const oidcConfigured = Boolean(config.oidcIssuer && config.oidcClientId);
   const secretLogin = secretStdin || values.secret === true || values.username !== undefined || !oidcConfigured;
   const agent = connectAgent(config, deps);
@@ -69,7 +75,8 @@ export async function loginCommand(args: string[], deps: CliDeps, config: Config
 
 async function secretFromStdin(deps: CliDeps): Promise<string> {
   const secret = new TextDecoder().decode(await deps.stdin()).trim();
-  if (secret === '' || secret.includes('\n')) throw new EidfError('BAD_INPUT', 'expected the CLI secret as one line on stdin');
+  if (secret === '' || secret.includes('\n'))
+    throw new EidfError('BAD_INPUT', 'expected the CLI secret as one line on stdin');
   return secret;
 }
 
@@ -87,13 +94,18 @@ async function askForSecret(
 ): Promise<SecretStatus> {
   const terminal = deps.terminal;
   if (!terminal) {
-    throw new EidfError('USAGE', 'no terminal to ask for the CLI secret on: pipe it in with --secret-stdin --username <harbor user>');
+    throw new EidfError(
+      'USAGE',
+      'no terminal to ask for the CLI secret on: pipe it in with --secret-stdin --username <harbor user>',
+    );
   }
   const out = (line: string) => deps.stderr.write(`${line}\n`);
   const portal = `${config.registryUrl}/`;
-  out(options.oidcConfigured
-    ? `Log in to ${config.registry} with your Harbor CLI secret.`
-    : `No OIDC device login is configured for ${config.registry}: log in with your Harbor CLI secret.`);
+  out(
+    options.oidcConfigured
+      ? `Log in to ${config.registry} with your Harbor CLI secret.`
+      : `No OIDC device login is configured for ${config.registry}: log in with your Harbor CLI secret.`,
+  );
   out(`It is in Harbor's web UI: ${portal} → your name, top right → User Profile → CLI secret.`);
   if (options.browser && (await openBrowser(portal, deps.env, deps.platform))) out('(opened in your browser)');
   const last = options.username ?? readLastUsername(config, deps) ?? (await currentUsername(agent));
@@ -117,17 +129,25 @@ async function currentUsername(agent: AgentClient): Promise<string | undefined> 
 }
 
 function describeSecretLogin(config: Config, status: SecretStatus): string[] {
-  if (status.state !== 'valid') return [`stored the CLI secret; registry secret: ${status.state}${status.action ? `: ${status.action}` : ''}`];
+  if (status.state !== 'valid')
+    return [`stored the CLI secret; registry secret: ${status.state}${status.action ? `: ${status.action}` : ''}`];
   const lines = [
     `logged in to ${config.registry} as Harbor user ${status.username}: the CLI secret is stored and kept alive by the agent`,
     'if Harbor ends its own session (SAFE may end it after some hours), `get` and `status` say so at once,',
     'and `docker-credential-eidf login --web` brings the same secret back',
   ];
-  if (status.mode === 'oidc') lines.push('(while the OIDC session is logged in, the agent uses the secret Harbor gives it instead)');
+  if (status.mode === 'oidc')
+    lines.push('(while the OIDC session is logged in, the agent uses the secret Harbor gives it instead)');
   return lines;
 }
 
-async function webLogin(agent: AgentClient, deps: CliDeps, config: Config, browser: boolean, signal: AbortSignal): Promise<SecretStatus> {
+async function webLogin(
+  agent: AgentClient,
+  deps: CliDeps,
+  config: Config,
+  browser: boolean,
+  signal: AbortSignal,
+): Promise<SecretStatus> {
   const status = await agent.call<SecretStatus>('POST', '/v1/session/secret/check');
   if (status.state === 'valid') {
     deps.stderr.write(`the registry secret already works (Harbor user ${status.username})\n`);

@@ -12,9 +12,13 @@ import { EXIT } from '../exit-codes.ts';
  */
 export async function logoutCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
   const forgetRobots = args.includes('--forget-robots');
-  if (args.some((arg) => arg !== '--forget-robots')) throw new EidfError('USAGE', 'usage: docker-credential-eidf logout [--forget-robots]');
-  const result = await connectAgent(config, deps).call<{ session: LogoutReport | null; storedSecretErased: boolean; robotSecrets?: RobotSecretsReport }>(
-    'POST', '/v1/session/logout', { forgetRobots });
+  if (args.some((arg) => arg !== '--forget-robots'))
+    throw new EidfError('USAGE', 'usage: docker-credential-eidf logout [--forget-robots]');
+  const result = await connectAgent(config, deps).call<{
+    session: LogoutReport | null;
+    storedSecretErased: boolean;
+    robotSecrets?: RobotSecretsReport;
+  }>('POST', '/v1/session/logout', { forgetRobots });
   const out = (line: string) => deps.stderr.write(`${line}\n`);
   const { session } = result;
   if (session) {
@@ -32,9 +36,14 @@ export async function logoutCommand(args: string[], deps: CliDeps, config: Confi
   }
   if (result.storedSecretErased) out(`erased the stored registry secret for ${config.registry}`);
   const robots = result.robotSecrets;
-  if (robots?.removed) out(`removed ${robots.removed} robot secret${robots.removed === 1 ? '' : 's'} for ${config.registry} from the store (the robot accounts stay in Harbor until deleted: robot delete)`);
+  if (robots?.removed)
+    out(
+      `removed ${robots.removed} robot secret${robots.removed === 1 ? '' : 's'} for ${config.registry} from the store (the robot accounts stay in Harbor until deleted: robot delete)`,
+    );
   if (robots?.kept) {
-    out(`kept ${robots.kept} robot secret${robots.kept === 1 ? '' : 's'} for ${config.registry}: robots are Harbor accounts of their own and still work; logout --forget-robots removes them here`);
+    out(
+      `kept ${robots.kept} robot secret${robots.kept === 1 ? '' : 's'} for ${config.registry}: robots are Harbor accounts of their own and still work; logout --forget-robots removes them here`,
+    );
   }
   if (robots?.error) out(`could not ${forgetRobots ? 'remove' : 'count'} the robot secrets: ${robots.error}`);
   return session?.storeError || robots?.error ? EXIT.error : EXIT.ok;

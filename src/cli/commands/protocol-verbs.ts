@@ -13,7 +13,9 @@ export async function runProtocolVerb(verb: ProtocolVerb, deps: CliDeps, loadCon
     if (verb === 'version') helper = unusedHelper;
     else {
       const config = loadConfig();
-      helper = agentHelper(connectAgent(config, deps, { settings: false }), (reason, hint) => explainMissing(reason, hint, deps, config));
+      helper = agentHelper(connectAgent(config, deps, { settings: false }), (reason, hint) =>
+        explainMissing(reason, hint, deps, config),
+      );
     }
   } catch (err) {
     deps.stdout.write(`${oneLine(err)}\n`);
@@ -38,13 +40,27 @@ type ExplainMissing = (reason: string | undefined, hint: string) => Promise<bool
 
 const GET_LOGIN_WAIT_MS = 5 * 60_000;
 
-async function explainMissing(reason: string | undefined, hint: string, deps: CliDeps, config: Config): Promise<boolean> {
-  const prompt = reason === 'login-required' || reason === 'logging-in' ? 'device' : reason === 'needs-web-login' ? 'web' : undefined;
+async function explainMissing(
+  reason: string | undefined,
+  hint: string,
+  deps: CliDeps,
+  config: Config,
+): Promise<boolean> {
+  const prompt =
+    reason === 'login-required' || reason === 'logging-in'
+      ? 'device'
+      : reason === 'needs-web-login'
+        ? 'web'
+        : undefined;
   if (prompt && config.loginOnGet === 'auto' && deps.stderr.isTTY) {
     const agent = connectAgent(config, deps, { settings: false });
-    const pause = await agent.call<{ until: string | null }>('GET', '/v1/session/prompt-pause').catch(() => ({ until: null }));
+    const pause = await agent
+      .call<{ until: string | null }>('GET', '/v1/session/prompt-pause')
+      .catch(() => ({ until: null }));
     if (pause.until !== null) {
-      deps.stderr.write(`docker-credential-eidf: ${hint} (no new login prompt from get until ${pause.until.slice(11, 19)} UTC)\n`);
+      deps.stderr.write(
+        `docker-credential-eidf: ${hint} (no new login prompt from get until ${pause.until.slice(11, 19)} UTC)\n`,
+      );
       return false;
     }
     const aborted = new AbortController();
@@ -55,16 +71,27 @@ async function explainMissing(reason: string | undefined, hint: string, deps: Cl
         await deviceLogin(agent, deps, config, { browser: true, signal: aborted.signal, maxWaitMs: GET_LOGIN_WAIT_MS });
       } else {
         const { waitForWebLogin } = await import('../web-login.ts');
-        deps.stderr.write(`docker-credential-eidf: the registry secret for ${config.registry} no longer works: Harbor ended its own session\n`);
-        await waitForWebLogin(agent, deps, config, { browser: 'first', signal: aborted.signal, maxWaitMs: GET_LOGIN_WAIT_MS });
+        deps.stderr.write(
+          `docker-credential-eidf: the registry secret for ${config.registry} no longer works: Harbor ended its own session\n`,
+        );
+        await waitForWebLogin(agent, deps, config, {
+          browser: 'first',
+          signal: aborted.signal,
+          maxWaitMs: GET_LOGIN_WAIT_MS,
+        });
         deps.stderr.write('docker-credential-eidf: the registry secret works again\n');
       }
       return true;
     } catch (err) {
       deps.stderr.write(`docker-credential-eidf: ${oneLine(err)}\n`);
       if (err instanceof EidfError && PAUSING.has(err.code)) {
-        const paused = await agent.call<{ until: string | null }>('POST', '/v1/session/prompt-pause').catch(() => undefined);
-        if (paused?.until) deps.stderr.write(`docker-credential-eidf: no new login prompt from get until ${paused.until.slice(11, 19)} UTC; run docker-credential-eidf login${prompt === 'web' ? ' --web' : ''} meanwhile\n`);
+        const paused = await agent
+          .call<{ until: string | null }>('POST', '/v1/session/prompt-pause')
+          .catch(() => undefined);
+        if (paused?.until)
+          deps.stderr.write(
+            `docker-credential-eidf: no new login prompt from get until ${paused.until.slice(11, 19)} UTC; run docker-credential-eidf login${prompt === 'web' ? ' --web' : ''} meanwhile\n`,
+          );
       }
       return false;
     } finally {
@@ -82,7 +109,11 @@ const PAUSING = new Set(['LOGIN_CANCELLED', 'LOGIN_EXPIRED', 'LOGIN_DENIED', 'NE
 export function agentHelper(agent: AgentClient, explain: ExplainMissing = async () => false): CredentialHelper {
   return {
     add: async (registry, credentials) => {
-      await agent.call('POST', '/v1/credentials/store', { registry, Username: credentials.Username, Secret: credentials.Secret });
+      await agent.call('POST', '/v1/credentials/store', {
+        registry,
+        Username: credentials.Username,
+        Secret: credentials.Secret,
+      });
     },
     get: async (registry) => {
       const ask = () => agent.call<{ Username: string; Secret: string }>('POST', '/v1/credentials/get', { registry });

@@ -1,6 +1,13 @@
 import type { Config } from '../../config.ts';
 import { EidfError, oneLine } from '../../core/errors.ts';
-import type { CreatedRobotAnswer, DeletedRobotAnswer, ImportedRobotAnswer, PullCredential, RobotList, RobotView } from '../../daemon/robots-wire.ts';
+import type {
+  CreatedRobotAnswer,
+  DeletedRobotAnswer,
+  ImportedRobotAnswer,
+  PullCredential,
+  RobotList,
+  RobotView,
+} from '../../daemon/robots-wire.ts';
 import { validateProjectName } from '../../harbor/projects.ts';
 import { validateRobotDays, validateRobotName } from '../../harbor/robots.ts';
 import { validateNamespace, validateSecretName } from '../../k8s/names.ts';
@@ -20,7 +27,8 @@ const USAGE = [
   '       docker-credential-eidf robot rotate NAME --project P [--json] [--apply --namespace NS [--name N] [--context C] [--kubeconfig K]]',
   '       docker-credential-eidf robot delete NAME --project P [--json]',
 ].join('\n');
-const SHORT_USAGE = 'usage: docker-credential-eidf robot list|create|import|rotate|delete … --project P (see robot --help)';
+const SHORT_USAGE =
+  'usage: docker-credential-eidf robot list|create|import|rotate|delete … --project P (see robot --help)';
 
 const COMMON = { project: { type: 'string', short: 'p' }, json: { type: 'boolean' } } as const;
 const OPTIONS = {
@@ -54,50 +62,85 @@ export async function robotCommand(args: string[], deps: CliDeps, config: Config
 
   if (action === 'list') {
     if (positionals.length > 0) throw new EidfError('USAGE', `robot list takes no name; ${SHORT_USAGE}`);
-    const list = await agent.call<RobotList>('GET', `/v1/robots?${new URLSearchParams({ project })}`);
+    const list = await agent.call<RobotList>('GET', `/v1/robots?${new URLSearchParams({ project }).toString()}`);
     writeList(list, json, deps);
     return EXIT.ok;
   }
 
-  if (positionals.length !== 1) throw new EidfError('USAGE', `robot ${action} needs exactly one robot NAME; ${SHORT_USAGE}`);
-  const robot = positionals[0]!;
+  if (positionals.length !== 1)
+    throw new EidfError('USAGE', `robot ${action} needs exactly one robot NAME; ${SHORT_USAGE}`);
+  const robot = positionals[0];
   validateRobotName(robot);
 
   if (action === 'create') {
     const days = daysFlag(values);
     if (days !== undefined) validateRobotDays(days);
     const { robot: made } = await agent.call<CreatedRobotAnswer>('POST', '/v1/robots/create', { project, robot, days });
-    deps.stderr.write(`created robot ${made.fullName} (pull only), expires ${expiryNote(made.expiresAt, deps.clock.now()).text}; its secret is kept by the agent: use export-k8s --project ${project} --robot ${robot}\n`);
+    deps.stderr.write(
+      `created robot ${made.fullName} (pull only), expires ${expiryNote(made.expiresAt, deps.clock.now()).text}; its secret is kept by the agent: use export-k8s --project ${project} --robot ${robot}\n`,
+    );
     if (json) deps.stdout.write(`${JSON.stringify(made, null, 2)}\n`);
     return EXIT.ok;
   }
   if (action === 'import') {
-    if (values['secret-stdin'] !== true) throw new EidfError('USAGE', 'robot import reads the secret from stdin: give --secret-stdin (never the secret as an argument)');
+    if (values['secret-stdin'] !== true)
+      throw new EidfError(
+        'USAGE',
+        'robot import reads the secret from stdin: give --secret-stdin (never the secret as an argument)',
+      );
     const secret = new TextDecoder().decode(await deps.stdin()).trim();
-    if (secret === '' || /\s/.test(secret)) throw new EidfError('BAD_INPUT', 'expected the robot secret as one line on stdin');
-    const { robot: kept } = await agent.call<ImportedRobotAnswer>('POST', '/v1/robots/import', { project, robot, secret });
+    if (secret === '' || /\s/.test(secret))
+      throw new EidfError('BAD_INPUT', 'expected the robot secret as one line on stdin');
+    const { robot: kept } = await agent.call<ImportedRobotAnswer>('POST', '/v1/robots/import', {
+      project,
+      robot,
+      secret,
+    });
     const note = expiryNote(kept.expiresAt, deps.clock.now());
-    const expires = kept.expiryKnown ? `expires ${note.text}` : 'expiry unknown (Harbor tells it only to a logged-in user: ask whoever gave it to you)';
-    deps.stderr.write(`imported the secret of robot ${kept.fullName} (Harbor accepts it), ${expires}; it is kept by the agent: use export-k8s --project ${project} --robot ${robot}\n`);
-    if (kept.expiryKnown && (note.expired || note.soon)) deps.stderr.write(`warning: robot ${kept.fullName} ${note.expired ? 'has expired' : `expires within ${EXPIRY_WARNING_DAYS} days`}: ask a project admin to extend or replace it\n`);
+    const expires = kept.expiryKnown
+      ? `expires ${note.text}`
+      : 'expiry unknown (Harbor tells it only to a logged-in user: ask whoever gave it to you)';
+    deps.stderr.write(
+      `imported the secret of robot ${kept.fullName} (Harbor accepts it), ${expires}; it is kept by the agent: use export-k8s --project ${project} --robot ${robot}\n`,
+    );
+    if (kept.expiryKnown && (note.expired || note.soon))
+      deps.stderr.write(
+        `warning: robot ${kept.fullName} ${note.expired ? 'has expired' : `expires within ${EXPIRY_WARNING_DAYS} days`}: ask a project admin to extend or replace it\n`,
+      );
     if (json) deps.stdout.write(`${JSON.stringify(kept, null, 2)}\n`);
     return EXIT.ok;
   }
   if (action === 'delete') {
     const deleted = await agent.call<DeletedRobotAnswer>('POST', '/v1/robots/delete', { project, robot });
-    deps.stderr.write(`deleted robot ${deleted.deleted}${deleted.secretRemoved ? ' and the secret kept for it' : ''}\n`);
+    deps.stderr.write(
+      `deleted robot ${deleted.deleted}${deleted.secretRemoved ? ' and the secret kept for it' : ''}\n`,
+    );
     if (json) deps.stdout.write(`${JSON.stringify(deleted, null, 2)}\n`);
     return EXIT.ok;
   }
   return rotate(project, robot, values, json, deps, config, agent);
 }
 
-async function rotate(project: string, robot: string, values: StrictArgs['values'], json: boolean, deps: CliDeps, config: Config, agent: ReturnType<typeof connectAgent>): Promise<number> {
+async function rotate(
+  project: string,
+  robot: string,
+  values: StrictArgs['values'],
+  json: boolean,
+  deps: CliDeps,
+  config: Config,
+  agent: ReturnType<typeof connectAgent>,
+): Promise<number> {
   const { delivery, format } = deliveryFrom(values);
   const namespace = stringFlag(values, 'namespace');
   const name = stringFlag(values, 'name') ?? DEFAULT_SECRET_NAME;
-  if (delivery.kind === 'stdout' && (namespace !== undefined || stringFlag(values, 'name') !== undefined || stringFlag(values, 'output') !== undefined)) {
-    throw new EidfError('USAGE', 'robot rotate prints no secret: --namespace, --name and -o are used with --apply or --output-file');
+  if (
+    delivery.kind === 'stdout' &&
+    (namespace !== undefined || stringFlag(values, 'name') !== undefined || stringFlag(values, 'output') !== undefined)
+  ) {
+    throw new EidfError(
+      'USAGE',
+      'robot rotate prints no secret: --namespace, --name and -o are used with --apply or --output-file',
+    );
   }
   if (delivery.kind !== 'stdout') {
     if (namespace === undefined) throw new EidfError('USAGE', '--namespace is required with --apply or --output-file');
@@ -106,19 +149,31 @@ async function rotate(project: string, robot: string, values: StrictArgs['values
     checkKubectlAvailable(delivery, deps.env);
   }
   const rotated = await agent.call<PullCredential>('POST', '/v1/robots/rotate', { project, robot });
-  deps.stderr.write(`rotated the secret of ${rotated.username}: the old secret no longer works; the new one is kept by the agent\n`);
+  deps.stderr.write(
+    `rotated the secret of ${rotated.username}: the old secret no longer works; the new one is kept by the agent\n`,
+  );
   let delivered = false;
   if (delivery.kind !== 'stdout' && namespace !== undefined) {
-    const manifest = renderPullSecret({ name, namespace, server: config.registry, username: rotated.username, password: rotated.secret }, format);
+    const manifest = renderPullSecret(
+      { name, namespace, server: config.registry, username: rotated.username, password: rotated.secret },
+      format,
+    );
     try {
       await deliverManifest(manifest, delivery, deps, `Secret ${name} (namespace ${namespace})`);
     } catch (err) {
       const retry = `export-k8s --project ${project} --robot ${robot} --namespace ${namespace} --name ${name}`;
-      throw new EidfError(err instanceof EidfError ? err.code : 'INTERNAL', `rotated ${rotated.username}, but the Secret was not updated (${oneLine(err)}); retry with: ${retry}`, { cause: err });
+      throw new EidfError(
+        err instanceof EidfError ? err.code : 'INTERNAL',
+        `rotated ${rotated.username}, but the Secret was not updated (${oneLine(err)}); retry with: ${retry}`,
+        { cause: err },
+      );
     }
     delivered = true;
   }
-  if (json) deps.stdout.write(`${JSON.stringify({ robot: rotated.username, expiresAt: rotated.expiresAt, secretUpdated: delivered }, null, 2)}\n`);
+  if (json)
+    deps.stdout.write(
+      `${JSON.stringify({ robot: rotated.username, expiresAt: rotated.expiresAt, secretUpdated: delivered }, null, 2)}\n`,
+    );
   return EXIT.ok;
 }
 
@@ -134,7 +189,8 @@ function writeList(list: RobotList, json: boolean, deps: CliDeps): void {
   for (const robot of list.robots) {
     const note = expiryNote(robot.expiresAt, now);
     if (note.expired) deps.stderr.write(`warning: robot ${robot.fullName} has expired\n`);
-    else if (note.soon) deps.stderr.write(`warning: robot ${robot.fullName} expires within ${EXPIRY_WARNING_DAYS} days (${note.text})\n`);
+    else if (note.soon)
+      deps.stderr.write(`warning: robot ${robot.fullName} expires within ${EXPIRY_WARNING_DAYS} days (${note.text})\n`);
   }
 }
 
@@ -147,6 +203,12 @@ function table(robots: RobotView[], now: number): string {
     const access = robot.permissions.flatMap((p) => p.access.map((a) => `${a.resource}:${a.action}`)).join(',');
     rows.push([robot.name, robot.fullName, note.text, status, robot.secretKept ? 'kept' : '-', access || '-']);
   }
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n') + '\n';
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return (
+    rows
+      .map((row) =>
+        row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('  '),
+      )
+      .join('\n') + '\n'
+  );
 }

@@ -10,10 +10,15 @@ import { EXIT } from '../exit-codes.ts';
  * every other copy of the old secret stops working at once).
  */
 export async function rotateSecretCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
-  if (args.some((arg) => arg !== '--yes')) throw new EidfError('USAGE', 'usage: docker-credential-eidf rotate-secret --yes');
-  deps.stderr.write(`warning: the old CLI secret for ${config.registry} stops working at once, on every machine and in every pull secret that holds it\n`);
+  if (args.some((arg) => arg !== '--yes'))
+    throw new EidfError('USAGE', 'usage: docker-credential-eidf rotate-secret --yes');
+  deps.stderr.write(
+    `warning: the old CLI secret for ${config.registry} stops working at once, on every machine and in every pull secret that holds it\n`,
+  );
   if (!args.includes('--yes')) throw new EidfError('USAGE', 'run again with --yes to rotate');
   const status = await connectAgent(config, deps).call<SecretStatus>('POST', '/v1/session/secret/rotate');
-  deps.stderr.write(`new CLI secret set and stored; registry secret: ${status.state}${status.action ? `: ${status.action}` : ''}\n`);
+  deps.stderr.write(
+    `new CLI secret set and stored; registry secret: ${status.state}${status.action ? `: ${status.action}` : ''}\n`,
+  );
   return status.state === 'valid' ? EXIT.ok : EXIT.error;
 }

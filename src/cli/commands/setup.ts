@@ -8,7 +8,8 @@ import { EXIT } from '../exit-codes.ts';
 /** `setup [--undo]`: wire (or unwire) the helper for the configured registry; report on stderr. */
 export async function setupCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
   const undo = args.includes('--undo');
-  if (args.some((arg) => arg !== '--undo')) throw new EidfError('USAGE', 'usage: docker-credential-eidf setup [--undo]');
+  if (args.some((arg) => arg !== '--undo'))
+    throw new EidfError('USAGE', 'usage: docker-credential-eidf setup [--undo]');
   const agent = connectAgent(config, deps);
   const report = await runSetup({
     registry: config.registry,
