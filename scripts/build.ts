@@ -1,5 +1,5 @@
 /**
- * Builds dist/protocol-helper.cjs: the credential-helper verbs (src/cli/protocol-main.ts) bundled
+ * Builds dist/protocol-helper.cjs: the credential-helper verbs (src/cli/helper-main.ts) bundled
  * into one CommonJS file, which docker and friends run on every pull. One pre-compiled file starts as fast as
  * `node -e 0` plus a few ms; the same sources loaded as ~15 ES modules with type stripping cost
  * ~20 ms more per call (measured with hyperfine, Node 24).
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 await build({
-  entryPoints: [join(root, 'src/cli/protocol-main.ts')],
+  entryPoints: [join(root, 'src/cli/helper-main.ts')],
   outfile: join(root, 'dist/protocol-helper.cjs'),
   bundle: true,
   platform: 'node',

@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox } from './sandbox/sandbox.ts';
-import { socketRequest } from '../src/daemon/socket-http.ts';
+import { socketRequest } from '../src/agent/client/socket-http.ts';
 import { HELPER_BIN, runCli, runProcess } from '../test/helpers/cli.ts';
 
 const HELPERS = boundedInt('STRESS_HELPERS', 200, 1, 500);

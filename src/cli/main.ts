@@ -1,5 +1,5 @@
 import { processDeps } from './process-deps.ts';
-import { run } from './run.ts';
+import { run } from './dispatch.ts';
 
 /**
  * The CLI's entry: builds its dependencies from this process and runs one command. Everything

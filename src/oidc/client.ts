@@ -11,7 +11,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  * out by the IdP, which has then consumed the rotating refresh token, and our retry with it gets
  * invalid_grant, ending the session. A slow answer is far cheaper than a new login. The other
  * requests keep the shorter bound: a person waits on them, through the helper's 30 s socket bound
- * (daemon/client.ts), and abandoning them loses nothing.
+ * (agent/client/agent-client.ts), and abandoning them loses nothing.
  */
 const REFRESH_TIMEOUT_FACTOR = 3;
 

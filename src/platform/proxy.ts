@@ -1,6 +1,6 @@
 import { setGlobalProxyFromEnv } from 'node:http';
 import type { Env } from '../config.ts';
-import { PROXY_VARIABLES } from '../daemon/agent-settings.ts';
+import { PROXY_VARIABLES } from '../agent/settings.ts';
 
 /**
  * Makes this process's fetch (the IdP through openid-client, Harbor) and node:http clients use

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
-import { runAgent } from '../../src/daemon/agent.ts';
+import { runAgent } from '../../src/agent/server/run-agent.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 import { isolatedHome, runCli } from '../helpers/cli.ts';
 

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VERSION } from '../../src/version.ts';
-import { SERVICE_RESTART_EXIT } from '../../src/daemon/service-restart.ts';
+import { SERVICE_RESTART_EXIT } from '../../src/agent/service-restart.ts';
 import { HELPER_BIN, isolatedHome, REPO_ROOT, runCli, runProcess, type CliResult } from '../helpers/cli.ts';
 import { waitFor, type Home } from './login-rig.ts';
 

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import request from 'supertest';
 import { EidfError } from '../../src/core/errors.ts';
 import type { SecretStore } from '../../src/core/ports.ts';
-import { createAgentApp } from '../../src/daemon/app.ts';
-import { RegistryCredentials } from '../../src/daemon/registry-credentials.ts';
+import { createAgentApp } from '../../src/agent/server/app.ts';
+import { RegistryCredentials } from '../../src/credentials/registry-credentials.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 
 const silent = { info() {}, warn() {}, debug() {} };

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
-import { createAgentApp } from '../../src/daemon/app.ts';
-import { RegistryCredentials } from '../../src/daemon/registry-credentials.ts';
-import { VERSION_HEADER } from '../../src/daemon/wire.ts';
+import { createAgentApp } from '../../src/agent/server/app.ts';
+import { RegistryCredentials } from '../../src/credentials/registry-credentials.ts';
+import { VERSION_HEADER } from '../../src/agent/api.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 
 const silent = { info() {}, warn() {}, debug() {} };

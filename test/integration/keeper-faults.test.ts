@@ -9,8 +9,8 @@ import request from 'supertest';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Fetch } from '../../src/core/ports.ts';
-import { createAgentServices, type AgentServices } from '../../src/daemon/agent-services.ts';
-import { createAgentApp } from '../../src/daemon/app.ts';
+import { createAgentServices, type AgentServices } from '../../src/agent/server/services.ts';
+import { createAgentApp } from '../../src/agent/server/app.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 
 /**

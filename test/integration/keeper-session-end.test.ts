@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Fetch } from '../../src/core/ports.ts';
-import { createAgentServices, type AgentServices } from '../../src/daemon/agent-services.ts';
+import { createAgentServices, type AgentServices } from '../../src/agent/server/services.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 
 /**

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { socketRequest } from '../../src/daemon/socket-http.ts';
+import { socketRequest } from '../../src/agent/client/socket-http.ts';
 
 /**
  * A busy agent: a real process listening on a unix socket with a backlog of 1 that does not accept

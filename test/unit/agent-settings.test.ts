@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
-import { agentSettings, describeSettings, proxyFor, settingsFingerprint } from '../../src/daemon/agent-settings.ts';
-import { callerIdentity, parseCallerIdentity } from '../../src/daemon/wire.ts';
+import { agentSettings, describeSettings, proxyFor, settingsFingerprint } from '../../src/agent/settings.ts';
+import { callerIdentity, parseCallerIdentity } from '../../src/agent/api.ts';
 
 const config = (env: Record<string, string> = {}) => loadConfig({ EIDF_HOME: '/tmp/e', ...env }, 1000, () => undefined);
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CliDeps } from '../../src/cli/deps.ts';
-import { deviceLogin } from '../../src/cli/device-login.ts';
+import { deviceLogin } from '../../src/cli/commands/device-login.ts';
 import { loadConfig } from '../../src/config.ts';
-import type { AgentClient, RequestOptions } from '../../src/daemon/client.ts';
+import type { AgentClient, RequestOptions } from '../../src/agent/client/agent-client.ts';
 
 /**
  * Issue 10 point 4: a device login that `get` starts waits a bounded time even when the IdP's

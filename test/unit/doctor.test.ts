@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatChecks } from '../../src/cli/commands/doctor.ts';
-import { judgeAuthFile, thisProgram } from '../../src/cli/doctor-local.ts';
+import { judgeAuthFile, thisProgram } from '../../src/doctor/local-checks.ts';
 import { EidfError } from '../../src/core/errors.ts';
 import {
   check,
@@ -12,8 +12,8 @@ import {
   judgeSession,
   judgeStore,
   judgeSystemInfo,
-} from '../../src/daemon/doctor-checks.ts';
-import type { SecretStatus } from '../../src/harbor/secret-keeper.ts';
+} from '../../src/doctor/verdicts.ts';
+import type { SecretStatus } from '../../src/credentials/secret-keeper.ts';
 import type { SessionStatus } from '../../src/session/types.ts';
 
 /** The doctor's verdicts, as pure functions of what was observed. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { expiryNote } from '../../src/cli/robot-expiry.ts';
+import { expiryNote } from '../../src/cli/commands/robot-expiry.ts';
 import { daysFlag, parseStrict } from '../../src/cli/strict-args.ts';
 import { deliveryFrom } from '../../src/cli/commands/k8s-delivery.ts';
 import { eidfError } from '../helpers/errors.ts';

@@ -1,11 +1,11 @@
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
-import { runAgent } from '../../daemon/agent.ts';
+import { runAgent } from '../../agent/server/run-agent.ts';
 import { createLineLogger } from '../../platform/logger.ts';
 import { useProxyFromEnv } from '../../platform/proxy.ts';
 import { openStore } from '../../store/open-store.ts';
 import { UnusableStore } from '../../store/unusable.ts';
-import { connectAgent } from '../agent-connection.ts';
+import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { FinalSave } from '../../session/types.ts';

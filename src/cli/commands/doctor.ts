@@ -1,14 +1,14 @@
 import type { Config } from '../../config.ts';
 import { EidfError, oneLine } from '../../core/errors.ts';
-import { check, judgeStore, type DoctorCheck, type DoctorReport } from '../../daemon/doctor-checks.ts';
-import { connectAgent } from '../agent-connection.ts';
+import { check, judgeStore, type DoctorCheck, type DoctorReport } from '../../doctor/verdicts.ts';
+import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
-import { pathCheck, thisProgram, wiringChecks } from '../doctor-local.ts';
-import { judgeProxy, judgeSettings } from '../doctor-settings.ts';
-import { agentSettings, describeSettings, type AgentSettings } from '../../daemon/agent-settings.ts';
+import { pathCheck, thisProgram, wiringChecks } from '../../doctor/local-checks.ts';
+import { judgeProxy, judgeSettings } from '../../doctor/settings-checks.ts';
+import { agentSettings, describeSettings, type AgentSettings } from '../../agent/settings.ts';
 import { EXIT } from '../exit-codes.ts';
 
-export type { DoctorCheck, DoctorReport } from '../../daemon/doctor-checks.ts';
+export type { DoctorCheck, DoctorReport } from '../../doctor/verdicts.ts';
 
 interface Health {
   version: string;

@@ -1,14 +1,14 @@
 import type { Config } from '../../config.ts';
 import { EidfError, oneLine } from '../../core/errors.ts';
-import type { PullCredential } from '../../daemon/robots-wire.ts';
+import type { PullCredential } from '../../agent/robots-api.ts';
 import { validateProjectName } from '../../harbor/projects.ts';
 import { validateRobotDays, validateRobotName } from '../../harbor/robots.ts';
 import { validateNamespace, validateSecretName } from '../../k8s/names.ts';
 import { renderPullSecret } from '../../k8s/secret.ts';
-import { connectAgent } from '../agent-connection.ts';
+import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
-import { expiryNote } from '../robot-expiry.ts';
+import { expiryNote } from './robot-expiry.ts';
 import { daysFlag, parseStrict, stringFlag } from '../strict-args.ts';
 import { checkKubectlAvailable, deliverManifest, deliveryFrom, DELIVERY_OPTIONS } from './k8s-delivery.ts';
 

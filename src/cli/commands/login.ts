@@ -1,15 +1,15 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
-import type { AgentClient } from '../../daemon/client.ts';
-import type { SecretStatus } from '../../harbor/secret-keeper.ts';
+import type { AgentClient } from '../../agent/client/agent-client.ts';
+import type { SecretStatus } from '../../credentials/secret-keeper.ts';
 import { openBrowser } from '../../platform/browser.ts';
-import { connectAgent } from '../agent-connection.ts';
+import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
-import { describeLogin, deviceLogin, warnAboutFileStore } from '../device-login.ts';
+import { describeLogin, deviceLogin, warnAboutFileStore } from './device-login.ts';
 import { EXIT } from '../exit-codes.ts';
-import { readLastUsername, writeLastUsername } from '../last-username.ts';
-import { waitForWebLogin } from '../web-login.ts';
+import { readLastUsername, writeLastUsername } from './last-username.ts';
+import { waitForWebLogin } from './web-login.ts';
 
 const USAGE =
   'usage: docker-credential-eidf login [--no-browser] [--secret [--username U]] | login --web [--no-browser] | login --secret-stdin --username U';

@@ -1,8 +1,8 @@
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
-import type { RobotSecretsReport } from '../../daemon/routes-session.ts';
+import type { RobotSecretsReport } from '../../agent/server/routes-session.ts';
 import type { LogoutReport } from '../../session/types.ts';
-import { connectAgent } from '../agent-connection.ts';
+import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
 

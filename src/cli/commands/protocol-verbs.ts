@@ -1,8 +1,8 @@
 import type { Config } from '../../config.ts';
 import { EidfError, oneLine } from '../../core/errors.ts';
-import type { AgentClient } from '../../daemon/client.ts';
+import type { AgentClient } from '../../agent/client/agent-client.ts';
 import { handle, NOT_FOUND_MESSAGE, type CredentialHelper, type ProtocolVerb } from '../../protocol/protocol.ts';
-import { connectAgent } from '../agent-connection.ts';
+import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
 
 /** store/get/erase/list/version: stdin → agent → stdout, nothing else on stdout. */
@@ -67,10 +67,10 @@ async function explainMissing(
     const removeHandler = deps.onTerminate(() => aborted.abort());
     try {
       if (prompt === 'device') {
-        const { deviceLogin } = await import('../device-login.ts');
+        const { deviceLogin } = await import('./device-login.ts');
         await deviceLogin(agent, deps, config, { browser: true, signal: aborted.signal, maxWaitMs: GET_LOGIN_WAIT_MS });
       } else {
-        const { waitForWebLogin } = await import('../web-login.ts');
+        const { waitForWebLogin } = await import('./web-login.ts');
         deps.stderr.write(
           `docker-credential-eidf: the registry secret for ${config.registry} no longer works: Harbor ended its own session\n`,
         );

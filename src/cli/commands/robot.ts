@@ -7,15 +7,15 @@ import type {
   PullCredential,
   RobotList,
   RobotView,
-} from '../../daemon/robots-wire.ts';
+} from '../../agent/robots-api.ts';
 import { validateProjectName } from '../../harbor/projects.ts';
 import { validateRobotDays, validateRobotName } from '../../harbor/robots.ts';
 import { validateNamespace, validateSecretName } from '../../k8s/names.ts';
 import { renderPullSecret } from '../../k8s/secret.ts';
-import { connectAgent } from '../agent-connection.ts';
+import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
-import { EXPIRY_WARNING_DAYS, expiryNote } from '../robot-expiry.ts';
+import { EXPIRY_WARNING_DAYS, expiryNote } from './robot-expiry.ts';
 import { daysFlag, parseStrict, stringFlag, type StrictArgs } from '../strict-args.ts';
 import { DEFAULT_SECRET_NAME } from './export-k8s.ts';
 import { checkKubectlAvailable, deliverManifest, deliveryFrom, DELIVERY_OPTIONS } from './k8s-delivery.ts';

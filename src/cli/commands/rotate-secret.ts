@@ -1,7 +1,7 @@
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
-import type { SecretStatus } from '../../harbor/secret-keeper.ts';
-import { connectAgent } from '../agent-connection.ts';
+import type { SecretStatus } from '../../credentials/secret-keeper.ts';
+import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
 

@@ -1,7 +1,7 @@
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
 import { runSetup } from '../../setup/setup.ts';
-import { connectAgent } from '../agent-connection.ts';
+import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
 

@@ -1,12 +1,12 @@
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
-import type { KeptRobot } from '../../daemon/robot-secrets.ts';
-import type { SecretStatus } from '../../harbor/secret-keeper.ts';
+import type { KeptRobot } from '../../credentials/robot-secrets.ts';
+import type { SecretStatus } from '../../credentials/secret-keeper.ts';
 import { unsavedRefreshTokenLine, type SessionStatus } from '../../session/types.ts';
-import { connectAgent } from '../agent-connection.ts';
+import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
-import { EXPIRY_WARNING_DAYS, expiryNote } from '../robot-expiry.ts';
+import { EXPIRY_WARNING_DAYS, expiryNote } from './robot-expiry.ts';
 
 /** The schema of `status --json` (stable: fields are only ever added). */
 export interface StatusReport {

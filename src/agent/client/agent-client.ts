@@ -1,8 +1,8 @@
 import { existsSync, rmSync } from 'node:fs';
-import { EidfError } from '../core/errors.ts';
-import { checkAgentSocket } from '../platform/private-path.ts';
+import { EidfError } from '../../core/errors.ts';
+import { checkAgentSocket } from '../../platform/private-path.ts';
 import { socketRequest } from './socket-http.ts';
-import { errorFromWire, VERSION_HEADER } from './wire.ts';
+import { errorFromWire, VERSION_HEADER } from '../api.ts';
 
 /**
  * The helper's side of the socket: one JSON request, one JSON answer. It starts the agent when

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
-import { EidfError, oneLine } from '../core/errors.ts';
-import type { Clock, Logger, SecretStore } from '../core/ports.ts';
-import { robotSecretKey } from '../core/store-keys.ts';
-import type { HarborHttp } from '../harbor/http.ts';
-import type { SecretKeeper } from '../harbor/secret-keeper.ts';
-import { generateCliSecret, readCurrentUser, setCliSecret } from '../harbor/users.ts';
-import type { SessionManager } from '../session/session-manager.ts';
-import { logoutOfRegistry } from './credential-verbs.ts';
-import type { RegistryCredentials } from './registry-credentials.ts';
+import { EidfError, oneLine } from '../../core/errors.ts';
+import type { Clock, Logger, SecretStore } from '../../core/ports.ts';
+import { robotSecretKey } from '../../core/store-keys.ts';
+import type { HarborHttp } from '../../harbor/http.ts';
+import type { SecretKeeper } from '../../credentials/secret-keeper.ts';
+import { generateCliSecret, readCurrentUser, setCliSecret } from '../../harbor/users.ts';
+import type { SessionManager } from '../../session/session-manager.ts';
+import { logoutOfRegistry } from '../../credentials/client-verbs.ts';
+import type { RegistryCredentials } from '../../credentials/registry-credentials.ts';
 
 /**
  * The agent's endpoints for the login session and the registry secret:

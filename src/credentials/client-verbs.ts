@@ -1,6 +1,6 @@
 import { oneLine } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
-import type { SecretKeeper } from '../harbor/secret-keeper.ts';
+import type { SecretKeeper } from './secret-keeper.ts';
 import type { SessionManager } from '../session/session-manager.ts';
 import type { LogoutReport } from '../session/types.ts';
 import type { RegistryCredentials, UserSecret } from './registry-credentials.ts';

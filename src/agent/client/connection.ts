@@ -1,10 +1,10 @@
-import type { Config } from '../config.ts';
-import { agentSettings, settingsFingerprint } from '../daemon/agent-settings.ts';
-import { AgentClient } from '../daemon/client.ts';
-import { restartingMarker } from '../daemon/service-restart.ts';
-import { callerIdentity } from '../daemon/wire.ts';
-import { spawnDetachedAgent } from '../platform/spawn-agent.ts';
-import type { CliDeps } from './deps.ts';
+import type { Config } from '../../config.ts';
+import { agentSettings, settingsFingerprint } from '../settings.ts';
+import { AgentClient } from './agent-client.ts';
+import { restartingMarker } from '../service-restart.ts';
+import { callerIdentity } from '../api.ts';
+import { spawnDetachedAgent } from './spawn-agent.ts';
+import type { CliDeps } from '../../cli/deps.ts';
 
 export interface ConnectOptions {
   /**

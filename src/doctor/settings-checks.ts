@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
-import { proxyFor, type AgentSettings } from '../daemon/agent-settings.ts';
-import { check, type DoctorCheck } from '../daemon/doctor-checks.ts';
+import { proxyFor, type AgentSettings } from '../agent/settings.ts';
+import { check, type DoctorCheck } from './verdicts.ts';
 
 /**
  * The doctor's checks on what the agent runs with, from its health answer: its settings against

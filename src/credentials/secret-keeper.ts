@@ -1,7 +1,7 @@
 import { EidfError, oneLine, type ErrorCode } from '../core/errors.ts';
 import type { Clock, Logger } from '../core/ports.ts';
-import type { HarborHttp } from './http.ts';
-import { probeSecret, readCurrentUser, type ProbeResult } from './users.ts';
+import type { HarborHttp } from '../harbor/http.ts';
+import { probeSecret, readCurrentUser, type ProbeResult } from '../harbor/users.ts';
 
 /**
  * Keeps the user's registry secret known and alive.

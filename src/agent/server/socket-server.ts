@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import type { Server } from 'node:http';
-import { EidfError } from '../core/errors.ts';
+import { EidfError } from '../../core/errors.ts';
 
 /**
  * Binds an HTTP server to the agent's unix socket safely:

@@ -1,4 +1,4 @@
-import { checkAgentSocket, ensurePrivateDir, GROUP_OTHER_ANY, RUNTIME_HINT } from '../platform/private-path.ts';
+import { checkAgentSocket, ensurePrivateDir, GROUP_OTHER_ANY, RUNTIME_HINT } from '../../platform/private-path.ts';
 
 /**
  * Makes sure the agent's folder is private before the agent listens in it: a real directory (not

@@ -1,10 +1,10 @@
 import { Router } from 'express';
-import type { Config } from '../config.ts';
-import { EidfError, oneLine } from '../core/errors.ts';
-import type { Fetch } from '../core/ports.ts';
-import type { SecretStatus } from '../harbor/secret-keeper.ts';
-import { readSystemInfo } from '../harbor/systeminfo.ts';
-import type { SessionStatus } from '../session/types.ts';
+import type { Config } from '../../config.ts';
+import { EidfError, oneLine } from '../../core/errors.ts';
+import type { Fetch } from '../../core/ports.ts';
+import type { SecretStatus } from '../../credentials/secret-keeper.ts';
+import { readSystemInfo } from '../../harbor/systeminfo.ts';
+import type { SessionStatus } from '../../session/types.ts';
 import {
   check,
   discoveryUrl,
@@ -15,7 +15,7 @@ import {
   judgeSystemInfo,
   type DoctorCheck,
   type DoctorReport,
-} from './doctor-checks.ts';
+} from '../../doctor/verdicts.ts';
 
 /**
  * `GET /v1/doctor` (mounted under /v1/doctor): the checks that need the network or the agent's

@@ -1,8 +1,8 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { EidfError } from '../core/errors.ts';
-import type { Clock, Logger, StoreKind } from '../core/ports.ts';
-import type { RegistryCredentials, UserSecret } from './registry-credentials.ts';
-import { httpStatusOf, parseCallerIdentity, VERSION_HEADER, type WireError } from './wire.ts';
+import { EidfError } from '../../core/errors.ts';
+import type { Clock, Logger, StoreKind } from '../../core/ports.ts';
+import type { RegistryCredentials, UserSecret } from '../../credentials/registry-credentials.ts';
+import { httpStatusOf, parseCallerIdentity, VERSION_HEADER, type WireError } from '../api.ts';
 
 export interface AgentDeps {
   version: string;

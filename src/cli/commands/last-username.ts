@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
-import type { Config } from '../config.ts';
-import type { CliDeps } from './deps.ts';
+import type { Config } from '../../config.ts';
+import type { CliDeps } from '../deps.ts';
 
 /**
  * The Harbor username last used for a secret login, per registry, offered as the default next
@@ -22,7 +22,7 @@ export function readLastUsername(config: Config, deps: CliDeps): string | undefi
 
 /** Records `username` for the registry, keeping other registries' entries; failures are not fatal. */
 export async function writeLastUsername(config: Config, deps: CliDeps, username: string): Promise<void> {
-  const { writeFileAtomic } = await import('../platform/atomic-file.ts');
+  const { writeFileAtomic } = await import('../../platform/atomic-file.ts');
   let all: Record<string, unknown> = {};
   try {
     const text = deps.readText(fileOf(config));

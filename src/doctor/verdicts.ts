@@ -1,6 +1,6 @@
 import { isLoopbackHost } from '../config.ts';
 import { oneLine, type EidfError } from '../core/errors.ts';
-import type { SecretStatus } from '../harbor/secret-keeper.ts';
+import type { SecretStatus } from '../credentials/secret-keeper.ts';
 import { OIDC_AUTH_MODE, type SystemInfo } from '../harbor/systeminfo.ts';
 import { unsavedRefreshTokenLine, type SessionStatus } from '../session/types.ts';
 

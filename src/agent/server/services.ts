@@ -1,13 +1,18 @@
-import type { Config } from '../config.ts';
-import { EidfError } from '../core/errors.ts';
-import type { Clock, Fetch, Logger, SecretStore } from '../core/ports.ts';
-import type { HarborHttp } from '../harbor/http.ts';
-import { SecretKeeper } from '../harbor/secret-keeper.ts';
-import { createOidcClient, oidcSettingsFromConfig } from '../oidc/client.ts';
-import { SessionManager } from '../session/session-manager.ts';
-import { resolveCredential } from './credential-resolver.ts';
-import { eraseCredential, listCredentials, storeCredential, type CredentialVerbDeps } from './credential-verbs.ts';
-import { RegistryCredentials, type UserSecret } from './registry-credentials.ts';
+import type { Config } from '../../config.ts';
+import { EidfError } from '../../core/errors.ts';
+import type { Clock, Fetch, Logger, SecretStore } from '../../core/ports.ts';
+import type { HarborHttp } from '../../harbor/http.ts';
+import { SecretKeeper } from '../../credentials/secret-keeper.ts';
+import { createOidcClient, oidcSettingsFromConfig } from '../../oidc/client.ts';
+import { SessionManager } from '../../session/session-manager.ts';
+import { resolveCredential } from '../../credentials/resolver.ts';
+import {
+  eraseCredential,
+  listCredentials,
+  storeCredential,
+  type CredentialVerbDeps,
+} from '../../credentials/client-verbs.ts';
+import { RegistryCredentials, type UserSecret } from '../../credentials/registry-credentials.ts';
 
 /**
  * The agent's stateful parts, built from the configuration and wired together: the OIDC session

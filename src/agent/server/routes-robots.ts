@@ -1,8 +1,8 @@
 import express from 'express';
-import { EidfError, oneLine } from '../core/errors.ts';
-import type { Clock, Logger, SecretStore } from '../core/ports.ts';
-import type { HarborHttp } from '../harbor/http.ts';
-import { findProject, validateProjectName, type HarborProject } from '../harbor/projects.ts';
+import { EidfError, oneLine } from '../../core/errors.ts';
+import type { Clock, Logger, SecretStore } from '../../core/ports.ts';
+import type { HarborHttp } from '../../harbor/http.ts';
+import { findProject, validateProjectName, type HarborProject } from '../../harbor/projects.ts';
 import {
   createProjectRobot,
   deleteRobot,
@@ -13,9 +13,9 @@ import {
   validateRobotDays,
   validateRobotName,
   type RobotAccount,
-} from '../harbor/robots.ts';
-import { probeSecret } from '../harbor/users.ts';
-import { forgetRobotSecret, keepRobotSecret, readRobotSecret } from './robot-secrets.ts';
+} from '../../harbor/robots.ts';
+import { probeSecret } from '../../harbor/users.ts';
+import { forgetRobotSecret, keepRobotSecret, readRobotSecret } from '../../credentials/robot-secrets.ts';
 import {
   DEFAULT_ROBOT_DAYS,
   DEFAULT_ROBOT_NAME,
@@ -25,7 +25,7 @@ import {
   type PullCredential,
   type RobotList,
   type RobotView,
-} from './robots-wire.ts';
+} from '../robots-api.ts';
 
 export interface RobotRouterDeps {
   harbor: HarborHttp;

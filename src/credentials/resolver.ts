@@ -1,5 +1,5 @@
 import { EidfError } from '../core/errors.ts';
-import type { SecretKeeper } from '../harbor/secret-keeper.ts';
+import type { SecretKeeper } from './secret-keeper.ts';
 import { NOT_FOUND_MESSAGE } from '../protocol/protocol.ts';
 import type { SessionStatus } from '../session/types.ts';
 import type { RegistryCredentials, UserSecret } from './registry-credentials.ts';

@@ -1,10 +1,10 @@
-import type { Config } from '../config.ts';
-import { EidfError } from '../core/errors.ts';
-import type { AgentClient } from '../daemon/client.ts';
-import type { SecretStatus } from '../harbor/secret-keeper.ts';
-import { openBrowser } from '../platform/browser.ts';
-import type { LoginStart, SessionStatus } from '../session/types.ts';
-import type { CliDeps } from './deps.ts';
+import type { Config } from '../../config.ts';
+import { EidfError } from '../../core/errors.ts';
+import type { AgentClient } from '../../agent/client/agent-client.ts';
+import type { SecretStatus } from '../../credentials/secret-keeper.ts';
+import { openBrowser } from '../../platform/browser.ts';
+import type { LoginStart, SessionStatus } from '../../session/types.ts';
+import type { CliDeps } from '../deps.ts';
 
 export interface LoginResult {
   session: SessionStatus;

@@ -3,7 +3,7 @@ import { access, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Env } from '../config.ts';
 import { oneLine } from '../core/errors.ts';
-import { check, type DoctorCheck } from '../daemon/doctor-checks.ts';
+import { check, type DoctorCheck } from './verdicts.ts';
 import { locateAuthFiles, type AuthFileLocation } from '../setup/auth-files.ts';
 import { findPlaintextAuths, HELPER_NAME, readHelper } from '../setup/auth-entries.ts';
 import { readJsonObjectFile, type JsonObject } from '../setup/json-file.ts';

@@ -1,9 +1,9 @@
-import type { Config } from '../config.ts';
-import { EidfError } from '../core/errors.ts';
-import type { AgentClient } from '../daemon/client.ts';
-import type { SecretStatus } from '../harbor/secret-keeper.ts';
-import { openBrowser } from '../platform/browser.ts';
-import type { CliDeps } from './deps.ts';
+import type { Config } from '../../config.ts';
+import { EidfError } from '../../core/errors.ts';
+import type { AgentClient } from '../../agent/client/agent-client.ts';
+import type { SecretStatus } from '../../credentials/secret-keeper.ts';
+import { openBrowser } from '../../platform/browser.ts';
+import type { CliDeps } from '../deps.ts';
 
 const RECHECK_EVERY_MS = 3000;
 

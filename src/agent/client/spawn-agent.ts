@@ -1,6 +1,6 @@
 import { closeSync, openSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ensurePrivateDir } from './private-path.ts';
+import { ensurePrivateDir } from '../../platform/private-path.ts';
 
 /**
  * Starts `docker-credential-eidf daemon run` detached from this process, with its output

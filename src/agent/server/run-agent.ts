@@ -1,16 +1,16 @@
 import { createServer } from 'node:http';
-import type { Config, Env } from '../config.ts';
-import type { Clock, Fetch, Logger, SecretStore, StoreKind } from '../core/ports.ts';
-import { agentSettings, describeSettings, settingsFingerprint } from './agent-settings.ts';
-import type { FinalSave } from '../session/types.ts';
-import { createAgentServices } from './agent-services.ts';
+import type { Config, Env } from '../../config.ts';
+import type { Clock, Fetch, Logger, SecretStore, StoreKind } from '../../core/ports.ts';
+import { agentSettings, describeSettings, settingsFingerprint } from '../settings.ts';
+import type { FinalSave } from '../../session/types.ts';
+import { createAgentServices } from './services.ts';
 import { createAgentApp } from './app.ts';
 import { createDoctorRouter } from './routes-doctor.ts';
-import { keptRobots } from './robot-secrets.ts';
+import { keptRobots } from '../../credentials/robot-secrets.ts';
 import { createRobotRouter } from './routes-robots.ts';
 import { createSessionRouter } from './routes-session.ts';
 import { prepareRuntimeDir } from './runtime-dir.ts';
-import { markRestarting, SERVICE_RESTART_EXIT, serviceRestartNote } from './service-restart.ts';
+import { markRestarting, SERVICE_RESTART_EXIT, serviceRestartNote } from '../service-restart.ts';
 import { AgentAlreadyRunning, closeSocketServer, listenOnSocket } from './socket-server.ts';
 
 export interface AgentRunDeps {
