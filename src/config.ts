@@ -1,4 +1,5 @@
 import { EidfError } from './core/errors.ts';
+import { editDistance } from './core/edit-distance.ts';
 import { registryKey } from './core/registry-url.ts';
 import type { StoreKind } from './core/ports.ts';
 import { homeFromPasswd } from './platform/passwd-home.ts';
@@ -101,18 +102,6 @@ export function suggestKey(name: string, keys: readonly string[] = SETTINGS.map(
     if (!best || distance < best.distance) best = { key, distance };
   }
   return best && best.distance <= Math.max(2, Math.floor(wanted.length / 4)) ? best.key : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 export interface LoadOptions {

@@ -1,82 +1,49 @@
 import { loadConfig, type Config } from '../config.ts';
 import { EidfError, oneLine } from '../core/errors.ts';
 import { isProtocolVerb } from '../protocol/protocol.ts';
-import { PRODUCT } from '../version.ts';
+import { PRODUCT, versionLine } from '../version.ts';
+import { parseCommandLine, unknownCommand, type ParsedArgs } from './args.ts';
+import { findCommand } from './command-table.ts';
 import type { CliDeps } from './deps.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
-import { runProtocolVerb } from './commands/protocol-verbs.ts';
-import { COMMANDS, USAGE_LINE, type Command } from './usage.ts';
+import { PROTOCOL_USAGE, runProtocolVerb } from './commands/protocol-verbs.ts';
 
-const HELP = `${USAGE_LINE}
-
-Docker credential helper for Harbor registries with OIDC login (EIDF).
-
-Credential-helper verbs (called by docker, podman, buildah, skopeo through credHelpers):
-  store | get | erase | list | version
-
-Commands for people:
-  login [--no-browser]  log in once: with a device code where an OIDC issuer and client are
-                        configured, else with your Harbor CLI secret typed on the terminal
-                        (--secret chooses that anyway); the agent keeps it alive from then on
-  login --web           renew Harbor's own session in a browser when the registry secret died
-  login --secret-stdin --username U
-                        the CLI-secret login without a terminal (secret on stdin)
-  logout [--forget-robots]
-                        revoke the session at the IdP and forget the registry secret; robot
-                        secrets are kept (and counted) unless --forget-robots
-  status [--json]       login state, registry secret, store, agent (exit 0 logged in, 4 not)
-  doctor [--json]       check each link (config, PATH, auth files, agent, store, IdP, Harbor,
-                        session, registry secret): ok / warn / fail and what to do (exit 1 on a fail)
-  rotate-secret --yes   set a new Harbor CLI secret (old copies stop working)
-  export-k8s --namespace NS --project P [--robot NAME] [--days N] [--user] [--name N]
-             [-o yaml|json] [--apply [--context C] [--kubeconfig K]] [--output-file F]
-                        a Kubernetes image pull secret (a pull-only robot by default)
-  robot list|create|import|rotate|delete [NAME] --project P [--json]
-                        robot accounts of a project (create/rotate/delete: project admins;
-                        import --secret-stdin: keep a robot secret you were given)
-  setup [--undo]        wire this helper into Docker's and containers' auth files for the registry
-  config list|get|set|unset [NAME [VALUE]] [--json]
-                        the settings in config.json (what a systemd service reads), validated
-  daemon start|stop|run start, stop, or run the per-user agent in the foreground
-
-Settings (environment, else config.json; see 'config list'): EIDF_REGISTRY, EIDF_STORE
-(keychain|memory|file), EIDF_HOME, EIDF_OIDC_ISSUER, EIDF_OIDC_CLIENT_ID. See README.md.
-`;
+const HELP_FLAGS = ['--help', '-h'];
+const VERSION_FLAGS = ['--version', '-V', '-v'];
 
 /**
- * Runs one invocation. Protocol verbs answer on stdout (errors too, as one line, exit 1);
- * commands for people write to stderr and map error codes to exit codes in one place.
+ * Runs one invocation. Protocol verbs answer on stdout (errors too, as one line, exit 1); commands for
+ * people are parsed against command-table.ts, write their reports to stdout and errors to stderr, and
+ * map error codes to exit codes in one place (exit-codes.ts).
  */
 export async function run(argv: readonly string[], deps: CliDeps): Promise<number> {
   const [verb, ...rest] = argv;
-  if (verb === '--version' || verb === '-v') {
-    deps.stdout.write(`${PRODUCT} ${deps.version}\n`);
-    return EXIT.ok;
-  }
-  if (verb === '--help' || verb === '-h' || verb === 'help') {
-    deps.stdout.write(HELP);
-    return EXIT.ok;
-  }
-  if (verb !== undefined && isProtocolVerb(verb)) {
-    if (rest.length > 0) {
-      deps.stdout.write(`${USAGE_LINE}\n`);
-      return 1;
-    }
-    return runProtocolVerb(verb, deps, () => config(deps));
-  }
-  if (verb === undefined || !(COMMANDS as readonly string[]).includes(verb)) {
-    deps.stdout.write(`${USAGE_LINE}\n`);
-    return 1;
-  }
   try {
-    return await runCommand(verb as Command, rest, deps);
+    if (verb === undefined) {
+      deps.stderr.write((await import('./help.ts')).generalHelp());
+      return EXIT.usage;
+    }
+    if (VERSION_FLAGS.includes(verb) && rest.length === 0) return printVersion(deps);
+    if (HELP_FLAGS.includes(verb)) return await help(rest, deps);
+    if (isProtocolVerb(verb)) {
+      if (verb === 'version' && rest.length === 1 && HELP_FLAGS.includes(rest[0])) return await help([verb], deps);
+      if (rest.length > 0) {
+        deps.stdout.write(`${PROTOCOL_USAGE}\n`);
+        return EXIT.error;
+      }
+      return await runProtocolVerb(verb, deps, () => config(deps));
+    }
+    const parsed = parseCommandLine(argv);
+    if (parsed.help) return await help(parsed.path, deps);
+    return await runCommand(parsed, deps);
   } catch (err) {
     deps.stderr.write(`${PRODUCT}: ${oneLine(err)}\n`);
     return err instanceof EidfError ? exitCodeFor(err.code) : EXIT.error;
   }
 }
 
-async function runCommand(command: Command, args: string[], deps: CliDeps): Promise<number> {
+async function runCommand(args: ParsedArgs, deps: CliDeps): Promise<number> {
+  const command = args.path[0];
   switch (command) {
     case 'daemon':
       return (await import('./commands/daemon.ts')).daemonCommand(args, deps, config(deps));
@@ -98,7 +65,38 @@ async function runCommand(command: Command, args: string[], deps: CliDeps): Prom
       return (await import('./commands/robot.ts')).robotCommand(args, deps, config(deps));
     case 'config':
       return (await import('./commands/config.ts')).configCommand(args, deps);
+    case 'completion':
+      return (await import('./commands/completion.ts')).completionCommand(args, deps);
+    case 'help':
+      return help(args.positionals, deps);
+    case 'version':
+      return printVersion(deps);
   }
+  throw unknownCommand(command);
+}
+
+/** `help [COMMAND [SUBCOMMAND]]`: on stdout, exit 0; an unknown name is a usage error. */
+async function help(path: readonly string[], deps: CliDeps): Promise<number> {
+  const { commandHelp, generalHelp, protocolVerbHelp } = await import('./help.ts');
+  if (path.length === 0) {
+    deps.stdout.write(generalHelp());
+    return EXIT.ok;
+  }
+  const verbHelp = path.length === 1 ? protocolVerbHelp(path[0]) : undefined;
+  if (verbHelp !== undefined) {
+    deps.stdout.write(verbHelp);
+    return EXIT.ok;
+  }
+  for (let depth = 1; depth <= path.length; depth++) {
+    if (!findCommand(path.slice(0, depth))) throw unknownCommand(path[depth - 1], path.slice(0, depth - 1));
+  }
+  deps.stdout.write(commandHelp(findCommand(path)!, path));
+  return EXIT.ok;
+}
+
+function printVersion(deps: CliDeps): number {
+  deps.stdout.write(`${versionLine(deps.version)}\n`);
+  return EXIT.ok;
 }
 
 function config(deps: CliDeps): Config {

@@ -8,6 +8,8 @@ export const EXIT = {
   ok: 0,
   error: 1,
   usage: 2,
+  /** `daemon status`: no agent runs (as LSB's `status` says "not running"). */
+  notRunning: 3,
   notLoggedIn: 4,
 } as const;
 

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { isProtocolVerb } from '../protocol/protocol.ts';
-import { runProtocolVerb } from './commands/protocol-verbs.ts';
+import { PROTOCOL_USAGE, runProtocolVerb } from './commands/protocol-verbs.ts';
 import { processDeps } from './process-deps.ts';
-import { USAGE_LINE } from './usage.ts';
 
 /**
  * The entry of dist/protocol-helper.cjs (scripts/build.ts): the credential-helper verbs only,
@@ -13,7 +12,7 @@ import { USAGE_LINE } from './usage.ts';
 const [verb, ...rest] = process.argv.slice(2);
 const deps = processDeps(join(import.meta.dirname, 'main.ts'));
 if (verb === undefined || !isProtocolVerb(verb) || rest.length > 0) {
-  deps.stdout.write(`${USAGE_LINE}\n`);
+  deps.stdout.write(`${PROTOCOL_USAGE}\n`);
   process.exitCode = 1;
 } else {
   void runProtocolVerb(verb, deps, () => loadConfig(deps.env, deps.uid, deps.readText)).then((code) => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -10,9 +9,10 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { writeTinyOciImage } from '../../scripts/sandbox/oci-image.ts';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
+import { parseCommandLine } from '../../src/cli/args.ts';
+import { capturedCliDeps } from '../helpers/cli-deps.ts';
 import { exportK8sCommand } from '../../src/cli/commands/export-k8s.ts';
 import { robotCommand } from '../../src/cli/commands/robot.ts';
-import type { CliDeps } from '../../src/cli/deps.ts';
 import { exitCodeFor } from '../../src/cli/exit-codes.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { EidfError } from '../../src/core/errors.ts';
@@ -59,43 +59,23 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
   let imageRef: string;
 
   const run = async (
-    command: typeof exportK8sCommand,
+    command: 'export-k8s' | 'robot',
     args: string[],
     extraEnv: Record<string, string> = {},
   ): Promise<Outcome> => {
-    let stdout = '';
-    let stderr = '';
-    const deps: CliDeps = {
-      env: { ...env, ...extraEnv },
-      uid,
-      pid: process.pid,
-      cwd: work,
-      platform: process.platform,
-      clock: { now: () => Date.now() },
-      fetch,
-      stdin: async () => new Uint8Array(),
-      stdout: { write: (t) => void (stdout += t), isTTY: false },
-      stderr: { write: (t) => void (stderr += t), isTTY: false },
-      readText: (path) => {
-        try {
-          return readFileSync(path, 'utf8');
-        } catch {
-          return undefined;
-        }
-      },
-      agentCommand: ['/bin/false'],
-      onTerminate: () => () => {},
-      version: VERSION,
-    };
+    const { deps, output } = capturedCliDeps({ env: { ...env, ...extraEnv }, uid, cwd: work, fetch });
     try {
-      return { code: await command(args, deps, config), stdout, stderr };
+      const parsed = parseCommandLine([command, ...args]);
+      assert.ok(!parsed.help);
+      const code = await (command === 'robot' ? robotCommand : exportK8sCommand)(parsed, deps, config);
+      return { code, ...output };
     } catch (err) {
       assert.ok(err instanceof EidfError, String(err));
-      return { code: exitCodeFor(err.code), stdout, stderr, error: err };
+      return { code: exitCodeFor(err.code), ...output, error: err };
     }
   };
-  const exportK8s = (args: string[], extraEnv?: Record<string, string>) => run(exportK8sCommand, args, extraEnv);
-  const robot = (args: string[]) => run(robotCommand, args);
+  const exportK8s = (args: string[], extraEnv?: Record<string, string>) => run('export-k8s', args, extraEnv);
+  const robot = (args: string[]) => run('robot', args);
   const dockerConfigOf = (manifest: string): string =>
     Buffer.from((parse(manifest) as { data: Record<string, string> }).data['.dockerconfigjson'], 'base64').toString(
       'utf8',
@@ -207,7 +187,10 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
       assert.equal(out.error?.code, 'USAGE');
       assert.equal(out.stdout, '');
     }
-    assert.equal((await exportK8s(['--project', 'demo'])).error?.message.startsWith('--namespace is required'), true);
+    assert.equal(
+      (await exportK8s(['--project', 'demo'])).error?.message.startsWith('export-k8s needs --namespace NS'),
+      true,
+    );
     assert.equal((await exportK8s(['--namespace', 'ns', '--project', 'demo', '--bogus'])).error?.code, 'USAGE');
     assert.match(
       (await exportK8s(['--namespace', 'ns', '--project', 'demo', '--robot', 'robot$x'])).error?.message ?? '',
@@ -259,7 +242,10 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
 
     const rotated = await robot(['rotate', 'k8s-pull', '--project', 'demo']);
     assert.equal(rotated.code, 0, rotated.error?.message);
-    assert.equal(rotated.stdout, '', 'rotate prints no secret');
+    assert.match(
+      rotated.stdout,
+      /^rotated the secret of robot\$demo\+k8s-pull: the old secret no longer works; [^\n]*\n$/,
+    );
     const fresh = await exportK8s(['--namespace', 'ns', '--project', 'demo']);
     const after = loginOf(fresh.stdout);
     assert.equal(after.username, first.username);
@@ -298,7 +284,7 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
 
     // robot rotate --apply: the new secret reaches the cluster (stdin), still not argv.
     const again = await run(
-      robotCommand,
+      'robot',
       ['rotate', 'k8s-pull', '--project', 'demo', '--apply', '--namespace', 'ns'],
       kubectlEnv,
     );
@@ -336,11 +322,11 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
     assert.deepEqual(await robotNames(), before);
 
     // After a rotation the old secret is gone for good, so a failed apply says how to retry.
-    const rotate = await run(
-      robotCommand,
-      ['rotate', 'k8s-pull', '--project', 'demo', '--apply', '--namespace', 'ns'],
-      { PATH: `${fakeBin}${delimiter}${process.env.PATH ?? ''}`, FAKE_KUBECTL_OUT: out, FAKE_KUBECTL_MODE: 'fail' },
-    );
+    const rotate = await run('robot', ['rotate', 'k8s-pull', '--project', 'demo', '--apply', '--namespace', 'ns'], {
+      PATH: `${fakeBin}${delimiter}${process.env.PATH ?? ''}`,
+      FAKE_KUBECTL_OUT: out,
+      FAKE_KUBECTL_MODE: 'fail',
+    });
     assert.equal(rotate.code, 1);
     assert.match(
       rotate.error?.message ?? '',
@@ -373,7 +359,7 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
   test('robot create, list (table, expiry warning) and delete', async () => {
     const created = await robot(['create', 'ci-pull', '--project', 'demo', '--days', '3']);
     assert.equal(created.code, 0, created.error?.message);
-    assert.match(created.stderr, /created robot robot\$demo\+ci-pull \(pull only\), expires .*\(in 2 days\)/);
+    assert.match(created.stdout, /created robot robot\$demo\+ci-pull \(pull only\), expires .*\(in 2 days\)/);
     const never = await robot(['create', 'forever', '--project', 'demo', '--days', '-1', '--json']);
     assert.equal((JSON.parse(never.stdout) as { expiresAt: unknown }).expiresAt, null);
     const list = await robot(['list', '--project', 'demo']);
@@ -387,7 +373,7 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
     assert.match(list.stderr, /warning: robot robot\$demo\+ci-pull expires within 14 days/);
     assert.doesNotMatch(list.stderr, /forever/);
     const deleted = await robot(['delete', 'ci-pull', '--project', 'demo']);
-    assert.match(deleted.stderr, /deleted robot robot\$demo\+ci-pull and the secret kept for it/);
+    assert.match(deleted.stdout, /deleted robot robot\$demo\+ci-pull and the secret kept for it/);
     assert.ok(!(await robotNames()).includes('robot$demo+ci-pull'));
     assert.equal((await robot(['list'])).error?.code, 'USAGE');
     assert.equal((await robot(['frobnicate', '--project', 'demo'])).error?.code, 'USAGE');

@@ -71,9 +71,12 @@ describe('the helper as a process, with its agent', () => {
       'input too large: more than 65536 bytes on stdin',
     ],
     ['invalid UTF-8', ['store'], new Uint8Array([0xc3, 0x28]), 'input is not valid UTF-8'],
-    ['unknown verb', ['fetch'], '', /^Usage: docker-credential-eidf <store\|get\|erase\|list\|version\|/],
-    ['extra arguments', ['get', 'extra'], 'reg.example', /^Usage: docker-credential-eidf </],
-    ['no verb', [], '', /^Usage: docker-credential-eidf </],
+    [
+      'extra arguments',
+      ['get', 'extra'],
+      'reg.example',
+      /^Usage: docker-credential-eidf <store\|get\|erase\|list\|version>/,
+    ],
   ];
   for (const [name, args, input, message] of badInputs) {
     it(`${name}: one line on stdout, exit 1, store unchanged`, async () => {
@@ -89,20 +92,21 @@ describe('the helper as a process, with its agent', () => {
     assertOneLineError(result, 'invalid configuration: EIDF_STORE must be one of auto, keychain, memory, file');
   });
 
-  it('version, --version and --help', async () => {
-    assert.deepEqual(await runCli(['version'], { env: ctx.env }), {
-      code: 0,
-      stdout: 'docker-credential-eidf (docker-credential-eidf) 0.1.0\n',
-      stderr: '',
+  it('version, --version and -V agree; help and errors as a person sees them', async () => {
+    const line = `docker-credential-eidf 0.1.0 (Node ${process.version}, ${process.platform}/${process.arch})\n`;
+    for (const flag of ['version', '--version', '-V'])
+      assert.deepEqual(await runCli([flag], { env: ctx.env }), { code: 0, stdout: line, stderr: '' });
+    const help = await runCli(['robot', 'delete', '--help'], { env: ctx.env });
+    assert.deepEqual([help.code, help.stderr], [0, '']);
+    assert.match(help.stdout, /^Usage: docker-credential-eidf robot delete NAME --project P \[--json\]\n/);
+    assert.deepEqual(await runCli(['logni'], { env: ctx.env }), {
+      code: 2,
+      stdout: '',
+      stderr: "docker-credential-eidf: unknown command 'logni'; did you mean login?\n",
     });
-    assert.deepEqual(await runCli(['--version'], { env: ctx.env }), {
-      code: 0,
-      stdout: 'docker-credential-eidf 0.1.0\n',
-      stderr: '',
-    });
-    const help = await runCli(['--help'], { env: ctx.env });
-    assert.equal(help.code, 0);
-    assert.match(help.stdout, /^Usage: docker-credential-eidf </);
+    const none = await runCli([], { env: ctx.env });
+    assert.deepEqual([none.code, none.stdout], [2, '']);
+    assert.match(none.stderr, /^Usage: docker-credential-eidf COMMAND/);
   });
 });
 

@@ -24,7 +24,7 @@ it('install.sh links the helper onto PATH and wires credHelpers; --uninstall und
   assert.ok(lstatSync(join(prefix, 'docker-credential-eidf')).isSymbolicLink());
   // Through the link, as docker would run it (found on PATH).
   const version = await runProcess('docker-credential-eidf', ['version'], { env });
-  assert.equal(version.stdout, 'docker-credential-eidf (docker-credential-eidf) 0.1.0\n');
+  assert.match(version.stdout, /^docker-credential-eidf 0\.1\.0 \(Node v[0-9.]+, linux\/\w+\)\n$/);
   const get = await runProcess('docker-credential-eidf', ['get'], { env, input: 'registry.example' });
   assert.equal(get.stdout, 'credentials not found in native keychain\n');
   const config = JSON.parse(readFileSync(join(home, 'docker', 'config.json'), 'utf8'));

@@ -107,7 +107,10 @@ describe(
       assert.ok(info.isFile() && (info.mode & 0o111) !== 0);
       const version = await sea(['version'], homeEnv());
       assert.equal(version.code, 0, version.stderr);
-      assert.equal(version.stdout, `docker-credential-eidf (docker-credential-eidf) ${VERSION}\n`);
+      assert.match(
+        version.stdout,
+        new RegExp(`^docker-credential-eidf ${VERSION} \\(Node v[0-9.]+, linux/\\w+\\)\\n$`),
+      );
     });
 
     it('store, get, list, erase through an agent it starts itself (memory store)', async () => {
@@ -216,7 +219,10 @@ describe(
       assert.equal(info.mode & 0o777, 0o755);
       assert.equal(info.size, statSync(binary).size);
       const version = await runProcess(copy, ['version'], { env, cwd });
-      assert.equal(version.stdout, `docker-credential-eidf (docker-credential-eidf) ${VERSION}\n`);
+      assert.match(
+        version.stdout,
+        new RegExp(`^docker-credential-eidf ${VERSION} \\(Node v[0-9.]+, linux/\\w+\\)\\n$`),
+      );
       const refused = await runProcess(
         join(REPO_ROOT, 'install.sh'),
         ['--binary', '--from', join(dir, 'nothing'), '--prefix', prefix],

@@ -1,28 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { expiryNote } from '../../src/cli/commands/robot-expiry.ts';
-import { daysFlag, parseStrict } from '../../src/cli/strict-args.ts';
+import { daysFlag } from '../../src/cli/args.ts';
 import { deliveryFrom } from '../../src/cli/commands/k8s-delivery.ts';
 import { eidfError } from '../helpers/errors.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 0, 10, 12);
-const options = { days: { type: 'string' }, apply: { type: 'boolean' } } as const;
 
 const usage = (pattern: RegExp) => eidfError('USAGE', pattern);
 
-describe('parseStrict', () => {
-  test('takes "--days -1" as a value, which parseArgs alone refuses', () => {
-    assert.equal(daysFlag(parseStrict(['--days', '-1'], options, 'usage: x').values), -1);
-    assert.equal(daysFlag(parseStrict(['--days=30'], options, 'usage: x').values), 30);
-    assert.equal(daysFlag(parseStrict([], options, 'usage: x').values), undefined);
-  });
-
-  test('unknown flags, missing values and stray words are one-line USAGE errors ending in the usage', () => {
-    assert.throws(() => parseStrict(['--bogus'], options, 'usage: x'), usage(/^Unknown option '--bogus'; usage: x$/));
-    assert.throws(() => parseStrict(['--days'], options, 'usage: x'), usage(/argument missing; usage: x$/));
-    assert.throws(() => parseStrict(['word'], options, 'usage: x'), usage(/usage: x$/));
-    assert.deepEqual(parseStrict(['word'], options, 'usage: x', true).positionals, ['word']);
+describe('daysFlag', () => {
+  test('-1 or whole days; absent is undefined', () => {
+    assert.equal(daysFlag({ days: '-1' }), -1);
+    assert.equal(daysFlag({ days: '30' }), 30);
+    assert.equal(daysFlag({}), undefined);
   });
 
   test('--days must be a whole number', () => {

@@ -18,10 +18,9 @@ import {
   type JsonObject,
   type JsonObjectFile,
 } from '../../setup/json-file.ts';
+import type { ParsedArgs } from '../args.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
-
-const USAGE = 'usage: docker-credential-eidf config list [--json] | get NAME [--json] | set NAME VALUE | unset NAME';
 
 /** Where a setting's value comes from, in loadConfig's order. */
 export type SettingSource = 'environment' | 'config file' | 'default' | 'unset';
@@ -51,26 +50,22 @@ export interface ConfigReport {
  * the one place for settings that should not depend on a shell). `set` and `unset` validate the
  * resulting file with the same one-line messages as the environment, keep every other key (unknown
  * ones too), and change nothing on error. Works even when the file is invalid, so it can fix it.
+ * Reports go to stdout; notes about the environment to stderr.
  */
-export async function configCommand(args: string[], deps: CliDeps): Promise<number> {
-  const json = args.includes('--json');
-  const [action, ...operands] = args.filter((arg) => arg !== '--json');
+export async function configCommand(args: ParsedArgs, deps: CliDeps): Promise<number> {
+  const json = args.values.json === true;
+  const operands = args.positionals;
   const path = resolvePaths(deps.env, deps.uid).configFile;
-  switch (action) {
+  switch (args.path[1]) {
     case 'list':
-      if (operands.length !== 0) break;
       return list(deps, path, json);
     case 'get':
-      if (operands.length !== 1) break;
       return get(deps, path, settingNamed(operands[0]), json);
     case 'set':
-      if (operands.length !== 2 || json) break;
       return set(deps, path, settingNamed(operands[0]), operands[1]);
-    case 'unset':
-      if (operands.length !== 1 || json) break;
+    default:
       return unset(deps, path, operands[0]);
   }
-  throw new EidfError('USAGE', USAGE);
 }
 
 function settingNamed(name: string): Setting {
@@ -111,7 +106,7 @@ async function list(deps: CliDeps, path: string, json: boolean): Promise<number>
   for (const u of report.unknownKeys)
     lines.push(`config file: ${u.problem}; remove it with: docker-credential-eidf config unset ${u.key}`);
   if (report.problem) lines.push(report.problem);
-  deps.stderr.write(lines.map((line) => `${line}\n`).join(''));
+  deps.stdout.write(lines.map((line) => `${line}\n`).join(''));
   return EXIT.ok;
 }
 
@@ -141,7 +136,7 @@ async function set(deps: CliDeps, path: string, setting: Setting, text: string):
   const next = cloneJson(file.value);
   next[setting.key] = asJson(setting, text);
   await save(deps, file, next);
-  deps.stderr.write(`set ${setting.key} = ${text} in ${path}\n`);
+  deps.stdout.write(`set ${setting.key} = ${text} in ${path}\n`);
   afterChange(deps, setting);
   return EXIT.ok;
 }
@@ -153,13 +148,13 @@ async function unset(deps: CliDeps, path: string, name: string): Promise<number>
   const setting = exact === undefined ? settingNamed(name) : SETTINGS.find((s) => s.key === exact);
   const key = exact ?? setting!.key;
   if (!Object.hasOwn(file.value, key)) {
-    deps.stderr.write(`${key} is not in ${path}; nothing was changed\n`);
+    deps.stdout.write(`${key} is not in ${path}; nothing was changed\n`);
     return EXIT.ok;
   }
   const next = cloneJson(file.value);
   delete next[key];
   await save(deps, file, next);
-  deps.stderr.write(`removed ${key} from ${path}\n`);
+  deps.stdout.write(`removed ${key} from ${path}\n`);
   if (setting) afterChange(deps, setting);
   return EXIT.ok;
 }

@@ -6,6 +6,7 @@ import { useProxyFromEnv } from '../../platform/proxy.ts';
 import { openStore } from '../../store/open-store.ts';
 import { UnusableStore } from '../../store/unusable.ts';
 import { connectAgent } from '../../agent/client/connection.ts';
+import type { ParsedArgs } from '../args.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { FinalSave } from '../../session/types.ts';
@@ -15,23 +16,27 @@ interface Health {
   pid: number;
 }
 
-/** `daemon start|stop|run`: the agent's lifecycle, by hand. */
-export async function daemonCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
-  const [action, ...extra] = args;
-  if (extra.length > 0 || (action !== 'start' && action !== 'stop' && action !== 'run')) {
-    throw new EidfError('USAGE', 'usage: docker-credential-eidf daemon start|stop|run');
-  }
+/** `daemon start|stop|status|run`: the agent's lifecycle, by hand. Reports on stdout. */
+export async function daemonCommand(args: ParsedArgs, deps: CliDeps, config: Config): Promise<number> {
+  const action = args.path[1];
   const agent = connectAgent(config, deps);
-  if (action === 'start') {
-    const health = await agent.call<Health>('GET', '/v1/health');
-    deps.stderr.write(`agent ${health.version} running (pid ${health.pid}); socket ${config.paths.socket}\n`);
+  if (action === 'start' || action === 'status') {
+    const health =
+      action === 'start'
+        ? await agent.call<Health>('GET', '/v1/health')
+        : await agent.callIfRunning<Health>('GET', '/v1/health');
+    if (health === undefined) {
+      deps.stdout.write(`no agent is running (socket ${config.paths.socket})\n`);
+      return EXIT.notRunning;
+    }
+    deps.stdout.write(`agent ${health.version} running (pid ${health.pid}); socket ${config.paths.socket}\n`);
     return EXIT.ok;
   }
   if (action === 'stop') {
     const answer = await agent.callIfRunning<{ refreshTokenSave?: FinalSave | null }>('POST', '/v1/shutdown');
-    deps.stderr.write(answer === undefined ? 'no agent was running\n' : 'agent stopped\n');
+    deps.stdout.write(answer === undefined ? 'no agent was running\n' : 'agent stopped\n');
     const save = answer?.refreshTokenSave;
-    if (save?.saved) deps.stderr.write('the refresh token held in memory was saved\n');
+    if (save?.saved) deps.stdout.write('the refresh token held in memory was saved\n');
     if (save && !save.saved)
       deps.stderr.write(
         `the refresh token could not be saved: ${save.reason}; the session ended with the agent: log in again\n`,

@@ -2,6 +2,7 @@ import type { Config } from '../../config.ts';
 import { EidfError, oneLine } from '../../core/errors.ts';
 import { check, judgeStore, type DoctorCheck, type DoctorReport } from '../../doctor/verdicts.ts';
 import { connectAgent } from '../../agent/client/connection.ts';
+import type { ParsedArgs } from '../args.ts';
 import type { CliDeps } from '../deps.ts';
 import { pathCheck, thisProgram, wiringChecks } from '../../doctor/local-checks.ts';
 import { judgeProxy, judgeSettings } from '../../doctor/settings-checks.ts';
@@ -31,10 +32,8 @@ const AGENT_CHECKS_TIMEOUT_MS = 30_000;
  *
  * `loadConfig` is called here, not before: a bad setting is the first check's fail, not an abort.
  */
-export async function doctorCommand(args: string[], deps: CliDeps, loadConfig: () => Config): Promise<number> {
-  const json = args.includes('--json');
-  if (args.some((arg) => arg !== '--json'))
-    throw new EidfError('USAGE', 'usage: docker-credential-eidf doctor [--json]');
+export async function doctorCommand(args: ParsedArgs, deps: CliDeps, loadConfig: () => Config): Promise<number> {
+  const json = args.values.json === true;
   const checks: DoctorCheck[] = [];
   let config: Config | undefined;
   try {

@@ -9,23 +9,11 @@ import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
 import { expiryNote } from './robot-expiry.ts';
-import { daysFlag, parseStrict, stringFlag } from '../strict-args.ts';
-import { checkKubectlAvailable, deliverManifest, deliveryFrom, DELIVERY_OPTIONS } from './k8s-delivery.ts';
+import { daysFlag, stringFlag, type ParsedArgs } from '../args.ts';
+import { checkKubectlAvailable, deliverManifest, deliveryFrom } from './k8s-delivery.ts';
 
 /** Secret name when `--name` is not given. */
 export const DEFAULT_SECRET_NAME = 'eidfreg';
-
-const USAGE =
-  'usage: docker-credential-eidf export-k8s --namespace NS (--project P [--robot NAME] [--days N] | --user) [--name N] [-o yaml|json] [--output-file F | --apply [--context C] [--kubeconfig K]]';
-
-const OPTIONS = {
-  ...DELIVERY_OPTIONS,
-  project: { type: 'string', short: 'p' },
-  robot: { type: 'string' },
-  days: { type: 'string' },
-  user: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 /**
  * `export-k8s`: a `kubernetes.io/dockerconfigjson` Secret for `config.registry`, printed on stdout, written
@@ -37,14 +25,8 @@ const OPTIONS = {
  * the Secret then cannot be delivered, the robot is deleted again so nothing half-done is left behind.
  * People-facing lines go to stderr; stdout carries only the manifest.
  */
-export async function exportK8sCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
-  const { values } = parseStrict(args, OPTIONS, USAGE);
-  if (values.help === true) {
-    deps.stdout.write(`${USAGE}\n`);
-    return EXIT.ok;
-  }
-  const namespace = stringFlag(values, 'namespace');
-  if (namespace === undefined) throw new EidfError('USAGE', `--namespace is required; ${USAGE}`);
+export async function exportK8sCommand({ values }: ParsedArgs, deps: CliDeps, config: Config): Promise<number> {
+  const namespace = stringFlag(values, 'namespace')!; // required by the table
   const name = stringFlag(values, 'name') ?? DEFAULT_SECRET_NAME;
   validateNamespace(namespace);
   validateSecretName(name);
@@ -61,7 +43,7 @@ export async function exportK8sCommand(args: string[], deps: CliDeps, config: Co
   }
   if (!useUser) {
     if (project === undefined)
-      throw new EidfError('USAGE', `--project is required (or --user for your own credential); ${USAGE}`);
+      throw new EidfError('USAGE', 'export-k8s needs --project P (or --user for your own credential)');
     validateProjectName(project);
     if (robot !== undefined) validateRobotName(robot);
     if (days !== undefined) validateRobotDays(days);

@@ -5,7 +5,7 @@ import { applyWithKubectl } from '../../k8s/kubectl.ts';
 import { writeSecretFile } from '../../k8s/secret-file.ts';
 import type { ManifestFormat } from '../../k8s/secret.ts';
 import type { CliDeps } from '../deps.ts';
-import { stringFlag, type StrictArgs } from '../strict-args.ts';
+import { stringFlag, type FlagValues } from '../args.ts';
 
 /** Where a rendered Secret goes: stdout (the command's output), a 0600 file, or `kubectl apply -f -`. */
 export type Delivery =
@@ -13,19 +13,8 @@ export type Delivery =
   | { kind: 'file'; path: string }
   | { kind: 'apply'; context: string | undefined; kubeconfig: string | undefined };
 
-/** The parseArgs options shared by `export-k8s` and `robot rotate`. */
-export const DELIVERY_OPTIONS = {
-  namespace: { type: 'string', short: 'n' },
-  name: { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  'output-file': { type: 'string' },
-  apply: { type: 'boolean' },
-  context: { type: 'string' },
-  kubeconfig: { type: 'string' },
-} as const;
-
 /** Reads `-o`, `--output-file`, `--apply`, `--context`, `--kubeconfig`; refuses contradictory combinations. */
-export function deliveryFrom(values: StrictArgs['values']): { delivery: Delivery; format: ManifestFormat } {
+export function deliveryFrom(values: FlagValues): { delivery: Delivery; format: ManifestFormat } {
   const output = stringFlag(values, 'output') ?? 'yaml';
   if (output !== 'yaml' && output !== 'json')
     throw new EidfError('USAGE', `-o ${JSON.stringify(output)} is not valid: use yaml or json`);

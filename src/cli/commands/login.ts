@@ -1,18 +1,16 @@
-import { parseArgs } from 'node:util';
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
 import type { AgentClient } from '../../agent/client/agent-client.ts';
 import type { SecretStatus } from '../../credentials/secret-keeper.ts';
 import { openBrowser } from '../../platform/browser.ts';
 import { connectAgent } from '../../agent/client/connection.ts';
+import type { ParsedArgs } from '../args.ts';
 import type { CliDeps } from '../deps.ts';
 import { describeLogin, deviceLogin, warnAboutFileStore } from './device-login.ts';
 import { EXIT } from '../exit-codes.ts';
 import { readLastUsername, writeLastUsername } from './last-username.ts';
 import { waitForWebLogin } from './web-login.ts';
 
-const USAGE =
-  'usage: docker-credential-eidf login [--no-browser] [--secret [--username U]] | login --web [--no-browser] | login --secret-stdin --username U';
 const WEB_LOGIN_TIMEOUT_MS = 10 * 60_000;
 
 /**
@@ -22,28 +20,10 @@ const WEB_LOGIN_TIMEOUT_MS = 10 * 60_000;
  * secret login without a terminal. `--web`: revive a dead registry secret through Harbor's own
  * browser login, re-checking until it works.
  */
-export async function loginCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        'no-browser': { type: 'boolean' },
-        web: { type: 'boolean' },
-        secret: { type: 'boolean' },
-        'secret-stdin': { type: 'boolean' },
-        username: { type: 'string' },
-      },
-    }));
-  } catch {
-    throw new EidfError('USAGE', USAGE);
-  }
+export async function loginCommand({ values }: ParsedArgs, deps: CliDeps, config: Config): Promise<number> {
   const secretStdin = values['secret-stdin'] === true;
   if (values.web && (secretStdin || values.secret || values.username !== undefined))
-    throw new EidfError('USAGE', USAGE);
-  if (secretStdin && !values.username)
-    throw new EidfError('USAGE', `--secret-stdin needs --username <harbor user>; ${USAGE}`);
+    throw new EidfError('USAGE', '--web cannot be combined with --secret, --secret-stdin or --username');
   const oidcConfigured = Boolean(config.oidcIssuer && config.oidcClientId);
   const secretLogin = secretStdin || values.secret === true || values.username !== undefined || !oidcConfigured;
   const agent = connectAgent(config, deps);
@@ -56,7 +36,7 @@ export async function loginCommand(args: string[], deps: CliDeps, config: Config
       return status.state === 'valid' ? EXIT.ok : EXIT.notLoggedIn;
     }
     if (secretLogin) {
-      const username = values.username;
+      const username = typeof values.username === 'string' ? values.username : undefined;
       const status = secretStdin
         ? await storeSecret(agent, username!, await secretFromStdin(deps))
         : await askForSecret(agent, deps, config, { browser, username, oidcConfigured });

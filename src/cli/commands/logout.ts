@@ -1,25 +1,23 @@
 import type { Config } from '../../config.ts';
-import { EidfError } from '../../core/errors.ts';
 import type { RobotSecretsReport } from '../../agent/server/routes-session.ts';
 import type { LogoutReport } from '../../session/types.ts';
 import { connectAgent } from '../../agent/client/connection.ts';
+import type { ParsedArgs } from '../args.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
 
 /**
  * `logout [--forget-robots]`: revoke the refresh token at the IdP, wipe the session and the registry's
- * stored secret; say how many robot secrets stay kept for the registry, or remove them.
+ * stored secret; say how many robot secrets stay kept for the registry, or remove them. Report on stdout.
  */
-export async function logoutCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
-  const forgetRobots = args.includes('--forget-robots');
-  if (args.some((arg) => arg !== '--forget-robots'))
-    throw new EidfError('USAGE', 'usage: docker-credential-eidf logout [--forget-robots]');
+export async function logoutCommand(args: ParsedArgs, deps: CliDeps, config: Config): Promise<number> {
+  const forgetRobots = args.values['forget-robots'] === true;
   const result = await connectAgent(config, deps).call<{
     session: LogoutReport | null;
     storedSecretErased: boolean;
     robotSecrets?: RobotSecretsReport;
   }>('POST', '/v1/session/logout', { forgetRobots });
-  const out = (line: string) => deps.stderr.write(`${line}\n`);
+  const out = (line: string) => deps.stdout.write(`${line}\n`);
   const { session } = result;
   if (session) {
     out(session.wasLoggedIn ? `logged out of ${config.registry}` : `no session was active for ${config.registry}`);

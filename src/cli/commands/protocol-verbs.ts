@@ -1,13 +1,22 @@
 import type { Config } from '../../config.ts';
 import { EidfError, oneLine } from '../../core/errors.ts';
 import type { AgentClient } from '../../agent/client/agent-client.ts';
-import { handle, NOT_FOUND_MESSAGE, type CredentialHelper, type ProtocolVerb } from '../../protocol/protocol.ts';
+import {
+  handle,
+  NOT_FOUND_MESSAGE,
+  PROTOCOL_VERBS,
+  type CredentialHelper,
+  type ProtocolVerb,
+} from '../../protocol/protocol.ts';
 import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
+import { PRODUCT, versionLine } from '../../version.ts';
+
+/** Printed on stdout with exit 1 for a protocol verb given extra arguments (or, in the helper, any other word). */
+export const PROTOCOL_USAGE = `Usage: ${PRODUCT} <${PROTOCOL_VERBS.join('|')}>; ${PRODUCT} help lists the other commands`;
 
 /** store/get/erase/list/version: stdin → agent → stdout, nothing else on stdout. */
 export async function runProtocolVerb(verb: ProtocolVerb, deps: CliDeps, loadConfig: () => Config): Promise<number> {
-  const versionLine = `docker-credential-eidf (docker-credential-eidf) ${deps.version}`;
   let helper: CredentialHelper;
   try {
     if (verb === 'version') helper = unusedHelper;
@@ -23,7 +32,7 @@ export async function runProtocolVerb(verb: ProtocolVerb, deps: CliDeps, loadCon
   }
   // `list` takes no input (the Go client sends "unused"); version neither.
   const stdin = verb === 'list' || verb === 'version' ? new Uint8Array() : await deps.stdin();
-  const result = await handle(helper, verb, stdin, versionLine);
+  const result = await handle(helper, verb, stdin, versionLine(deps.version));
   deps.stdout.write(result.stdout);
   return result.exitCode;
 }

@@ -16,59 +16,32 @@ import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
 import { EXPIRY_WARNING_DAYS, expiryNote } from './robot-expiry.ts';
-import { daysFlag, parseStrict, stringFlag, type StrictArgs } from '../strict-args.ts';
+import { daysFlag, stringFlag, type FlagValues, type ParsedArgs } from '../args.ts';
 import { DEFAULT_SECRET_NAME } from './export-k8s.ts';
-import { checkKubectlAvailable, deliverManifest, deliveryFrom, DELIVERY_OPTIONS } from './k8s-delivery.ts';
-
-const USAGE = [
-  'usage: docker-credential-eidf robot list --project P [--json]',
-  '       docker-credential-eidf robot create NAME --project P [--days N] [--json]',
-  '       docker-credential-eidf robot import NAME --project P --secret-stdin [--json]',
-  '       docker-credential-eidf robot rotate NAME --project P [--json] [--apply --namespace NS [--name N] [--context C] [--kubeconfig K]]',
-  '       docker-credential-eidf robot delete NAME --project P [--json]',
-].join('\n');
-const SHORT_USAGE =
-  'usage: docker-credential-eidf robot list|create|import|rotate|delete … --project P (see robot --help)';
-
-const COMMON = { project: { type: 'string', short: 'p' }, json: { type: 'boolean' } } as const;
-const OPTIONS = {
-  list: COMMON,
-  create: { ...COMMON, days: { type: 'string' } },
-  import: { ...COMMON, 'secret-stdin': { type: 'boolean' } },
-  rotate: { ...COMMON, ...DELIVERY_OPTIONS },
-  delete: COMMON,
-} as const;
-type Action = keyof typeof OPTIONS;
+import { checkKubectlAvailable, deliverManifest, deliveryFrom } from './k8s-delivery.ts';
 
 /**
  * `robot list|create|import|rotate|delete` for one Harbor project, through the agent (which holds the login
- * and keeps robot secrets in the store). Tables and `--json` go to stdout; notes and expiry warnings to
- * stderr. Secrets are never printed: `rotate --apply` pipes the new one to `kubectl apply -f -` only;
+ * and keeps robot secrets in the store). Reports (tables, what was done, or `--json`) go to stdout;
+ * expiry warnings to stderr. Secrets are never printed: `rotate --apply` pipes the new one to `kubectl apply -f -` only;
  * `import` reads one from stdin (never argv), for robots someone else created (maintainers cannot).
  */
-export async function robotCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
-  const [action, ...rest] = args;
-  if (action === '--help' || action === '-h' || action === 'help') {
-    deps.stdout.write(`${USAGE}\n`);
-    return EXIT.ok;
-  }
-  if (action === undefined || !Object.hasOwn(OPTIONS, action)) throw new EidfError('USAGE', SHORT_USAGE);
-  const { values, positionals } = parseStrict(rest, OPTIONS[action as Action], SHORT_USAGE, true);
-  const project = stringFlag(values, 'project');
-  if (project === undefined) throw new EidfError('USAGE', `--project is required; ${SHORT_USAGE}`);
+export async function robotCommand(args: ParsedArgs, deps: CliDeps, config: Config): Promise<number> {
+  const { values, positionals } = args;
+  const action = args.path[1];
+  const project = stringFlag(values, 'project')!; // required by the table
   validateProjectName(project);
   const agent = connectAgent(config, deps);
   const json = values.json === true;
+  // With --json, stdout carries the JSON alone and the sentence goes to stderr.
+  const report = (line: string) => (json ? deps.stderr : deps.stdout).write(`${line}\n`);
 
   if (action === 'list') {
-    if (positionals.length > 0) throw new EidfError('USAGE', `robot list takes no name; ${SHORT_USAGE}`);
     const list = await agent.call<RobotList>('GET', `/v1/robots?${new URLSearchParams({ project }).toString()}`);
     writeList(list, json, deps);
     return EXIT.ok;
   }
 
-  if (positionals.length !== 1)
-    throw new EidfError('USAGE', `robot ${action} needs exactly one robot NAME; ${SHORT_USAGE}`);
   const robot = positionals[0];
   validateRobotName(robot);
 
@@ -76,18 +49,13 @@ export async function robotCommand(args: string[], deps: CliDeps, config: Config
     const days = daysFlag(values);
     if (days !== undefined) validateRobotDays(days);
     const { robot: made } = await agent.call<CreatedRobotAnswer>('POST', '/v1/robots/create', { project, robot, days });
-    deps.stderr.write(
-      `created robot ${made.fullName} (pull only), expires ${expiryNote(made.expiresAt, deps.clock.now()).text}; its secret is kept by the agent: use export-k8s --project ${project} --robot ${robot}\n`,
+    report(
+      `created robot ${made.fullName} (pull only), expires ${expiryNote(made.expiresAt, deps.clock.now()).text}; its secret is kept by the agent: use export-k8s --project ${project} --robot ${robot}`,
     );
     if (json) deps.stdout.write(`${JSON.stringify(made, null, 2)}\n`);
     return EXIT.ok;
   }
   if (action === 'import') {
-    if (values['secret-stdin'] !== true)
-      throw new EidfError(
-        'USAGE',
-        'robot import reads the secret from stdin: give --secret-stdin (never the secret as an argument)',
-      );
     const secret = new TextDecoder().decode(await deps.stdin()).trim();
     if (secret === '' || /\s/.test(secret))
       throw new EidfError('BAD_INPUT', 'expected the robot secret as one line on stdin');
@@ -100,8 +68,8 @@ export async function robotCommand(args: string[], deps: CliDeps, config: Config
     const expires = kept.expiryKnown
       ? `expires ${note.text}`
       : 'expiry unknown (Harbor tells it only to a logged-in user: ask whoever gave it to you)';
-    deps.stderr.write(
-      `imported the secret of robot ${kept.fullName} (Harbor accepts it), ${expires}; it is kept by the agent: use export-k8s --project ${project} --robot ${robot}\n`,
+    report(
+      `imported the secret of robot ${kept.fullName} (Harbor accepts it), ${expires}; it is kept by the agent: use export-k8s --project ${project} --robot ${robot}`,
     );
     if (kept.expiryKnown && (note.expired || note.soon))
       deps.stderr.write(
@@ -112,9 +80,7 @@ export async function robotCommand(args: string[], deps: CliDeps, config: Config
   }
   if (action === 'delete') {
     const deleted = await agent.call<DeletedRobotAnswer>('POST', '/v1/robots/delete', { project, robot });
-    deps.stderr.write(
-      `deleted robot ${deleted.deleted}${deleted.secretRemoved ? ' and the secret kept for it' : ''}\n`,
-    );
+    report(`deleted robot ${deleted.deleted}${deleted.secretRemoved ? ' and the secret kept for it' : ''}`);
     if (json) deps.stdout.write(`${JSON.stringify(deleted, null, 2)}\n`);
     return EXIT.ok;
   }
@@ -124,7 +90,7 @@ export async function robotCommand(args: string[], deps: CliDeps, config: Config
 async function rotate(
   project: string,
   robot: string,
-  values: StrictArgs['values'],
+  values: FlagValues,
   json: boolean,
   deps: CliDeps,
   config: Config,
@@ -149,7 +115,7 @@ async function rotate(
     checkKubectlAvailable(delivery, deps.env);
   }
   const rotated = await agent.call<PullCredential>('POST', '/v1/robots/rotate', { project, robot });
-  deps.stderr.write(
+  (json ? deps.stderr : deps.stdout).write(
     `rotated the secret of ${rotated.username}: the old secret no longer works; the new one is kept by the agent\n`,
   );
   let delivered = false;
@@ -182,7 +148,7 @@ function writeList(list: RobotList, json: boolean, deps: CliDeps): void {
   if (json) {
     deps.stdout.write(`${JSON.stringify(list.robots, null, 2)}\n`);
   } else if (list.robots.length === 0) {
-    deps.stderr.write(`no robot accounts in project ${list.project.name}\n`);
+    deps.stdout.write(`no robot accounts in project ${list.project.name}\n`);
   } else {
     deps.stdout.write(table(list.robots, now));
   }

@@ -4,6 +4,7 @@ import type { KeptRobot } from '../../credentials/robot-secrets.ts';
 import type { SecretStatus } from '../../credentials/secret-keeper.ts';
 import { unsavedRefreshTokenLine, type SessionStatus } from '../../session/types.ts';
 import { connectAgent } from '../../agent/client/connection.ts';
+import type { ParsedArgs } from '../args.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
 import { EXPIRY_WARNING_DAYS, expiryNote } from './robot-expiry.ts';
@@ -40,10 +41,8 @@ interface AgentStatus {
  * `status [--json]`: registry, login, registry secret, store, agent. Exit 0 when the registry
  * secret works or a session is logged in, 4 otherwise. Starts the agent if needed.
  */
-export async function statusCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
-  const json = args.includes('--json');
-  if (args.some((arg) => arg !== '--json'))
-    throw new EidfError('USAGE', 'usage: docker-credential-eidf status [--json]');
+export async function statusCommand(args: ParsedArgs, deps: CliDeps, config: Config): Promise<number> {
+  const json = args.values.json === true;
   const answer = checkAgentStatus(await connectAgent(config, deps).call<unknown>('GET', '/v1/status'));
   const session = answer.session;
   const report: StatusReport = {
