@@ -17,8 +17,8 @@ describe('docker-credential-eidf config', () => {
     writeFileSync(file, '{\n    "colour": "red",\n    "registry": "reg.example"\n}\n', { mode: 0o644 });
     assert.deepEqual(await config('set', 'keepAliveSeconds', '120'), {
       code: 0,
-      stdout: '',
-      stderr: `set keepAliveSeconds = 120 in ${file}\nthe agent restarts with it at the next docker-credential-eidf command; a systemd service needs: systemctl --user restart docker-credential-eidf\n`,
+      stdout: `set keepAliveSeconds = 120 in ${file}\n`,
+      stderr: `the agent restarts with it at the next docker-credential-eidf command; a systemd service needs: systemctl --user restart docker-credential-eidf\n`,
     });
     assert.equal(
       (await config('set', 'EIDF_ALLOW_INSECURE_LOOPBACK', 'yes')).code,
@@ -93,13 +93,13 @@ describe('docker-credential-eidf config', () => {
     );
     assert.equal(list.settings.find((s: { key: string }) => s.key === 'oidcScopes').source, 'default');
     const text = await config('list');
-    assert.match(text.stderr, /^keepAliveSeconds +120 +config file$/m);
+    assert.match(text.stdout, /^keepAliveSeconds +120 +config file$/m);
     assert.match(
-      text.stderr,
+      text.stdout,
       /^config file: unknown key "colour" .*; remove it with: docker-credential-eidf config unset colour$/m,
     );
 
-    assert.deepEqual(await config('unset', 'colour'), { code: 0, stdout: '', stderr: `removed colour from ${file}\n` });
+    assert.deepEqual(await config('unset', 'colour'), { code: 0, stdout: `removed colour from ${file}\n`, stderr: '' });
     assert.equal(
       (await runCli(['config', 'get', 'registry'], { env: { ...env, EIDF_REGISTRY: 'other.example' } })).stderr,
       '(from EIDF_REGISTRY in the environment; the config file has reg.example)\n',
@@ -117,8 +117,8 @@ describe('docker-credential-eidf config', () => {
     assert.equal(readFileSync(file, 'utf8'), before);
     assert.deepEqual(await config('unset', 'oidcIssuer'), {
       code: 0,
-      stdout: '',
-      stderr: `oidcIssuer is not in ${file}; nothing was changed\n`,
+      stdout: `oidcIssuer is not in ${file}; nothing was changed\n`,
+      stderr: '',
     });
     assert.deepEqual(await config('get', 'oidcIssuer'), {
       code: 1,

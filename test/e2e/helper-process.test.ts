@@ -163,13 +163,16 @@ describe('agent lifecycle', () => {
     try {
       const started = await runCli(['daemon', 'start'], { env: ctx.env });
       assert.equal(started.code, 0);
-      assert.match(started.stderr, /^agent 0\.1\.0 running \(pid \d+\)/);
-      assert.equal(started.stdout, '');
+      assert.match(started.stdout, /^agent 0\.1\.0 running \(pid \d+\)/);
+      assert.equal(started.stderr, '');
+      const status = await runCli(['daemon', 'status'], { env: ctx.env });
+      assert.deepEqual([status.code, status.stdout, status.stderr], [0, started.stdout, '']);
       const stopped = await runCli(['daemon', 'stop'], { env: ctx.env });
-      assert.equal(stopped.stderr, 'agent stopped\n');
+      assert.deepEqual([stopped.stdout, stopped.stderr], ['agent stopped\n', '']);
       await new Promise((r) => setTimeout(r, 200));
       assert.ok(!existsSync(join(ctx.home, 'run', 'agent.sock')));
-      assert.equal((await runCli(['daemon', 'stop'], { env: ctx.env })).stderr, 'no agent was running\n');
+      assert.equal((await runCli(['daemon', 'stop'], { env: ctx.env })).stdout, 'no agent was running\n');
+      assert.equal((await runCli(['daemon', 'status'], { env: ctx.env })).code, 3);
     } finally {
       await ctx.cleanup();
     }

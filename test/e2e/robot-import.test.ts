@@ -91,7 +91,7 @@ describe('robots for maintainers: import, export, expiry warnings', () => {
     });
     assert.equal(imported.code, 0, imported.stderr);
     assert.match(
-      imported.stderr,
+      imported.stdout,
       /imported the secret of robot robot\$demo\+helpdesk-pull \(Harbor accepts it\), expires \d{4}-\d\d-\d\d \(in (9|10) days\)/,
     );
     assert.match(imported.stderr, /warning: robot robot\$demo\+helpdesk-pull expires within 14 days/);
@@ -241,7 +241,7 @@ describe('robots without a login (stored-secret mode)', () => {
     });
     assert.equal(imported.code, 0, imported.stderr);
     assert.match(
-      imported.stderr,
+      imported.stdout,
       /imported the secret of robot robot\$demo\+helpdesk-pull \(Harbor accepts it\), expiry unknown/,
     );
     assert.match(

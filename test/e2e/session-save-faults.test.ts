@@ -205,9 +205,10 @@ describe('a rotated refresh token is never lost', { concurrency: false }, () => 
     // When the agent is stopped, it tries once more and says it failed
     const stop = await runCli(['daemon', 'stop'], { env: home.env });
     assert.equal(stop.code, 1);
+    assert.equal(stop.stdout, 'agent stopped\n');
     assert.match(
       stop.stderr,
-      /^agent stopped\nthe refresh token could not be saved: .*(read-only|EROFS).*; the session ended with the agent: log in again\n$/i,
+      /^the refresh token could not be saved: .*(read-only|EROFS).*; the session ended with the agent: log in again\n$/i,
     );
     assert.match(readLog(home.logFile), /warn session: the refresh token could not be saved at shutdown: /);
 

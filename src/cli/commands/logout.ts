@@ -18,6 +18,7 @@ export async function logoutCommand(args: ParsedArgs, deps: CliDeps, config: Con
     robotSecrets?: RobotSecretsReport;
   }>('POST', '/v1/session/logout', { forgetRobots });
   const out = (line: string) => deps.stdout.write(`${line}\n`);
+  const problem = (line: string) => deps.stderr.write(`${line}\n`);
   const { session } = result;
   if (session) {
     out(session.wasLoggedIn ? `logged out of ${config.registry}` : `no session was active for ${config.registry}`);
@@ -28,9 +29,9 @@ export async function logoutCommand(args: ParsedArgs, deps: CliDeps, config: Con
       failed: `could not revoke the refresh token at the IdP (${session.revokeError ?? 'unknown error'}); it was forgotten here`,
       'no-token': null,
     }[session.revoked];
-    if (revocation) out(revocation);
+    if (revocation) (session.revoked === 'failed' ? problem : out)(revocation);
     if (session.storeDeleted) out('removed the refresh token from the store');
-    if (session.storeError) out(`could not remove the refresh token from the store: ${session.storeError}`);
+    if (session.storeError) problem(`could not remove the refresh token from the store: ${session.storeError}`);
   }
   if (result.storedSecretErased) out(`erased the stored registry secret for ${config.registry}`);
   const robots = result.robotSecrets;
@@ -43,6 +44,6 @@ export async function logoutCommand(args: ParsedArgs, deps: CliDeps, config: Con
       `kept ${robots.kept} robot secret${robots.kept === 1 ? '' : 's'} for ${config.registry}: robots are Harbor accounts of their own and still work; logout --forget-robots removes them here`,
     );
   }
-  if (robots?.error) out(`could not ${forgetRobots ? 'remove' : 'count'} the robot secrets: ${robots.error}`);
+  if (robots?.error) problem(`could not ${forgetRobots ? 'remove' : 'count'} the robot secrets: ${robots.error}`);
   return session?.storeError || robots?.error ? EXIT.error : EXIT.ok;
 }
