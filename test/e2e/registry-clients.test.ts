@@ -144,7 +144,7 @@ describe('registry clients through the helper, secret from Harbor', () => {
     const rotated = await runCli(['rotate-secret', '--yes'], { env });
     assert.equal(rotated.code, 0, rotated.stderr);
     assert.match(rotated.stderr, /warning: the old CLI secret for .* stops working at once/);
-    assert.match(rotated.stderr, /registry secret: valid/);
+    assert.match(rotated.stdout, /registry secret: valid/);
     const now = sandbox.cliSecretOf('alice') as string;
     assert.notEqual(now, old);
     assert.equal(JSON.parse((await get()).stdout).Secret, now);

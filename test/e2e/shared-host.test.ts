@@ -381,7 +381,7 @@ describe(
         const started = await runAs(VICTIM, ['daemon', 'start'], env);
         assert.equal(started.code, 0, started.stderr);
         assert.match(
-          started.stderr,
+          started.stdout,
           new RegExp(`^agent \\S+ running \\(pid \\d+\\); socket ${xdgRuntime}/docker-credential-eidf/agent.sock\n$`),
         );
         const status = await runAs(VICTIM, ['status', '--json'], env);
@@ -409,7 +409,7 @@ describe(
       } finally {
         if (plantedCache) rmSync('/tmp/.cache', { recursive: true, force: true });
         const stopped = await runAs(VICTIM, ['daemon', 'stop'], env);
-        assert.deepEqual(stopped, { code: 0, stdout: '', stderr: 'agent stopped\n' });
+        assert.deepEqual(stopped, { code: 0, stdout: 'agent stopped\n', stderr: '' });
       }
     });
 

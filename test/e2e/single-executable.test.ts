@@ -124,7 +124,7 @@ describe(
         assert.deepEqual(argv, [binary, 'daemon', 'run']);
       } finally {
         const stopped = await sea(['daemon', 'stop'], env);
-        assert.match(stopped.stderr, /agent stopped/);
+        assert.match(stopped.stdout, /agent stopped/);
       }
     });
 
@@ -160,7 +160,7 @@ describe(
             [],
           );
           // A fresh agent reads it back from the keychain, so it really is there.
-          assert.match((await sea(['daemon', 'stop'], env)).stderr, /agent stopped/);
+          assert.match((await sea(['daemon', 'stop'], env)).stdout, /agent stopped/);
           assert.equal(existsSync(addon), false, 'the unpacked addon outlived its agent');
           const got = await sea(['get'], env, server);
           assert.equal(got.code, 0, got.stdout + got.stderr);
@@ -198,9 +198,9 @@ describe(
           );
         } finally {
           const stopped = await sea(['daemon', 'stop'], env);
-          assert.match(stopped.stderr, /agent stopped/);
+          assert.match(stopped.stdout, /agent stopped/);
         }
-        assert.match((await sea(['daemon', 'stop'], env)).stderr, /no agent was running/);
+        assert.match((await sea(['daemon', 'stop'], env)).stdout, /no agent was running/);
       });
     });
 
