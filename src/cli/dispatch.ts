@@ -35,6 +35,8 @@ Commands for people:
                         robot accounts of a project (create/rotate/delete: project admins;
                         import --secret-stdin: keep a robot secret you were given)
   setup [--undo]        wire this helper into Docker's and containers' auth files for the registry
+  setup --creds-store   Docker only: credsStore "eidf", this helper stores every registry's login
+  setup --undo --all    undo what setup wrote, for every registry (install.sh --uninstall runs it)
   config list|get|set|unset [NAME [VALUE]] [--json]
                         the settings in config.json (what a systemd service reads), validated
   daemon start|stop|run start, stop, or run the per-user agent in the foreground
