@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { loadConfig, SETTINGS } from '../../src/config.ts';
-import { runAgent, type RunningAgent } from '../../src/agent/server/run-agent.ts';
+import { runAgent } from '../../src/agent/server/run-agent.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 
 const silent = { info() {}, warn() {}, debug() {} };
