@@ -6,8 +6,10 @@
 #                                                 with `npm run build:sea` unless FILE is given)
 #   ./install.sh --systemd [...]                 also run the agent as a systemd user service, so it
 #                                                 keeps the registry secret alive from login on
-#   ./install.sh --uninstall [--prefix DIR]      undo the wiring and the service, stop the agent,
-#                                                 remove the helper
+#   ./install.sh --uninstall [--purge] [--prefix DIR]
+#                                                log out (revoked at the IdP), undo every wiring setup
+#                                                 wrote, remove the service, the helper and the compile
+#                                                 cache; --purge also the config, the log and the store
 # It installs npm dependencies with `npm ci` when they are missing. Nothing runs as root.
 set -eu
 
@@ -17,6 +19,7 @@ setup=yes
 action=install
 binary=no
 systemd=no
+purge=no
 from=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -26,7 +29,8 @@ while [ $# -gt 0 ]; do
     --from) [ $# -ge 2 ] || { echo "install.sh: --from needs a file" >&2; exit 2; }; binary=yes; from=$2; shift 2 ;;
     --uninstall) action=uninstall; shift ;;
     --systemd) systemd=yes; shift ;;
-    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --purge) purge=yes; shift ;;
+    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -34,20 +38,78 @@ link=$prefix/docker-credential-eidf
 unit_dir=${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user
 unit=$unit_dir/docker-credential-eidf.service
 
-if [ "$action" = uninstall ]; then
-  if [ -f "$unit" ]; then
-    if command -v systemctl >/dev/null 2>&1; then systemctl --user disable --now docker-credential-eidf.service >&2 || true; fi
-    rm -f "$unit"
-    echo "removed $unit" >&2
+# The product's per-user folders, as src/config.ts names them (XDG values must be absolute there too).
+xdg_dir() { # VALUE DEFAULT
+  case ${1:-} in /*) echo "$1/docker-credential-eidf" ;; *) echo "$2/docker-credential-eidf" ;; esac
+}
+
+# Removes DIR and its parents while they are empty and inside HOME (never HOME itself).
+remove_empty_dirs() {
+  d=$1
+  while case $d in "$HOME"/?*) true ;; *) false ;; esac && [ -d "$d" ] && rmdir "$d" 2>/dev/null; do
+    d=$(dirname "$d")
+  done
+}
+
+# Removes PATH (file, link or folder) when it exists, saying so in one line.
+remove_path() { # PATH WHAT
+  if [ -e "$1" ] || [ -L "$1" ]; then
+    rm -rf "$1"
+    echo "removed $2 ($1)" >&2
+    remove_empty_dirs "$(dirname "$1")"
+  fi
+}
+
+# --uninstall: everything install.sh and the helper put in place, each removal said in one line.
+uninstall() {
+  if [ -n "${EIDF_HOME:-}" ]; then
+    config_dir=$EIDF_HOME data_dir=$EIDF_HOME state_dir=$EIDF_HOME cache_dir=$EIDF_HOME/compile-cache
+    run_dir=$EIDF_HOME/run
+  else
+    config_dir=$(xdg_dir "${XDG_CONFIG_HOME:-}" "$HOME/.config")
+    data_dir=$(xdg_dir "${XDG_DATA_HOME:-}" "$HOME/.local/share")
+    state_dir=$(xdg_dir "${XDG_STATE_HOME:-}" "$HOME/.local/state")
+    cache_dir=$(xdg_dir "${XDG_CACHE_HOME:-}" "$HOME/.cache")
+    case ${XDG_RUNTIME_DIR:-} in /*) run_dir=$XDG_RUNTIME_DIR/docker-credential-eidf ;; *) run_dir=/tmp/docker-credential-eidf-$(id -u) ;; esac
   fi
   if [ -x "$link" ]; then
-    "$link" setup --undo || true
-    "$link" daemon stop || true
+    # Logged out first, while the helper is there: the refresh token is revoked at the IdP.
+    forget=
+    [ "$purge" = yes ] && forget=--forget-robots
+    "$link" logout $forget >&2 || echo "note: logout failed (see above); the session may still be valid at the IdP" >&2
+    "$link" setup --undo --all >&2 || echo "note: setup --undo --all failed (see above); check Docker's config.json" >&2
   fi
-  rm -f "$link"
-  echo "removed $link" >&2
+  if [ -f "$unit" ]; then
+    if command -v systemctl >/dev/null 2>&1; then
+      systemctl --user disable --now docker-credential-eidf.service >/dev/null 2>&1 || true
+    fi
+    rm -f "$unit"
+    if command -v systemctl >/dev/null 2>&1; then systemctl --user daemon-reload >/dev/null 2>&1 || true; fi
+    echo "removed the systemd user service ($unit)" >&2
+    remove_empty_dirs "$unit_dir"
+  fi
+  if [ -x "$link" ]; then
+    "$link" daemon stop >/dev/null 2>&1 && echo "stopped the agent" >&2
+  fi
+  remove_path "$link" "the helper"
+  remove_path "$run_dir" "the agent's runtime folder"
+  remove_path "$cache_dir" "the compile cache"
+  if [ "$purge" = yes ]; then
+    if [ -n "${EIDF_HOME:-}" ]; then
+      remove_path "$EIDF_HOME" "the product's folder (config, log, store)"
+    else
+      remove_path "$config_dir" "the config"
+      remove_path "$state_dir" "the agent log"
+      remove_path "$data_dir" "the file store"
+    fi
+  fi
+}
+
+if [ "$action" = uninstall ]; then
+  uninstall
   exit 0
 fi
+[ "$purge" = no ] || { echo "install.sh: --purge goes with --uninstall" >&2; exit 2; }
 
 if [ "$binary" = yes ]; then
   if [ -z "$from" ]; then

@@ -32,7 +32,7 @@ export interface Config {
   keepAliveSeconds: number;
   /** EIDF_KEYCHAIN_TIMEOUT_MS: upper bound on any one keychain call. */
   keychainTimeoutMs: number;
-  /** EIDF_AGENT_IDLE_SECONDS: the agent exits after this long without a session or request (0 = never). */
+  /** EIDF_AGENT_IDLE_SECONDS: an agent with no session and nothing stored exits after this long without a request (0 = never). */
   agentIdleSeconds: number;
   paths: Paths;
 }
@@ -77,7 +77,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'loginOnGet', variable: 'EIDF_LOGIN_ON_GET', default: 'auto', type: 'string' },
   { key: 'keepAliveSeconds', variable: 'EIDF_KEEPALIVE_SECONDS', default: '900', type: 'number' },
   { key: 'keychainTimeoutMs', variable: 'EIDF_KEYCHAIN_TIMEOUT_MS', default: '3000', type: 'number' },
-  { key: 'agentIdleSeconds', variable: 'EIDF_AGENT_IDLE_SECONDS', default: '0', type: 'number' },
+  { key: 'agentIdleSeconds', variable: 'EIDF_AGENT_IDLE_SECONDS', default: '600', type: 'number' },
 ];
 
 /** The setting a name means: its config.json key (any case) or its variable. */

@@ -192,6 +192,12 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
         meaning: 'make it Docker\'s credsStore ("eidf") for every registry, not only credHelpers for this one',
         example: 'setup --creds-store',
       },
+      {
+        name: 'all',
+        meaning: 'with --undo: undo what setup wrote for every registry (install.sh --uninstall runs it)',
+        example: 'setup --undo --all',
+        needs: ['undo'],
+      },
     ],
   },
   {

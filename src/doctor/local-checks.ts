@@ -65,7 +65,8 @@ export async function pathCheck(env: Env, platform: NodeJS.Platform, program: st
 
 /**
  * One check per auth file `locateAuthFiles` names (Docker's config.json, then the containers
- * auth.json): wired (`credHelpers[host] = "eidf"`), no plaintext `auths` secret for the host, and
+ * auth.json): wired (`credHelpers[host] = "eidf"`, or for Docker `credsStore: "eidf"` with no
+ * credHelpers entry for the host), no plaintext `auths` secret for the host, and
  * `credsStore` noted when it names another helper. A file that cannot be read or parsed is a fail.
  */
 export async function wiringChecks(env: Env, cwd: string, host: string): Promise<DoctorCheck[]> {
@@ -137,7 +138,11 @@ export function judgeAuthFile(
   }
   const findings: Finding[] = [];
   const helper = readHelper(value, host, path);
-  const wired = helper === HELPER_NAME;
+  const credsStore = value.credsStore;
+  // Docker asks credsStore for a registry without a credHelpers entry (`setup --creds-store`);
+  // podman, skopeo and buildah never read credsStore.
+  const viaCredsStore = location.kind === 'docker' && helper === null && credsStore === HELPER_NAME;
+  const wired = helper === HELPER_NAME || viaCredsStore;
   if (!wired && !fallsBack) {
     const now = helper === null ? `has no credHelpers entry for ${host}` : `sends ${host} to credHelper "${helper}"`;
     findings.push({ message: `${path} ${now}`, action: SETUP });
@@ -149,7 +154,6 @@ export function judgeAuthFile(
       action: `${SETUP} (it moves the secret into the store and removes it from the file)`,
     });
   }
-  const credsStore = value.credsStore;
   if (typeof credsStore === 'string' && credsStore !== '' && credsStore !== HELPER_NAME) {
     findings.push(
       wired
@@ -167,9 +171,11 @@ export function judgeAuthFile(
     return check(
       name,
       'ok',
-      wired
-        ? `${path}: credHelpers["${host}"] = "${HELPER_NAME}"`
-        : `${path} has no entry for ${host}; Docker's config.json, which is wired, is used`,
+      viaCredsStore
+        ? `${path}: credsStore = "${HELPER_NAME}" (every registry without a credHelpers entry, ${host} included)`
+        : wired
+          ? `${path}: credHelpers["${host}"] = "${HELPER_NAME}"`
+          : `${path} has no entry for ${host}; Docker's config.json, which is wired, is used`,
     );
   }
   return check(

@@ -65,7 +65,7 @@ async function rollback(undo: Array<() => Promise<void>>): Promise<boolean> {
 }
 
 /** Removes `dir` and its parents up to and including `top`, stopping at the first one not empty. */
-async function removeEmptyDirs(dir: string, top: string): Promise<void> {
+export async function removeEmptyDirs(dir: string, top: string): Promise<void> {
   for (let current = dir; current.startsWith(top); current = dirname(current)) {
     try {
       await rmdir(current);

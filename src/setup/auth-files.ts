@@ -1,10 +1,11 @@
+import { lstat, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { EidfError } from '../core/errors.ts';
+import { EidfError, errnoCode } from '../core/errors.ts';
 import type { Env, Paths } from '../config.ts';
 
 /**
  * Where the registry tools read `credHelpers` from, decided from the environment only
- * (nothing is read from disk here).
+ * (nothing is read from disk here, except by `nextBackupFor`).
  *
  * - Docker (docker/cli `config.Dir()`): `$DOCKER_CONFIG/config.json`, else `$HOME/.docker/config.json`.
  * - podman/skopeo/buildah (containers/image `getPathToAuth`): `$REGISTRY_AUTH_FILE` (the tools pass it as
@@ -67,9 +68,39 @@ export function setupStateFile(paths: Paths): string {
   return join(dirname(paths.configFile), 'setup-state.json');
 }
 
-/** Where the copy of `file` taken before an edit goes: next to the path as named (not a symlink's target). */
-export function backupFileFor(file: string): string {
-  return `${file}.eidf-backup`;
+/**
+ * Where the `n`th copy of `file` taken before an edit goes, next to the path as named (not a symlink's
+ * target): `<file>.eidf-backup`, then `<file>.eidf-backup.1`, `.2`, … Backups are never overwritten.
+ */
+export function backupFileFor(file: string, n = 0): string {
+  return n === 0 ? `${file}.eidf-backup` : `${file}.eidf-backup.${n}`;
+}
+
+/**
+ * The name for a new backup of `file` holding `content`: the first free one (no earlier backup is
+ * replaced), or null when the newest backup already holds exactly these bytes.
+ */
+export async function nextBackupFor(file: string, content: string | Buffer): Promise<string | null> {
+  let newest: string | undefined;
+  for (let n = 0; ; n++) {
+    const name = backupFileFor(file, n);
+    try {
+      await lstat(name);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+      if (newest !== undefined && (await sameBytes(newest, content))) return null;
+      return name;
+    }
+    newest = name;
+  }
+}
+
+async function sameBytes(path: string, content: string | Buffer): Promise<boolean> {
+  try {
+    return (await readFile(path)).equals(Buffer.from(content));
+  } catch {
+    return false;
+  }
 }
 
 function nonEmpty(value: string | undefined): value is string {

@@ -9,11 +9,15 @@ export interface FileReport {
   kind: AuthFileKind | 'recorded';
   /** The file as named; null when skipped. */
   file: string | null;
+  /** The key this report is about: `credHelpers["<host>"]` or `credsStore`. */
+  key: string;
   action: FileAction;
   helperBefore: string | null;
   helperAfter: string | null;
   /** A plaintext `auths` secret for the registry was moved into the store and removed from this file. */
   movedCredential: boolean;
+  /** Undo deleted the file: setup had created it, and it held nothing else. */
+  deletedFile: boolean;
   /** The backup written by this run, if any. */
   backup: string | null;
   /** Why a file was skipped or left as it is. */
@@ -33,7 +37,7 @@ export interface SetupReport {
 export function describeFileReport(report: FileReport, host: string): string[] {
   const name = report.file ?? `${report.kind} auth file`;
   const quote = (v: string | null) => (v === null ? 'none' : `"${v}"`);
-  const key = `credHelpers["${host}"]`;
+  const key = report.key;
   const lines: string[] = [];
   switch (report.action) {
     case 'wired':
@@ -54,6 +58,7 @@ export function describeFileReport(report: FileReport, host: string): string[] {
     default:
       lines.push(`${name}: left as it is (${report.note})`);
   }
+  if (report.deletedFile) lines.push(`${name}: deleted (setup had created it and it held nothing else)`);
   if (report.movedCredential)
     lines.push(`${name}: moved the plaintext credential for ${host} into the store and removed it from the file`);
   if (report.backup !== null) {

@@ -2,19 +2,27 @@ import { EidfError } from '../core/errors.ts';
 import { isJsonObject, readJsonObjectFile } from './json-file.ts';
 
 /**
- * What `setup` replaced, so that `setup --undo` can put exactly that wiring back.
+ * What `setup` replaced, so that `setup --undo` (and `install.sh --uninstall`, through
+ * `setup --undo --all`) can put exactly that wiring back, for every registry setup ran for.
  * Stored as `setup-state.json` next to the product's config file, 0600. It holds registry hosts,
  * file paths and helper names only: never a secret.
  */
 export interface SetupStateEntry {
-  /** Registry host (the `credHelpers` key). */
+  /** Registry host setup ran for (the `credHelpers` key; for `credsStore`, the registry configured then). */
   registry: string;
   /** The auth file as named (not a symlink's target). */
   file: string;
-  /** `credHelpers[registry]` before setup set it to "eidf"; null when there was none. */
+  /** Which key setup wrote: `credsStore` (setup --creds-store); absent means `credHelpers[registry]`. */
+  key?: 'credsStore';
+  /** The key's value before setup set it to "eidf"; null when there was none. */
   previous: string | null;
   /** Whether the file had a `credHelpers` object before; if not, undo removes the one setup added once empty. */
   hadCredHelpers: boolean;
+  /**
+   * Set when setup created the file: the topmost path it created for it (the file, or its first new
+   * folder). Undo deletes the file when it then holds nothing else, and those folders when empty.
+   */
+  created?: string;
 }
 
 export interface SetupState {
@@ -36,19 +44,20 @@ export async function readSetupState(path: string): Promise<SetupState> {
   return { version: 1, entries };
 }
 
-/** The entry for one registry in one file, if any. */
-export function findEntry(state: SetupState, registry: string, file: string): SetupStateEntry | undefined {
-  return state.entries.find((e) => e.registry === registry && e.file === file);
+/** Whether two entries are about the same key of the same file. */
+export function sameSlot(a: SetupStateEntry, b: Pick<SetupStateEntry, 'registry' | 'file' | 'key'>): boolean {
+  if (a.file !== b.file || a.key !== b.key) return false;
+  // One credsStore per file, whatever registry it was written for.
+  return a.key === 'credsStore' || a.registry === b.registry;
 }
 
-/** A copy of `state` with the entry for (registry, file) replaced by `entry`, or dropped when `entry` is null. */
+/** A copy of `state` with `entry`'s slot replaced by `entry`, or `slot` dropped when `entry` is null. */
 export function withEntry(
   state: SetupState,
-  registry: string,
-  file: string,
+  slot: Pick<SetupStateEntry, 'registry' | 'file' | 'key'>,
   entry: SetupStateEntry | null,
 ): SetupState {
-  const others = state.entries.filter((e) => !(e.registry === registry && e.file === file));
+  const others = state.entries.filter((e) => !sameSlot(e, slot));
   return { version: 1, entries: entry === null ? others : [...others, entry] };
 }
 
@@ -57,7 +66,9 @@ function isEntry(value: unknown): value is SetupStateEntry {
     isJsonObject(value) &&
     typeof value.registry === 'string' &&
     typeof value.file === 'string' &&
+    (value.key === undefined || value.key === 'credsStore') &&
     (value.previous === null || typeof value.previous === 'string') &&
-    typeof value.hadCredHelpers === 'boolean'
+    typeof value.hadCredHelpers === 'boolean' &&
+    (value.created === undefined || typeof value.created === 'string')
   );
 }

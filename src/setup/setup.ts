@@ -1,8 +1,10 @@
-import { EidfError, oneLine } from '../core/errors.ts';
+import { lstat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { EidfError, errnoCode, oneLine } from '../core/errors.ts';
 import { registryKey } from '../core/registry-url.ts';
 import type { Env, Paths } from '../config.ts';
-import { applyChanges, type FileChange } from './atomic-write.ts';
-import { backupFileFor, locateAuthFiles, setupStateFile, type AuthFileLocation } from './auth-files.ts';
+import { applyChanges, removeEmptyDirs, type FileChange } from './atomic-write.ts';
+import { locateAuthFiles, nextBackupFor, setupStateFile, type AuthFileLocation } from './auth-files.ts';
 import {
   findPlaintextAuths,
   HELPER_NAME,
@@ -11,8 +13,15 @@ import {
   writeHelper,
   type PlaintextCredential,
 } from './auth-entries.ts';
-import { cloneJson, formatJson, readJsonObjectFile, type JsonObject, type JsonObjectFile } from './json-file.ts';
-import { findEntry, readSetupState, withEntry, type SetupState, type SetupStateEntry } from './setup-state.ts';
+import {
+  cloneJson,
+  formatJson,
+  isJsonObject,
+  readJsonObjectFile,
+  type JsonObject,
+  type JsonObjectFile,
+} from './json-file.ts';
+import { readSetupState, withEntry, type SetupState, type SetupStateEntry } from './setup-state.ts';
 import { describeFileReport, type FileAction, type FileReport, type SetupReport } from './setup-report.ts';
 
 export type { FileAction, FileReport, SetupReport } from './setup-report.ts';
@@ -21,21 +30,31 @@ export type { FileAction, FileReport, SetupReport } from './setup-report.ts';
  * `setup` and `setup --undo`: wire `credHelpers[<registry host>] = "eidf"` into Docker's config.json
  * and the containers auth.json (see `auth-files.ts` for which files), or put back what was there.
  *
- * Never `credsStore`: podman ignores it and Docker would send every registry to this helper.
+ * `setup --creds-store` writes `credsStore: "eidf"` into Docker's config.json only: Docker then sends
+ * every registry without a `credHelpers` entry to this helper (a plain store for all but the configured
+ * registry). podman, skopeo and buildah read `auths` and `credHelpers` only (containers-auth.json(5)),
+ * so the containers file is left alone then.
  * Setup moves a plaintext `auths` secret for the registry into the store (through `saveCredential`)
  * and removes it from the file only after the store accepted it. Entries without a secret (the `{}`
  * `docker login` writes next to credHelpers) are left alone: they hold nothing, and Docker rewrites them.
  *
  * Every file is read and checked before any is written; then all edits are applied or none
  * (`applyChanges`). A run that has nothing to do writes nothing. Before a file is edited, its previous
- * content goes to `<file>.eidf-backup` (0600, refreshed on every edit, so it is the file as it was just
- * before the last edit) — without the moved secret: secrets live only in the store. Undo restores the
- * wiring recorded in `setup-state.json`, never a secret.
+ * content goes to a new backup next to it (`<file>.eidf-backup`, then `.eidf-backup.1`, …; 0600; an
+ * earlier backup is never replaced, so the first one is the file as it was before setup ever ran) —
+ * without the moved secret: secrets live only in the store. Undo restores the wiring recorded in
+ * `setup-state.json`, never a secret, and deletes a file setup created once it holds nothing else
+ * (with the folders setup created for it, when empty). `--all` undoes every recorded entry, for
+ * any registry (install.sh --uninstall).
  */
 export interface SetupInput {
   /** Registry host or URL; normalised with `registryKey`. */
   registry: string;
   undo: boolean;
+  /** With `undo`: every entry the state file records, whatever the registry. */
+  all?: boolean;
+  /** Write `credsStore` into Docker's config.json instead of `credHelpers` (setup only). */
+  credsStore?: boolean;
   env: Env;
   paths: Paths;
   /** Folder relative DOCKER_CONFIG / REGISTRY_AUTH_FILE / XDG_RUNTIME_DIR are resolved against; without it they are refused. */
@@ -49,15 +68,22 @@ export interface SetupInput {
 /** A file to handle: one of `locateAuthFiles`, or one only the state file names. */
 type Target = Omit<AuthFileLocation, 'kind'> & { kind: FileReport['kind'] };
 
+interface StateUpdate {
+  slot: SetupStateEntry;
+  /** null: drop the slot's entry. */
+  entry: SetupStateEntry | null;
+}
+
 interface Plan {
   file: JsonObjectFile;
   next: JsonObject;
   changed: boolean;
-  report: FileReport;
+  reports: FileReport[];
   credential: PlaintextCredential | null;
   movedKeys: string[];
-  /** undefined: leave the state entry; null: drop it; else: record it. */
-  stateEntry: SetupStateEntry | null | undefined;
+  updates: StateUpdate[];
+  /** Undo: delete the file (setup created it and it now holds nothing else); the topmost path setup created. */
+  deleteUpTo: string | null;
 }
 
 /** Runs setup (or undo) for one registry. Throws a one-line EidfError naming the file; then nothing was changed. */
@@ -66,7 +92,8 @@ export async function runSetup(input: SetupInput): Promise<SetupReport> {
   const stateFile = setupStateFile(input.paths);
   const state = await readSetupState(stateFile);
   const locations: Target[] = locateAuthFiles(input.env, input.cwd);
-  if (input.undo) locations.push(...recordedElsewhere(state, host, locations));
+  const selected = state.entries.filter((e) => input.all === true || e.registry === host);
+  if (input.undo) locations.push(...recordedElsewhere(selected, locations));
 
   const plans: Plan[] = [];
   const reports: FileReport[] = [];
@@ -82,6 +109,12 @@ export async function runSetup(input: SetupInput): Promise<SetupReport> {
       );
       continue;
     }
+    if (input.credsStore === true && !input.undo && location.kind !== 'docker') {
+      reports.push(
+        blankReport(location, 'skipped', 'podman, skopeo and buildah read credHelpers only, not credsStore'),
+      );
+      continue;
+    }
     const file = await readJsonObjectFile(location.path);
     const sameAs = targets.get(file.target);
     if (sameAs !== undefined) {
@@ -89,21 +122,27 @@ export async function runSetup(input: SetupInput): Promise<SetupReport> {
       continue;
     }
     targets.set(file.target, location.path);
-    const plan = input.undo ? planUndo(file, location.kind, host, state) : planSetup(file, location.kind, host);
+    const plan = input.undo
+      ? planUndo(file, location.kind, host, input.all === true, selected)
+      : planSetup(file, location.kind, host, input.credsStore === true, await createdTop(file));
     plans.push(plan);
-    reports.push(plan.report);
+    reports.push(...plan.reports);
   }
 
   const credential = singleCredential(plans, host);
   let nextState = state;
-  for (const plan of plans) {
-    if (plan.stateEntry !== undefined) nextState = withEntry(nextState, host, plan.file.path, plan.stateEntry);
-  }
-  const changes = plans.flatMap(fileChanges);
+  for (const plan of plans) for (const u of plan.updates) nextState = withEntry(nextState, u.slot, u.entry);
+  nextState = inheritFromDropped(state, nextState, plans);
+  const changes: FileChange[] = [];
+  for (const plan of plans) changes.push(...(await fileChanges(plan, state)));
   if (JSON.stringify(nextState) !== JSON.stringify(state)) changes.push(stateChange(stateFile, nextState));
 
   if (credential !== null) await save(input, host, credential.credential, credential.files);
   await applyChanges(changes);
+  for (const plan of plans) {
+    if (plan.deleteUpTo !== null && plan.deleteUpTo !== plan.file.path)
+      await removeEmptyDirs(dirname(plan.file.path), plan.deleteUpTo);
+  }
 
   for (const report of reports) for (const line of describeFileReport(report, host)) input.log(line);
   if (input.undo)
@@ -111,61 +150,191 @@ export async function runSetup(input: SetupInput): Promise<SetupReport> {
   return { registry: host, undo: input.undo, stateFile, changed: changes.length > 0, files: reports };
 }
 
-function planSetup(file: JsonObjectFile, kind: FileReport['kind'], host: string): Plan {
-  const before = readHelper(file.value, host, file.path);
+function planSetup(
+  file: JsonObjectFile,
+  kind: FileReport['kind'],
+  host: string,
+  credsStore: boolean,
+  created: string | undefined,
+): Plan {
+  const before = credsStore ? readCredsStore(file.value, file.path) : readHelper(file.value, host, file.path);
   const plaintext = findPlaintextAuths(file.value, host, file.path);
   const next = cloneJson(file.value);
   const wire = before !== HELPER_NAME;
-  if (wire) writeHelper(next, host, HELPER_NAME, false);
+  if (wire && credsStore) next.credsStore = HELPER_NAME;
+  else if (wire) writeHelper(next, host, HELPER_NAME, false);
   removeAuths(next, plaintext.keys);
-  const report = fileReport(kind, file.path, wire ? 'wired' : 'already-wired', before, HELPER_NAME);
+  const report = fileReport(
+    kind,
+    file.path,
+    keyName(credsStore, host),
+    wire ? 'wired' : 'already-wired',
+    before,
+    HELPER_NAME,
+  );
   report.movedCredential = plaintext.credential !== null;
+  const entry: SetupStateEntry = {
+    registry: host,
+    file: file.path,
+    ...(credsStore ? { key: 'credsStore' as const } : {}),
+    previous: before,
+    hadCredHelpers: file.value.credHelpers !== undefined,
+    ...(created !== undefined ? { created } : {}),
+  };
   return {
     file,
     next,
     changed: wire || plaintext.keys.length > 0,
-    report,
+    reports: [report],
     credential: plaintext.credential,
     movedKeys: plaintext.keys,
-    stateEntry: wire
-      ? { registry: host, file: file.path, previous: before, hadCredHelpers: file.value.credHelpers !== undefined }
-      : undefined,
+    updates: wire ? [{ slot: entry, entry }] : [],
+    deleteUpTo: null,
   };
 }
 
-function planUndo(file: JsonObjectFile, kind: FileReport['kind'], host: string, state: SetupState): Plan {
-  const before = readHelper(file.value, host, file.path);
-  const entry = findEntry(state, host, file.path);
+/**
+ * Undoes, in one file, the recorded entries (`selected`) for it, and `credHelpers[host] = "eidf"` even
+ * without an entry (setup run with another state folder) unless `all`. A key no longer "eidf" is left
+ * as it is (someone changed it since), but its entry is dropped.
+ */
+function planUndo(
+  file: JsonObjectFile,
+  kind: FileReport['kind'],
+  host: string,
+  all: boolean,
+  selected: SetupStateEntry[],
+): Plan {
+  const entries = selected.filter((e) => e.file === file.path);
   const next = cloneJson(file.value);
-  const ours = before === HELPER_NAME;
-  const after = ours ? (entry?.previous ?? null) : before;
-  if (ours) writeHelper(next, host, after, entry !== undefined && !entry.hadCredHelpers);
-  const action: FileAction = !ours ? 'left-as-is' : after === null ? 'removed' : 'restored';
-  const report = fileReport(kind, file.path, action, before, after);
-  if (!ours)
-    report.note =
-      before === null
-        ? `no credHelpers entry for ${host}`
-        : `credHelpers["${host}"] is "${before}", not "${HELPER_NAME}"`;
+  const reports: FileReport[] = [];
+  let changed = false;
+  const helperTargets: Array<{ registry: string; entry: SetupStateEntry | undefined }> = entries
+    .filter((e) => e.key === undefined)
+    .map((e) => ({ registry: e.registry, entry: e }));
+  if (!all && !helperTargets.some((t) => t.registry === host)) helperTargets.push({ registry: host, entry: undefined });
+  const dropCreatedHelpers = entries.some((e) => e.key === undefined && !e.hadCredHelpers);
+  for (const { registry, entry } of helperTargets) {
+    const before = readHelper(file.value, registry, file.path);
+    const ours = before === HELPER_NAME;
+    const after = ours ? (entry?.previous ?? null) : before;
+    if (ours) writeHelper(next, registry, after, dropCreatedHelpers);
+    changed ||= ours;
+    const report = fileReport(kind, file.path, keyName(false, registry), undoAction(ours, after), before, after);
+    if (!ours)
+      report.note =
+        before === null
+          ? `no credHelpers entry for ${registry}`
+          : `credHelpers["${registry}"] is "${before}", not "${HELPER_NAME}"`;
+    reports.push(report);
+  }
+  for (const entry of entries.filter((e) => e.key === 'credsStore')) {
+    const before = readCredsStore(file.value, file.path);
+    const ours = before === HELPER_NAME;
+    const after = ours ? entry.previous : before;
+    if (ours && after === null) delete next.credsStore;
+    else if (ours) next.credsStore = after;
+    changed ||= ours;
+    const report = fileReport(kind, file.path, 'credsStore', undoAction(ours, after), before, after);
+    if (!ours) report.note = before === null ? 'no credsStore' : `credsStore is "${before}", not "${HELPER_NAME}"`;
+    reports.push(report);
+  }
+  const created = entries.find((e) => e.created !== undefined)?.created;
+  const deleteUpTo = created !== undefined && file.original !== null && holdsNothing(next) ? created : null;
+  if (deleteUpTo !== null && reports[0] !== undefined) reports[0].deletedFile = true;
   return {
     file,
     next,
-    changed: ours,
-    report,
+    changed: changed || deleteUpTo !== null,
+    reports,
     credential: null,
     movedKeys: [],
-    stateEntry: entry === undefined ? undefined : null,
+    updates: entries.map((e) => ({ slot: e, entry: null })),
+    deleteUpTo,
   };
 }
 
-/** Files the state file recorded for this registry that the current settings do not name. */
-function recordedElsewhere(state: SetupState, host: string, locations: Target[]): Target[] {
-  const named = new Set(locations.map((l) => l.path));
-  return state.entries
-    .filter((e) => e.registry === host && !named.has(e.file))
-    .map((e) => ({ kind: 'recorded', path: e.file, source: 'setup state' }));
+function undoAction(ours: boolean, after: string | null): FileAction {
+  return !ours ? 'left-as-is' : after === null ? 'removed' : 'restored';
 }
 
+function keyName(credsStore: boolean, host: string): string {
+  return credsStore ? 'credsStore' : `credHelpers["${host}"]`;
+}
+
+/** `credsStore`, or null when there is none (an empty string counts as none, as for Docker). */
+function readCredsStore(config: JsonObject, file: string): string | null {
+  const value = config.credsStore;
+  if (value === undefined || value === '') return null;
+  if (typeof value !== 'string')
+    throw new EidfError('CONFIG_INVALID', `${file}: credsStore must be a string; nothing was changed`);
+  return value;
+}
+
+/** The file is one setup created and holds nothing but setup's own keys: a backup would keep nothing of the user's. */
+function onlyOurs(file: JsonObjectFile, state: SetupState): boolean {
+  if (!state.entries.some((e) => e.file === file.path && e.created !== undefined)) return false;
+  const rest = cloneJson(file.value);
+  if (rest.credsStore === HELPER_NAME) delete rest.credsStore;
+  const helpers = rest.credHelpers;
+  if (isJsonObject(helpers))
+    for (const [key, value] of Object.entries(helpers)) if (value === HELPER_NAME) delete helpers[key];
+  return holdsNothing(rest);
+}
+
+/** Nothing but empty `credHelpers` and `auths` entries without anything in them (what Docker writes next to helpers). */
+function holdsNothing(config: JsonObject): boolean {
+  return Object.entries(config).every(([key, value]) => {
+    if (!isJsonObject(value)) return false;
+    if (key === 'credHelpers') return Object.keys(value).length === 0;
+    if (key === 'auths') return Object.values(value).every((v) => isJsonObject(v) && Object.keys(v).length === 0);
+    return false;
+  });
+}
+
+/**
+ * An entry undo dropped may have carried what the file's remaining entries need: that setup created
+ * the file, or the `credHelpers` object. The first remaining entry of that file takes it over.
+ */
+function inheritFromDropped(before: SetupState, after: SetupState, plans: Plan[]): SetupState {
+  const deleted = new Set(plans.filter((p) => p.deleteUpTo !== null).map((p) => p.file.path));
+  const entries = after.entries.map((e) => ({ ...e }));
+  for (const dropped of before.entries.filter((e) => !after.entries.includes(e) && !deleted.has(e.file))) {
+    const heir = entries.find((e) => e.file === dropped.file);
+    if (heir === undefined) continue;
+    if (dropped.created !== undefined) heir.created ??= dropped.created;
+    if (dropped.key === undefined && !dropped.hadCredHelpers) {
+      const helperHeir = entries.find((e) => e.file === dropped.file && e.key === undefined);
+      if (helperHeir !== undefined) helperHeir.hadCredHelpers = false;
+    }
+  }
+  return { version: 1, entries };
+}
+
+/** For a file that does not exist: the topmost missing path on the way to it (itself or a folder). */
+async function createdTop(file: JsonObjectFile): Promise<string | undefined> {
+  if (file.original !== null || file.target !== file.path) return undefined;
+  let top = file.path;
+  for (let dir = dirname(top); dir !== dirname(dir) && !(await exists(dir)); dir = dirname(dir)) top = dir;
+  return top;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** Files the state file recorded for the selected entries that the current settings do not name. */
+function recordedElsewhere(selected: SetupStateEntry[], locations: Target[]): Target[] {
+  const named = new Set(locations.map((l) => l.path));
+  const files = [...new Set(selected.map((e) => e.file))].filter((f) => !named.has(f));
+  return files.map((file) => ({ kind: 'recorded', path: file, source: 'setup state' }));
+}
 /** The one credential to move; files that disagree are refused rather than guessed between. */
 function singleCredential(plans: Plan[], host: string): { credential: PlaintextCredential; files: string[] } | null {
   const holders = plans.filter((p) => p.credential !== null);
@@ -200,11 +369,13 @@ async function save(input: SetupInput, host: string, credential: PlaintextCreden
   }
 }
 
-function fileChanges(plan: Plan): FileChange[] {
+async function fileChanges(plan: Plan, state: SetupState): Promise<FileChange[]> {
   if (!plan.changed) return [];
   const { file } = plan;
+  // A file setup created and that holds nothing else goes; its content was ours, so no backup.
+  if (plan.deleteUpTo !== null) return [{ path: file.target, remove: true }];
   const changes: FileChange[] = [];
-  if (file.original !== null) {
+  if (file.original !== null && !onlyOurs(file, state)) {
     // The backup must not keep the secret that was just moved into the store.
     let content: string | Buffer = file.original;
     if (plan.movedKeys.length > 0) {
@@ -212,8 +383,11 @@ function fileChanges(plan: Plan): FileChange[] {
       removeAuths(stripped, plan.movedKeys);
       content = formatJson(stripped, file.style);
     }
-    plan.report.backup = backupFileFor(file.path);
-    changes.push({ path: plan.report.backup, content, mode: 0o600 });
+    const backup = await nextBackupFor(file.path, content);
+    if (backup !== null) {
+      plan.reports[0].backup = backup;
+      changes.push({ path: backup, content, mode: 0o600 });
+    }
   }
   changes.push({ path: file.target, content: formatJson(plan.next, file.style), mode: file.mode });
   return changes;
@@ -227,6 +401,7 @@ function stateChange(path: string, state: SetupState): FileChange {
 function fileReport(
   kind: FileReport['kind'],
   file: string,
+  key: string,
   action: FileAction,
   before: string | null,
   after: string | null,
@@ -234,15 +409,17 @@ function fileReport(
   return {
     kind,
     file,
+    key,
     action,
     helperBefore: before,
     helperAfter: after,
     movedCredential: false,
+    deletedFile: false,
     backup: null,
     note: null,
   };
 }
 
 function blankReport(location: Target, action: FileAction, note: string): FileReport {
-  return { ...fileReport(location.kind, location.path ?? '', action, null, null), file: location.path, note };
+  return { ...fileReport(location.kind, location.path ?? '', '', action, null, null), file: location.path, note };
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { REPO_ROOT, runProcess } from '../helpers/cli.ts';
+import { tree } from '../helpers/setup-rig.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'eidf-install-'));
 const prefix = join(home, 'bin');
@@ -33,7 +34,8 @@ it('install.sh links the helper onto PATH and wires credHelpers; --uninstall und
   const uninstall = await runProcess(join(REPO_ROOT, 'install.sh'), ['--uninstall', '--prefix', prefix], { env });
   assert.equal(uninstall.code, 0, uninstall.stderr);
   assert.ok(!existsSync(join(prefix, 'docker-credential-eidf')));
-  assert.equal(JSON.parse(readFileSync(join(home, 'docker', 'config.json'), 'utf8')).credHelpers, undefined);
+  // setup created config.json, which holds nothing else now: it is gone.
+  assert.ok(!existsSync(join(home, 'docker', 'config.json')));
 });
 
 it('install.sh refuses an unknown option with one line and exit 2', async () => {
@@ -66,4 +68,54 @@ it('install.sh --systemd writes a user unit that runs the installed helper; --un
   });
   assert.equal(uninstall.code, 0, uninstall.stderr);
   assert.ok(!existsSync(unit));
+  // systemctl's own complaints are not passed on: one line per thing removed.
+  assert.doesNotMatch(uninstall.stderr, /Failed to connect/);
+  assert.match(uninstall.stderr, new RegExp(`^removed the systemd user service \\(${unit}\\)$`, 'm'));
+});
+
+it('install.sh && install.sh --uninstall --purge leaves HOME byte for byte as it was', async () => {
+  const fresh = mkdtempSync(join(tmpdir(), 'eidf-home-'));
+  const runtime = mkdtempSync(join(tmpdir(), 'eidf-run-'));
+  try {
+    writeFileSync(join(fresh, '.profile'), 'export EDITOR=vi\n', { mode: 0o644 });
+    mkdirSync(join(fresh, '.config', 'other'), { recursive: true });
+    writeFileSync(join(fresh, '.config', 'other', 'settings'), 'x');
+    // As a login shell has it: no EIDF_HOME, no DOCKER_CONFIG, the XDG defaults under HOME, the runtime folder outside.
+    const userEnv = {
+      PATH: `${join(fresh, '.local', 'bin')}:${process.env.PATH}`,
+      HOME: fresh,
+      XDG_RUNTIME_DIR: runtime,
+      EIDF_REGISTRY: 'registry.example',
+      EIDF_STORE: 'file',
+    };
+    const before = await tree(fresh);
+    const install = await runProcess(join(REPO_ROOT, 'install.sh'), [], { env: userEnv });
+    assert.equal(install.code, 0, install.stderr);
+    // Used: a credential in the file store (credsStore-style, another registry), the agent log, the compile cache.
+    const store = await runProcess('docker-credential-eidf', ['store'], {
+      env: userEnv,
+      input: JSON.stringify({ ServerURL: 'other.example', Username: 'u', Secret: 's3cret' }),
+    });
+    assert.equal(store.code, 0, store.stdout);
+    const setup = await runProcess('docker-credential-eidf', ['setup', '--creds-store'], { env: userEnv });
+    assert.equal(setup.code, 0, setup.stderr);
+    assert.notDeepEqual(await tree(fresh), before);
+
+    const uninstall = await runProcess(join(REPO_ROOT, 'install.sh'), ['--uninstall', '--purge'], { env: userEnv });
+    assert.equal(uninstall.code, 0, uninstall.stderr);
+    assert.deepEqual(await tree(fresh), before);
+    assert.doesNotMatch(uninstall.stderr, /note: /);
+    for (const line of [
+      `${join(fresh, '.docker', 'config.json')}: deleted (setup had created it and it held nothing else)`,
+      `removed the helper (${join(fresh, '.local', 'bin', 'docker-credential-eidf')})`,
+      `removed the compile cache (${join(fresh, '.cache', 'docker-credential-eidf')})`,
+      `removed the file store (${join(fresh, '.local', 'share', 'docker-credential-eidf')})`,
+      `removed the agent log (${join(fresh, '.local', 'state', 'docker-credential-eidf')})`,
+      `removed the config (${join(fresh, '.config', 'docker-credential-eidf')})`,
+    ])
+      assert.ok(uninstall.stderr.split('\n').includes(line), `${line}\nnot in:\n${uninstall.stderr}`);
+  } finally {
+    rmSync(fresh, { recursive: true, force: true });
+    rmSync(runtime, { recursive: true, force: true });
+  }
 });

@@ -17,7 +17,13 @@ export interface SetupRig {
   lines: string[];
   /** Fails `saveCredential` when set. */
   failSave: Error | null;
-  run(options?: { undo?: boolean; registry?: string; env?: Record<string, string> }): Promise<SetupReport>;
+  run(options?: {
+    undo?: boolean;
+    all?: boolean;
+    credsStore?: boolean;
+    registry?: string;
+    env?: Record<string, string>;
+  }): Promise<SetupReport>;
 }
 
 export const HOST = 'registry.example.org';
@@ -41,6 +47,8 @@ export async function setupRig(t: TestContext): Promise<SetupRig> {
       runSetup({
         registry: options.registry ?? HOST,
         undo: options.undo ?? false,
+        all: options.all ?? false,
+        credsStore: options.credsStore ?? false,
         env: options.env ?? rig.env,
         paths,
         cwd: dir,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chmod, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { EidfError } from '../../src/core/errors.ts';
@@ -153,11 +153,11 @@ test('a write that fails halfway is rolled back: the first file is put back (sam
   const rig = await setupRig(t);
   await put(rig.dockerFile, tab({ credHelpers: { [HOST]: 'pass' } }));
   await put(rig.authFile, '{}');
-  // A folder where the auth.json backup must go makes the third write fail, after config.json was replaced.
-  await mkdir(`${rig.authFile}.eidf-backup`);
+  // A containers folder others can write makes the third write (auth.json's backup) fail, after config.json was replaced.
+  await chmod(dirname(rig.authFile), 0o777);
   const err = await refused(
     rig,
-    new RegExp(`^cannot write ${rig.authFile}.eidf-backup: .*; nothing was changed$`),
+    new RegExp(`^refusing to use ${dirname(rig.authFile)}: .*; nothing was changed$`),
     false,
     false,
   );

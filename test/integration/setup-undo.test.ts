@@ -27,8 +27,9 @@ test('undo restores the previous helper, keeps credsStore and every other key, a
     await text(rig.dockerFile),
     tab({ credsStore: 'desktop', credHelpers: { [HOST]: 'secretservice', 'gcr.io': 'gcloud' }, auths: {} }),
   );
-  // and the containers file setup created is back to holding nothing of ours
-  assert.equal(await text(rig.authFile), tab({}) + '\n');
+  // and the containers file setup created, holding nothing else now, is gone with the folders setup made for it
+  assert.equal(existsSync(rig.authFile), false);
+  assert.equal(existsSync(rig.env.XDG_RUNTIME_DIR), false);
   assert.deepEqual(
     report.files.map((f) => [f.kind, f.action, f.helperBefore, f.helperAfter]),
     [

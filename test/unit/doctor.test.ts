@@ -249,6 +249,23 @@ describe('auth files', () => {
     );
   });
 
+  it('credsStore "eidf" wires Docker for the registry (setup --creds-store), unless credHelpers sends it elsewhere', () => {
+    const viaStore = judgeAuthFile('docker-config', docker, { credsStore: 'eidf', auths: {} }, HOST, false);
+    assert.equal(viaStore.status, 'ok');
+    assert.match(viaStore.message, /credsStore = "eidf"/);
+    const overridden = judgeAuthFile(
+      'docker-config',
+      docker,
+      { credsStore: 'eidf', credHelpers: { [HOST]: 'pass' } },
+      HOST,
+      false,
+    );
+    assert.equal(overridden.status, 'warn');
+    assert.match(overridden.message, /sends registry\.example\.org to credHelper "pass"|sends .* to credHelper "pass"/);
+    // podman, skopeo and buildah do not read credsStore.
+    assert.equal(judgeAuthFile('containers-auth', containers, { credsStore: 'eidf' }, HOST, false).status, 'warn');
+  });
+
   it('the containers file may lean on a wired Docker config, except with REGISTRY_AUTH_FILE', () => {
     assert.equal(judgeAuthFile('containers-auth', containers, null, HOST, true).status, 'ok');
     assert.equal(judgeAuthFile('containers-auth', containers, {}, HOST, true).status, 'ok');

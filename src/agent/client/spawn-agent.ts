@@ -1,6 +1,7 @@
-import { closeSync, openSync, renameSync, statSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensurePrivateDir } from '../../platform/private-path.ts';
+import { rotateLogAtStart } from '../../platform/log-rotation.ts';
 
 /**
  * Starts `docker-credential-eidf daemon run` detached from this process, with its output
@@ -17,7 +18,7 @@ export async function spawnDetachedAgent(
   const { spawn } = await import('node:child_process');
   // The log's folder must be ours and not writable by others (else a planted symlink could redirect it).
   ensurePrivateDir(dirname(logFile), { uid });
-  keepLogSmall(logFile);
+  rotateLogAtStart(logFile);
   const log = openSync(logFile, 'a', 0o600);
   try {
     const child = spawn(command[0], [...command.slice(1), 'daemon', 'run'], {
@@ -30,17 +31,5 @@ export async function spawnDetachedAgent(
     return { exited: new Promise<void>((resolve) => child.once('exit', () => resolve())) };
   } finally {
     closeSync(log);
-  }
-}
-
-/** Past this size the log is moved to `<log>.1` (replacing the one before) when an agent starts. */
-export const MAX_LOG_BYTES = 1024 * 1024;
-
-/** A long-lived user agent writes a line per refresh and per failed check: keep two files at most. */
-function keepLogSmall(logFile: string): void {
-  try {
-    if (statSync(logFile).size > MAX_LOG_BYTES) renameSync(logFile, `${logFile}.1`);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }

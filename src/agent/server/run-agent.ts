@@ -51,7 +51,8 @@ export interface RunningAgent {
 
 /**
  * Runs the agent in this process: private folder, store, handler, socket; stops on request,
- * on idleness (config.agentIdleSeconds) or when told to. Returns undefined when another agent
+ * when idle (config.agentIdleSeconds, and only while it holds no session and nothing stored; never as a
+ * systemd service) or when told to. Returns undefined when another agent
  * already serves the socket.
  */
 export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undefined> {
@@ -60,6 +61,8 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
   const opened = await deps.openStore();
   let stop: (reason: string) => void = () => {};
   let lastActivity = deps.clock.now();
+  let idleTimer: NodeJS.Timeout | undefined;
+  let armIdle = (): void => {};
   const services = createAgentServices({ config, store: opened.store, fetch: deps.fetch, clock: deps.clock, logger });
   const settings = agentSettings(config, deps.env ?? {});
   const restartNote =
@@ -130,6 +133,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     beforeShutdown: async () => ({ refreshTokenSave: await lastSave() }),
     onActivity: () => {
       lastActivity = deps.clock.now();
+      armIdle();
     },
   });
   const server = createServer(app);
@@ -157,23 +161,38 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
   );
   services.start();
 
-  let idleTimer: NodeJS.Timeout | undefined;
-  if (config.agentIdleSeconds > 0) {
-    idleTimer = setInterval(
+  // Idle exit: one timer, armed by a request when none is armed; when it fires it re-arms for the rest
+  // of the period if a request came since, stops the agent if it holds nothing (no session, nothing
+  // stored), and else stays unarmed until the next request. No polling: an idle agent that keeps a
+  // session wakes up for this at most once.
+  const idleMs = deps.service === undefined ? config.agentIdleSeconds * 1000 : 0;
+  armIdle = () => {
+    if (idleMs === 0 || idleTimer !== undefined) return;
+    idleTimer = setTimeout(
       () => {
-        if (deps.clock.now() - lastActivity >= config.agentIdleSeconds * 1000) stop('idle');
+        idleTimer = undefined;
+        if (deps.clock.now() - lastActivity < idleMs) return armIdle();
+        void holdsSomething().then((holds) => {
+          if (!holds && deps.clock.now() - lastActivity >= idleMs) stop('idle');
+        });
       },
-      Math.min(config.agentIdleSeconds * 1000, 60_000),
+      Math.max(0, idleMs - (deps.clock.now() - lastActivity)),
     );
     idleTimer.unref();
-  }
+  };
+  const holdsSomething = async (): Promise<boolean> => {
+    if ((services.session?.status().state ?? 'logged-out') !== 'logged-out') return true;
+    return (await opened.store.keys().catch(() => ['unknown'])).length > 0;
+  };
+  armIdle();
 
   const stopped = new Promise<string>((resolve) => {
     let stopping = false;
     stop = (reason: string) => {
       if (stopping) return;
       stopping = true;
-      clearInterval(idleTimer);
+      clearTimeout(idleTimer);
+      armIdle = () => {};
       logger.info(
         `agent stopping: ${reason}${restartByService ? `; exit status ${SERVICE_RESTART_EXIT} so that systemd starts it again` : ''}`,
       );

@@ -2,6 +2,7 @@ import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
 import { runAgent } from '../../agent/server/run-agent.ts';
 import { createLineLogger } from '../../platform/logger.ts';
+import { logRotator } from '../../platform/log-rotation.ts';
 import { useProxyFromEnv } from '../../platform/proxy.ts';
 import { openStore } from '../../store/open-store.ts';
 import { UnusableStore } from '../../store/unusable.ts';
@@ -47,7 +48,17 @@ export async function daemonCommand(args: ParsedArgs, deps: CliDeps, config: Con
 }
 
 async function runInForeground(deps: CliDeps, config: Config): Promise<number> {
-  const logger = createLineLogger((line) => deps.stderr.write(line), deps.clock, deps.env.EIDF_DEBUG === '1');
+  // A spawned agent's stderr is its log file: rotate it by size while the agent runs.
+  const fd = (deps.stderr as { fd?: unknown }).fd;
+  const rotate = typeof fd === 'number' ? logRotator(fd, config.paths.logFile) : undefined;
+  const logger = createLineLogger(
+    (line) => {
+      rotate?.(Buffer.byteLength(line));
+      deps.stderr.write(line);
+    },
+    deps.clock,
+    deps.env.EIDF_DEBUG === '1',
+  );
   useProxyFromEnv(deps.env);
   const running = await runAgent({
     config,
