@@ -19,6 +19,11 @@ export class HeldTokens {
   refreshToken: string | null = null;
   /** When `refreshToken` stops working, where the IdP tells (TokenSet.refreshTokenExpiresAt); else null. */
   refreshTokenExpiresAt: number | null = null;
+  /**
+   * The IdP moved that limit later at a renewal: it is an idle limit, which the agent's own renewals
+   * keep pushing back, not the day a new login is needed.
+   */
+  refreshTokenExpirySlides = false;
   /** Set while `refreshToken` is not in the store: why the last save failed, and when it is tried again. */
   unsaved: { error: EidfError; since: number; failures: number; retryAt: number | null } | null = null;
   /** A refresh token is (believed to be) in the store. */
@@ -42,11 +47,16 @@ export class HeldTokens {
     this.idToken = tokens.idToken;
     this.refreshToken = tokens.refreshToken ?? usedRefreshToken;
     // Not rotated: the used token's limit still holds (known from before, or its own `exp`).
+    const before = this.refreshTokenExpiresAt;
     this.refreshTokenExpiresAt =
       tokens.refreshTokenExpiresAt ??
       (tokens.refreshToken !== undefined || usedRefreshToken === null
         ? null
-        : (this.refreshTokenExpiresAt ?? jwtExpiry(usedRefreshToken) ?? null));
+        : (before ?? jwtExpiry(usedRefreshToken) ?? null));
+    if (usedRefreshToken === null)
+      this.refreshTokenExpirySlides = false; // a new login, a new chain
+    else if (before !== null && this.refreshTokenExpiresAt !== null && this.refreshTokenExpiresAt > before + 1000)
+      this.refreshTokenExpirySlides = true;
     this.window = { issuedAt: tokens.receivedAt, expiresAt: tokens.idTokenExpiresAt };
     this.claims = tokens.claims;
     this.session = true;
@@ -84,6 +94,7 @@ export class HeldTokens {
       claims: null,
       refreshToken: null,
       refreshTokenExpiresAt: null,
+      refreshTokenExpirySlides: false,
       unsaved: null,
       session: false,
       refreshError: null,

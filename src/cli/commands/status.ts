@@ -218,9 +218,10 @@ function nextLogin(report: StatusReport, now: number): string {
   const { session, registrySecret: secret } = report;
   if (secret.mode === 'oidc' && session?.subject) {
     const until = session.refreshTokenExpiresAt ? Date.parse(session.refreshTokenExpiresAt) : NaN;
-    return Number.isNaN(until)
-      ? 'renews itself; next login needed: unknown (the IdP does not say)'
-      : `renews itself; next login needed by ${localDateTime(until)} (${relativeTime(until, now)})`;
+    if (Number.isNaN(until)) return 'renews itself; next login needed: unknown (the IdP does not say)';
+    if (session.refreshTokenExpirySlides)
+      return `renews itself; next login needed: unknown (the IdP extends the login at each renewal, now to ${localDateTime(until)})`;
+    return `renews itself; next login needed by ${localDateTime(until)} (${relativeTime(until, now)})`;
   }
   return `renews itself; next login needed: unknown (when Harbor ends its own session: then ${PROGRAM} login --web)`;
 }
