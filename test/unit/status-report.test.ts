@@ -78,12 +78,12 @@ const ESC = '\x1b';
 const text = (r: StatusReport) => describeStatus(r, NOW).join('\n');
 
 describe('relative and local times', () => {
-  it('in 4 min, 3 days ago, now; rounded down', () => {
+  it('in 4 min, 3 days ago, just now; rounded down', () => {
     assert.equal(relativeTime(NOW + 4 * MIN + 59_000, NOW), 'in 4 min');
     assert.equal(relativeTime(NOW - 3 * DAY - 5 * MIN, NOW), '3 days ago');
     assert.equal(relativeTime(NOW + 30_500, NOW), 'in 30 s');
     assert.equal(relativeTime(NOW - 5 * 3_600_000, NOW), '5 h ago');
-    assert.equal(relativeTime(NOW + 200, NOW), 'now');
+    assert.equal(relativeTime(NOW + 200, NOW), 'just now');
   });
 
   it('dates read in the local time zone', () => {

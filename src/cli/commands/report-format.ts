@@ -10,11 +10,11 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY_MS = 24 * HOUR;
 
-/** `in 4 min`, `3 days ago`, `now`: the distance from `now` to `at`, rounded down. */
+/** `in 4 min`, `3 days ago`, `just now`: the distance from `now` to `at`, rounded down. */
 export function relativeTime(at: number, now: number): string {
   const distance = Math.abs(at - now);
   let amount: string;
-  if (distance < 1000) return 'now';
+  if (distance < 1000) return 'just now';
   if (distance < MINUTE) amount = `${Math.floor(distance / 1000)} s`;
   else if (distance < HOUR) amount = `${Math.floor(distance / MINUTE)} min`;
   else if (distance < 2 * DAY_MS) amount = `${Math.floor(distance / HOUR)} h`;
