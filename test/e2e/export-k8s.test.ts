@@ -219,7 +219,7 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
   test("the printed Secret equals kubectl's for the same credential, and that credential pulls the image", async () => {
     const out = await exportK8s(['--namespace', 'ns', '--project', 'demo']);
     assert.equal(out.code, 0, out.stderr);
-    assert.match(out.stderr, /created robot robot\$demo\+k8s-pull, expires \d{4}-\d\d-\d\d \(in 8[89] days\)/);
+    assert.match(out.stderr, /created robot robot\$demo\+k8s-pull, expires \d{4}-\d\d-\d\d \(in 90 days\)/);
     const login = loginOf(out.stdout);
     assert.equal(login.username, 'robot$demo+k8s-pull');
     // Parity with the real kubectl (fixture only: this passes the secret in kubectl's argv, the product never does).

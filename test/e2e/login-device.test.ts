@@ -102,7 +102,7 @@ describe('device login, restore after SIGKILL, logout', () => {
       human.stdout,
       /^ {2}next login: +renews itself; next login needed by \w{3} \d+ \w{3} \d{4}, \d\d:\d\d \(in 59 min\)$/m,
     );
-    assert.doesNotMatch(human.stdout, /\x1b/, 'no colour when stdout is not a terminal');
+    assert.ok(!human.stdout.includes('\x1b'), 'no colour when stdout is not a terminal');
     const { report } = await status(ctx.env);
     const until = Date.parse(report.session?.refreshTokenExpiresAt ?? '');
     assert.ok(
