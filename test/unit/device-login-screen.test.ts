@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CliDeps } from '../../src/cli/deps.ts';
-import { deviceLogin, qrCodeFor } from '../../src/cli/commands/device-login.ts';
+import { describeLogin, deviceLogin, qrCodeFor, type LoginResult } from '../../src/cli/commands/device-login.ts';
+import { useTimeZone } from '../helpers/time-zone.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { AgentClient } from '../../src/agent/client/agent-client.ts';
 
@@ -76,5 +77,26 @@ describe('device login screen', () => {
   it('not a terminal: no QR code; a terminal that does not say its size: the QR code', async () => {
     assert.equal(await qrCodeFor(URL_, { write() {}, isTTY: false }), undefined);
     assert.match((await qrCodeFor(URL_, { write() {}, isTTY: true })) ?? '', /▀/);
+  });
+});
+
+describe('the line after a device login', () => {
+  useTimeZone('UTC');
+  const now = Date.UTC(2026, 11, 2, 12);
+  const result = (refreshTokenExpiresAt: string | null) =>
+    ({
+      session: { username: 'alice', refreshTokenExpiresAt },
+      registrySecret: { state: 'valid', username: 'alice', mode: 'oidc' },
+    }) as unknown as LoginResult;
+
+  it('says until when, relative and local, where the IdP tells; no ISO instant', () => {
+    assert.deepEqual(describeLogin(result(new Date(now + 3_600_000).toISOString()), now), [
+      'logged in as alice; the session renews itself (next login needed by Wed 2 Dec 2026, 13:00, in 1 h, unless the IdP extends it)',
+      'registry secret: valid for Harbor user alice (read from Harbor)',
+    ]);
+    assert.equal(
+      describeLogin(result(null), now)[0],
+      'logged in as alice; the session renews itself (the IdP does not say until when)',
+    );
   });
 });

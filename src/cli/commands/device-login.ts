@@ -5,6 +5,7 @@ import type { SecretStatus } from '../../credentials/secret-keeper.ts';
 import { openBrowser } from '../../platform/browser.ts';
 import type { LoginStart, SessionStatus } from '../../session/types.ts';
 import type { CliDeps } from '../deps.ts';
+import { localDateTime, relativeTime } from './report-format.ts';
 
 export interface LoginResult {
   session: SessionStatus;
@@ -97,13 +98,15 @@ export async function warnAboutFileStore(agent: AgentClient, out: (line: string)
   );
 }
 
-/** One or two lines on who is logged in and how the registry secret stands. */
-export function describeLogin(result: LoginResult): string[] {
+/** One or two lines on who is logged in, until when, and how the registry secret stands. */
+export function describeLogin(result: LoginResult, now: number): string[] {
   const { session, registrySecret: secret } = result;
   const who = session.username ?? session.email ?? session.subject ?? 'unknown user';
-  const lines = [
-    `logged in as ${who}; the session renews itself (ID token valid until ${session.idTokenExpiresAt ?? 'unknown'})`,
-  ];
+  const until = session.refreshTokenExpiresAt ? Date.parse(session.refreshTokenExpiresAt) : NaN;
+  const next = Number.isNaN(until)
+    ? 'the IdP does not say until when'
+    : `next login needed by ${localDateTime(until)}, ${relativeTime(until, now)}, unless the IdP extends it`;
+  const lines = [`logged in as ${who}; the session renews itself (${next})`];
   if (secret.state === 'valid')
     lines.push(
       `registry secret: valid for Harbor user ${secret.username} (${secret.mode === 'oidc' ? 'read from Harbor' : 'stored'})`,

@@ -71,7 +71,7 @@ export async function loginCommand(args: string[], deps: CliDeps, config: Config
       return status.state === 'valid' ? EXIT.ok : EXIT.notLoggedIn;
     }
     const result = await deviceLogin(agent, deps, config, { browser, signal: aborted.signal });
-    for (const line of describeLogin(result)) deps.stderr.write(`${line}\n`);
+    for (const line of describeLogin(result, deps.clock.now())) deps.stderr.write(`${line}\n`);
     return EXIT.ok;
   } finally {
     removeHandler();
