@@ -7,6 +7,9 @@ export interface TextOutput {
   write(text: string): void;
   /** True when a person is looking at it (a terminal). */
   isTTY: boolean;
+  /** The terminal's size, when it is one and says (for the device login's QR code). */
+  columns?: number | undefined;
+  rows?: number | undefined;
 }
 
 /**

@@ -31,7 +31,16 @@ export function processDeps(cliEntry: string): CliDeps {
       return Buffer.concat(chunks);
     },
     stdout: { write: (text) => void process.stdout.write(text), isTTY: process.stdout.isTTY === true },
-    stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },
+    stderr: {
+      write: (text) => void process.stderr.write(text),
+      isTTY: process.stderr.isTTY === true,
+      get columns() {
+        return process.stderr.columns;
+      },
+      get rows() {
+        return process.stderr.rows;
+      },
+    },
     get terminal() {
       return processTerminal();
     },

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import { EidfError } from '../core/errors.ts';
 import { checkUrl, type Config } from '../config.ts';
+import { jwtExpiry } from './jwt-expiry.ts';
 import type { Clock } from '../core/ports.ts';
 import { toEidfError } from './errors.ts';
 import type { DeviceAuthorization, IdentityClaims, OidcClient, OidcDeps, OidcSettings, TokenSet } from './types.ts';
@@ -229,8 +230,19 @@ function toTokenSet(response: TokenResponse, receivedAt: number, issuer: string,
     receivedAt,
     idTokenExpiresAt,
     accessTokenExpiresAt: typeof response.expires_in === 'number' ? receivedAt + response.expires_in * 1000 : undefined,
+    refreshTokenExpiresAt: refreshTokenExpiry(response, receivedAt),
     claims: identity(claims),
   };
+}
+
+/**
+ * When the refresh token stops working, if the IdP says: `refresh_expires_in` (Keycloak; 0 there
+ * means no limit it tells), else the `exp` claim of a JWT refresh token. Undefined otherwise.
+ */
+function refreshTokenExpiry(response: TokenResponse, receivedAt: number): number | undefined {
+  const lifetime = response.refresh_expires_in;
+  if (typeof lifetime === 'number' && Number.isFinite(lifetime) && lifetime > 0) return receivedAt + lifetime * 1000;
+  return response.refresh_token ? jwtExpiry(response.refresh_token) : undefined;
 }
 
 function identity(claims: oidc.IDToken): IdentityClaims {

@@ -60,6 +60,11 @@ export interface TokenSet {
   receivedAt: number;
   idTokenExpiresAt: number;
   accessTokenExpiresAt: number | undefined;
+  /**
+   * When the refresh token stops working, where the IdP tells: `refresh_expires_in` in the token
+   * response, else the `exp` of a JWT refresh token. Undefined when it does not say.
+   */
+  refreshTokenExpiresAt?: number | undefined;
   claims: IdentityClaims;
 }
 

@@ -1,6 +1,7 @@
 import type { EidfError } from '../core/errors.ts';
 import { backoffDelay, isFreshEnough, nextRefreshAt } from '../core/refresh-policy.ts';
 import type { RefreshPolicy, TokenWindow } from '../core/refresh-policy.ts';
+import { jwtExpiry } from '../oidc/jwt-expiry.ts';
 import type { IdentityClaims, TokenSet } from '../oidc/types.ts';
 
 /**
@@ -16,6 +17,13 @@ export class HeldTokens {
   claims: IdentityClaims | null = null;
   /** The newest refresh token the IdP gave (null until login or the first refresh after a restore). */
   refreshToken: string | null = null;
+  /** When `refreshToken` stops working, where the IdP tells (TokenSet.refreshTokenExpiresAt); else null. */
+  refreshTokenExpiresAt: number | null = null;
+  /**
+   * The IdP moved that limit later at a renewal: it is an idle limit, which the agent's own renewals
+   * keep pushing back, not the day a new login is needed.
+   */
+  refreshTokenExpirySlides = false;
   /** Set while `refreshToken` is not in the store: why the last save failed, and when it is tried again. */
   unsaved: { error: EidfError; since: number; failures: number; retryAt: number | null } | null = null;
   /** A refresh token is (believed to be) in the store. */
@@ -38,6 +46,17 @@ export class HeldTokens {
   hold(tokens: TokenSet, usedRefreshToken: string | null, now: number, random: number): number {
     this.idToken = tokens.idToken;
     this.refreshToken = tokens.refreshToken ?? usedRefreshToken;
+    // Not rotated: the used token's limit still holds (known from before, or its own `exp`).
+    const before = this.refreshTokenExpiresAt;
+    this.refreshTokenExpiresAt =
+      tokens.refreshTokenExpiresAt ??
+      (tokens.refreshToken !== undefined || usedRefreshToken === null
+        ? null
+        : (before ?? jwtExpiry(usedRefreshToken) ?? null));
+    if (usedRefreshToken === null)
+      this.refreshTokenExpirySlides = false; // a new login, a new chain
+    else if (before !== null && this.refreshTokenExpiresAt !== null && this.refreshTokenExpiresAt > before + 1000)
+      this.refreshTokenExpirySlides = true;
     this.window = { issuedAt: tokens.receivedAt, expiresAt: tokens.idTokenExpiresAt };
     this.claims = tokens.claims;
     this.session = true;
@@ -74,6 +93,8 @@ export class HeldTokens {
       window: null,
       claims: null,
       refreshToken: null,
+      refreshTokenExpiresAt: null,
+      refreshTokenExpirySlides: false,
       unsaved: null,
       session: false,
       refreshError: null,

@@ -171,6 +171,8 @@ export class SessionManager {
       email: held.claims?.email ?? null,
       idTokenExpiresAt: iso(held.window?.expiresAt),
       nextRefreshAt: held.session ? iso(held.retryAt ?? held.nextRefreshAt) : null,
+      refreshTokenExpiresAt: held.session ? iso(held.refreshTokenExpiresAt) : null,
+      refreshTokenExpirySlides: held.session && held.refreshTokenExpirySlides,
       lastError: held.lastError ? { code: held.lastError.code, message: oneLine(held.lastError) } : null,
       loginPrompt: this.#login?.prompt ?? null,
       refreshTokenUnsaved: held.unsaved

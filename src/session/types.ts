@@ -27,6 +27,16 @@ export interface SessionStatus {
   /** ISO 8601 instants (local clock), or null. */
   idTokenExpiresAt: string | null;
   nextRefreshAt: string | null;
+  /**
+   * When the refresh token stops working, so a new login is needed (absent in older agents), where
+   * the IdP tells: `refresh_expires_in` in its token response, else the `exp` of a JWT refresh token.
+   */
+  refreshTokenExpiresAt?: string | null;
+  /**
+   * True once a renewal moved `refreshTokenExpiresAt` later: it is an idle limit that the agent's
+   * renewals keep pushing back, so the day of the next login is not known.
+   */
+  refreshTokenExpirySlides?: boolean;
   /** The last failure (refresh or login), one line; cleared by the next success. */
   lastError: { code: ErrorCode; message: string } | null;
   /** Set while `state` is `logging-in`. */

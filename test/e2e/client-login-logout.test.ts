@@ -80,8 +80,8 @@ describe('docker/podman login and logout with a session', () => {
     );
     const human = await runCli(['status'], { env });
     assert.match(
-      human.stderr,
-      /registry secret: valid since \S+ \(Harbor user bob\)\nmode: +CLI secret: stored for bob .*wins over the session's user alice.*\nto switch: +docker logout/,
+      human.stdout,
+      /pulls work: the registry secret of Harbor user bob is valid since .*\n(.*\n)* {2}mode: +CLI secret: stored for bob .*wins over the session's user alice.*\n {2}to switch: +docker logout/,
     );
     assert.match(
       agentLog(ctx.home),

@@ -202,7 +202,7 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
   test("the printed Secret equals kubectl's for the same credential, and that credential pulls the image", async () => {
     const out = await exportK8s(['--namespace', 'ns', '--project', 'demo']);
     assert.equal(out.code, 0, out.stderr);
-    assert.match(out.stderr, /created robot robot\$demo\+k8s-pull, expires \d{4}-\d\d-\d\d \(in 8[89] days\)/);
+    assert.match(out.stderr, /created robot robot\$demo\+k8s-pull, expires \d{4}-\d\d-\d\d \(in 90 days\)/);
     const login = loginOf(out.stdout);
     assert.equal(login.username, 'robot$demo+k8s-pull');
     // Parity with the real kubectl (fixture only: this passes the secret in kubectl's argv, the product never does).
@@ -322,15 +322,26 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
     assert.deepEqual(await robotNames(), before);
 
     // After a rotation the old secret is gone for good, so a failed apply says how to retry.
-    const rotate = await run('robot', ['rotate', 'k8s-pull', '--project', 'demo', '--apply', '--namespace', 'ns'], {
-      PATH: `${fakeBin}${delimiter}${process.env.PATH ?? ''}`,
-      FAKE_KUBECTL_OUT: out,
-      FAKE_KUBECTL_MODE: 'fail',
-    });
+    const rotate = await run(
+      'robot',
+      // The full name, as every message shows it, and a context with a space (quoted in the hint).
+      [
+        'rotate',
+        'robot$demo+k8s-pull',
+        '--project',
+        'demo',
+        '--apply',
+        '--namespace',
+        'ns',
+        '--context',
+        'dev cluster',
+      ],
+      { PATH: `${fakeBin}${delimiter}${process.env.PATH ?? ''}`, FAKE_KUBECTL_OUT: out, FAKE_KUBECTL_MODE: 'fail' },
+    );
     assert.equal(rotate.code, 1);
     assert.match(
       rotate.error?.message ?? '',
-      /^rotated robot\$demo\+k8s-pull, but the Secret was not updated \(kubectl apply failed \(exit 1\)\); retry with: export-k8s --project demo --robot k8s-pull --namespace ns --name eidfreg$/,
+      /^rotated robot\$demo\+k8s-pull, but the Secret was not updated \(kubectl apply failed \(exit 1\)\); retry with: docker-credential-eidf export-k8s --project demo --robot k8s-pull --namespace ns --name eidfreg --apply --context 'dev cluster'$/,
     );
   });
 
@@ -359,7 +370,10 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
   test('robot create, list (table, expiry warning) and delete', async () => {
     const created = await robot(['create', 'ci-pull', '--project', 'demo', '--days', '3']);
     assert.equal(created.code, 0, created.error?.message);
-    assert.match(created.stdout, /created robot robot\$demo\+ci-pull \(pull only\), expires .*\(in 2 days\)/);
+    // Calendar days: a robot made for 3 days expires in 3 days (not 2, as whole 24 h periods left would say).
+    assert.match(created.stdout, /created robot robot\$demo\+ci-pull \(pull only\), expires .*\(in 3 days\)/);
+    const oneDay = await robot(['create', 'one-day', '--project', 'demo', '--days', '1']);
+    assert.match(oneDay.stdout, /created robot robot\$demo\+one-day \(pull only\), expires .*\(in 1 day\)/);
     const never = await robot(['create', 'forever', '--project', 'demo', '--days', '-1', '--json']);
     assert.equal((JSON.parse(never.stdout) as { expiresAt: unknown }).expiresAt, null);
     const list = await robot(['list', '--project', 'demo']);
@@ -367,12 +381,17 @@ describe('export-k8s and robot commands end to end (sandbox, real socket, kubect
     assert.match(header, /^NAME\s+USERNAME\s+EXPIRES\s+STATUS\s+SECRET\s+ACCESS$/);
     assert.match(
       list.stdout,
-      /\nci-pull\s+robot\$demo\+ci-pull\s+\d{4}-\d\d-\d\d \(in 2 days\)\s+expiring\s+kept\s+repository:pull\n/,
+      /\nci-pull\s+robot\$demo\+ci-pull\s+\d{4}-\d\d-\d\d \(in 3 days\)\s+expiring\s+kept\s+repository:pull\n/,
     );
     assert.match(list.stdout, /\nforever\s+robot\$demo\+forever\s+never\s+active\s+kept/);
     assert.match(list.stderr, /warning: robot robot\$demo\+ci-pull expires within 14 days/);
     assert.doesNotMatch(list.stderr, /forever/);
-    const deleted = await robot(['delete', 'ci-pull', '--project', 'demo']);
+    // The full name every message shows is accepted too; one of another project is refused.
+    assert.match(
+      (await robot(['delete', 'robot$other+ci-pull', '--project', 'demo'])).error?.message ?? '',
+      /^robot "robot\$other\+ci-pull" is not a robot of project demo/,
+    );
+    const deleted = await robot(['delete', 'robot$demo+ci-pull', '--project', 'demo']);
     assert.match(deleted.stdout, /deleted robot robot\$demo\+ci-pull and the secret kept for it/);
     assert.ok(!(await robotNames()).includes('robot$demo+ci-pull'));
     assert.equal((await robot(['list'])).error?.code, 'USAGE');

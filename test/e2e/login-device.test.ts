@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { accountByUsername } from '../../scripts/sandbox/users.ts';
-import { runCli } from '../helpers/cli.ts';
+import { join } from 'node:path';
+import type { CliDeps } from '../../src/cli/deps.ts';
+import { run } from '../../src/cli/dispatch.ts';
+import { processDeps } from '../../src/cli/process-deps.ts';
+import { REPO_ROOT, runCli } from '../helpers/cli.ts';
 import {
   agentLog,
   LOGIN_URL,
@@ -84,15 +88,76 @@ describe('device login, restore after SIGKILL, logout', () => {
     assert.equal(agentLog(ctx.home).match(/ session: logged in as /g)?.length, 1);
   });
 
+  it('status for people on stdout: logged in, pulls work, next login by the date the IdP gives', async () => {
+    const human = await runCli(['status'], { env: ctx.env });
+    assert.equal(human.code, 0);
+    assert.equal(human.stderr, '', 'the report goes to stdout');
+    assert.match(human.stdout, /^✓ logged in as alice \(device login at http:\/\/127\.0\.0\.1:\d+\)$/m);
+    assert.match(
+      human.stdout,
+      /^✓ pulls work: the registry secret of Harbor user alice is valid since (\d+ (s|min) ago|just now)$/m,
+    );
+    // The sandbox IdP sends refresh_expires_in (1 h idle by default), as Keycloak does.
+    assert.match(
+      human.stdout,
+      /^ {2}next login: +renews itself; next login needed by \w{3} \d+ \w{3} \d{4}, \d\d:\d\d \(in 59 min\)$/m,
+    );
+    assert.ok(!human.stdout.includes('\x1b'), 'no colour when stdout is not a terminal');
+    const { report } = await status(ctx.env);
+    const until = Date.parse(report.session?.refreshTokenExpiresAt ?? '');
+    assert.ok(
+      Math.abs(until - (Date.now() + 3_600_000)) < 120_000,
+      `refreshTokenExpiresAt ${report.session?.refreshTokenExpiresAt}`,
+    );
+  });
+
+  it('login while logged in: without a terminal it says so and changes nothing; on one it asks; --force logs in anew', async () => {
+    const logins = () => agentLog(ctx.home).match(/ session: logged in as /g)?.length ?? 0;
+    const before = logins();
+    const again = await runCli(['login', '--no-browser'], { env: ctx.env });
+    assert.deepEqual({ code: again.code, stdout: again.stdout }, { code: 0, stdout: '' });
+    assert.match(
+      again.stderr,
+      /^already logged in to 127\.0\.0\.1:\d+ as alice \(device login\); nothing changed \(docker-credential-eidf login --force logs in again\)\n$/,
+    );
+    assert.equal((await status(ctx.env)).report.session?.loginPrompt, null, 'no login was started');
+
+    // On a terminal (in process, the real agent): the question, and "no" changes nothing.
+    const asked: string[] = [];
+    let stderr = '';
+    const deps: CliDeps = {
+      ...processDeps(join(REPO_ROOT, 'src', 'cli', 'main.ts')),
+      env: ctx.env,
+      stderr: { write: (text) => void (stderr += text), isTTY: true },
+      terminal: {
+        ask: async (question) => {
+          asked.push(question);
+          return 'n';
+        },
+      },
+    };
+    assert.equal(await run(['login', '--no-browser'], deps), 0);
+    assert.deepEqual(asked, [
+      `already logged in to ${sandbox.registryHost} as alice (device login). Log in again? [y/N] `,
+    ]);
+    assert.equal(stderr, 'nothing changed\n');
+
+    const forced = startCli(['login', '--no-browser', '--force'], { env: ctx.env });
+    const [, url] = await forced.waitForStderr(LOGIN_URL);
+    await sandbox.approveDevice(url, 'alice');
+    const result = await forced.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(logins(), before + 1, 'a second login');
+  });
+
   it('logout: status exit 4, logged out, and the IdP refuses the refresh token read before', async () => {
     const refreshToken = storedRefreshToken(ctx.home);
     assert.ok(refreshToken, 'a refresh token is stored while logged in');
 
     const logout = await runCli(['logout'], { env: ctx.env });
     assert.equal(logout.code, 0, logout.stderr);
-    assert.equal(logout.stdout, '');
-    assert.match(logout.stderr, /^logged out of /m);
-    assert.match(logout.stderr, /^the IdP revoked the refresh token$/m);
+    assert.match(logout.stdout, /^logged out of /m);
+    assert.match(logout.stdout, /^the IdP revoked the refresh token$/m);
 
     const { code, report } = await status(ctx.env);
     assert.equal(code, 4);

@@ -72,16 +72,23 @@ describe('secret login without an OIDC issuer (on a terminal)', () => {
     assert.equal(report.registrySecret.mode, 'stored-secret');
     assert.ok(report.registrySecret.validSince !== null && Date.parse(report.registrySecret.validSince) <= Date.now());
     const human = await runCli(['status'], { env: ctx.env });
-    assert.match(human.stderr, /registry secret: valid since \S+ \(Harbor user alice\)/);
-    assert.match(human.stderr, /mode: +CLI secret: no OIDC issuer configured/);
-    assert.match(human.stderr, /to switch: +set EIDF_OIDC_ISSUER and EIDF_OIDC_CLIENT_ID/);
+    assert.match(human.stdout, /^✓ logged in as Harbor user alice with the CLI secret$/m);
+    assert.match(
+      human.stdout,
+      /^✓ pulls work: the registry secret of Harbor user alice is valid since (\d+ s ago|just now)$/m,
+    );
+    assert.match(human.stdout, /^ {2}next login: +renews itself; next login needed: unknown \(when Harbor ends/m);
+    assert.match(human.stdout, /mode: +CLI secret: no OIDC issuer configured/);
+    assert.match(human.stdout, /to switch: +set EIDF_OIDC_ISSUER and EIDF_OIDC_CLIENT_ID/);
     const got = await runCli(['get'], { env: ctx.env, input: sandbox.registryHost });
     assert.equal(JSON.parse(got.stdout).Secret, secret());
   });
 
   it('the next login offers the last username; a refused secret then leaves the working one in place', async () => {
     const before = (await status(ctx.env)).report.registrySecret;
+    // Already logged in: asked first (issue 11); "y" goes on with a new login.
     const result = await loginOnTerminal([
+      [/^already logged in to \S+ as Harbor user alice with the CLI secret\. Log in again\? \[y\/N\] $/m, 'y\r'],
       [/Harbor username \[alice\]: $/, '\r'],
       [/CLI secret \(not shown\): $/, 'Wrong-Secret-456\r'],
     ]);
@@ -96,6 +103,7 @@ describe('secret login without an OIDC issuer (on a terminal)', () => {
 
   it('Ctrl-C at the secret prompt: exit 2, the terminal left as it was', async () => {
     const result = await loginOnTerminal([
+      [/Log in again\? \[y\/N\] $/, 'yes\r'],
       [/Harbor username \[alice\]: $/, '\r'],
       [/CLI secret \(not shown\): $/, 'abc\x03'],
     ]);
@@ -161,8 +169,11 @@ describe('a secret Harbor cannot keep alive: notice at once, revive in one step'
     assert.match(secret.action ?? '', /^run: docker-credential-eidf login --web/);
     const human = await runCli(['status'], { env: ctx.env });
     assert.equal(human.code, 4);
-    assert.match(human.stderr, /registry secret: needs-web-login \(refused\) since \S+ \(Harbor user alice\)/);
-    assert.match(human.stderr, /to do: +run: docker-credential-eidf login --web/);
+    assert.match(
+      human.stdout,
+      /^✗ pulls fail: Harbor refuses the registry secret of Harbor user alice, dead since \d+ (s|min) ago$/m,
+    );
+    assert.match(human.stdout, /^ {2}to fix: +docker-credential-eidf login --web/m);
     assert.match(agentLog(ctx.home), /Harbor refused the registry secret once; asking again shortly/);
   });
 

@@ -49,9 +49,9 @@ describe('settings that hold', () => {
     assert.equal(before.report.store.path, file);
     const text = await runCli(['status'], { env: ctx.env });
     assert.match(
-      text.stderr,
+      text.stdout,
       new RegExp(
-        `^store: +file \\(no usable keychain \\(.+\\); secrets in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(0600\\)\\)$`,
+        `^ {2}store: +file \\(no usable keychain \\(.+\\); secrets in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(0600\\)\\)$`,
         'm',
       ),
     );

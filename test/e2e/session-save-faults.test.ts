@@ -165,8 +165,8 @@ describe('a rotated refresh token is never lost', { concurrency: false }, () => 
     // Then status and doctor say so, in one line each
     const text = await runCli(['status'], { env: home.env });
     assert.match(
-      text.stderr,
-      /^warning: +the refresh token could not be saved: .*; the session lasts while this agent runs$/m,
+      text.stdout,
+      /^ {2}warning: +the refresh token could not be saved: .*; the session lasts while this agent runs$/m,
     );
     const doctor = await runCli(['doctor'], { env: home.env });
     assert.match(

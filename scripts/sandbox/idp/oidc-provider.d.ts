@@ -32,6 +32,7 @@ declare module 'oidc-provider' {
     oidc?: {
       route?: string;
       client?: { clientId: string };
+      entities?: { RefreshToken?: TokenLike };
     };
   }
 

@@ -166,6 +166,10 @@ export async function createProvider(settings: IdpSettings): Promise<IdpCore> {
         settings.onDeviceCode(body.verification_uri_complete);
       }
     }
+    if (route === 'token' && typeof body.refresh_token === 'string') {
+      // As Keycloak says: how long the new refresh token lives (idle, capped by the absolute limit).
+      body.refresh_expires_in = refreshTokenTtl(ctx, ctx.oidc?.entities?.RefreshToken ?? {});
+    }
     if (
       route === 'token' &&
       settings.harborAudience &&

@@ -100,6 +100,15 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
       registrySecret: services.keeper.status(),
       // Robots whose secrets are kept here, for the expiry warning; a store that cannot be read says nothing.
       robots: await keptRobots(opened.store, config.registry).catch(() => []),
+      // Where this agent writes its log, and when it exits by itself (null: it stays running).
+      lifecycle: {
+        log: deps.service === 'systemd' ? 'journalctl --user -u docker-credential-eidf' : config.paths.logFile,
+        // A systemd service never exits when idle (idleMs below).
+        idleExit:
+          config.agentIdleSeconds > 0 && deps.service === undefined
+            ? { afterSeconds: config.agentIdleSeconds, when: 'with no session and nothing stored' }
+            : null,
+      },
     }),
     routers: {
       session: createSessionRouter({

@@ -5,6 +5,7 @@ import type { SecretStatus } from '../../credentials/secret-keeper.ts';
 import { openBrowser } from '../../platform/browser.ts';
 import type { LoginStart, SessionStatus } from '../../session/types.ts';
 import type { CliDeps } from '../deps.ts';
+import { localDateTime, relativeTime } from './report-format.ts';
 
 export interface LoginResult {
   session: SessionStatus;
@@ -12,8 +13,8 @@ export interface LoginResult {
 }
 
 /**
- * Runs (or joins) the device login in the agent and shows its progress on stderr: the URL, the
- * code, a QR code on a terminal; opens the browser once for a login this call started. Resolves
+ * Runs (or joins) the device login in the agent and shows its progress on stderr: a QR code on a
+ * terminal big enough for it (qrCodeFor), then the URL and the code; opens the browser once for a login this call started. Resolves
  * when the login ends; an abort (Ctrl-C) closes the connection, which cancels the login in the
  * agent when nobody else waits for it. `maxWaitMs` bounds the wait below the prompt's own expiry
  * (LOGIN_EXPIRED when it runs out; leaving also cancels the agent's login if nobody else waits).
@@ -28,13 +29,12 @@ export async function deviceLogin(
   const { prompt } = start;
   const url = prompt.verification_uri_complete ?? prompt.verification_uri;
   const out = (line: string) => deps.stderr.write(`${line}\n`);
-  out(`To log in to ${config.registry}${start.joined ? ' (joining the login already in progress)' : ''}, open:`);
+  const qr = await qrCodeFor(url, deps.stderr);
+  const joining = start.joined ? ' (joining the login already in progress)' : '';
+  if (qr !== undefined) out(`${qr}\nTo log in to ${config.registry}${joining}, scan the QR code or open:`);
+  else out(`To log in to ${config.registry}${joining}, open:`);
   out(`  ${url}`);
   out(`and check that it shows the code: ${prompt.user_code}`);
-  if (deps.stderr.isTTY) {
-    const { renderUnicodeCompact } = await import('uqr');
-    out(renderUnicodeCompact(url));
-  }
   if (options.browser && !start.joined && (await openBrowser(url, deps.env, deps.platform)))
     out('(opened in your browser)');
   const promptExpiresAt = Date.parse(prompt.expires_at);
@@ -64,6 +64,25 @@ export async function deviceLogin(
   return result;
 }
 
+/** Lines printed after the QR code that must stay on screen with it (the URL, the code, the wait). */
+const LINES_AFTER_QR = 6;
+
+/**
+ * The QR code of `url` in half-block characters (two modules a character), when `terminal` is a
+ * terminal big enough to show it and the lines under it; undefined otherwise. A terminal that does
+ * not say its size gets the code.
+ */
+export async function qrCodeFor(url: string, terminal: CliDeps['stderr']): Promise<string | undefined> {
+  if (!terminal.isTTY) return undefined;
+  const { renderUnicodeCompact } = await import('uqr');
+  const qr = renderUnicodeCompact(url).replace(/\n+$/, '');
+  const lines = qr.split('\n');
+  const width = Math.max(...lines.map((line) => [...line].length));
+  if (terminal.columns !== undefined && terminal.columns < width) return undefined;
+  if (terminal.rows !== undefined && terminal.rows < lines.length + 1 + LINES_AFTER_QR) return undefined;
+  return qr;
+}
+
 /**
  * Without a usable keychain the session is kept in a 0600 file (open-store.ts): said once, at
  * login, so nobody is surprised to find it on disk.
@@ -79,13 +98,15 @@ export async function warnAboutFileStore(agent: AgentClient, out: (line: string)
   );
 }
 
-/** One or two lines on who is logged in and how the registry secret stands. */
-export function describeLogin(result: LoginResult): string[] {
+/** One or two lines on who is logged in, until when, and how the registry secret stands. */
+export function describeLogin(result: LoginResult, now: number): string[] {
   const { session, registrySecret: secret } = result;
   const who = session.username ?? session.email ?? session.subject ?? 'unknown user';
-  const lines = [
-    `logged in as ${who}; the session renews itself (ID token valid until ${session.idTokenExpiresAt ?? 'unknown'})`,
-  ];
+  const until = session.refreshTokenExpiresAt ? Date.parse(session.refreshTokenExpiresAt) : NaN;
+  const next = Number.isNaN(until)
+    ? 'the IdP does not say until when'
+    : `next login needed by ${localDateTime(until)}, ${relativeTime(until, now)}, unless the IdP extends it`;
+  const lines = [`logged in as ${who}; the session renews itself (${next})`];
   if (secret.state === 'valid')
     lines.push(
       `registry secret: valid for Harbor user ${secret.username} (${secret.mode === 'oidc' ? 'read from Harbor' : 'stored'})`,

@@ -8,6 +8,7 @@ import { pathCheck, thisProgram, wiringChecks } from '../../doctor/local-checks.
 import { judgeProxy, judgeSettings } from '../../doctor/settings-checks.ts';
 import { agentSettings, describeSettings, type AgentSettings } from '../../agent/settings.ts';
 import { EXIT } from '../exit-codes.ts';
+import { paintFor, type Paint } from './report-format.ts';
 
 export type { DoctorCheck, DoctorReport } from '../../doctor/verdicts.ts';
 
@@ -27,7 +28,8 @@ const AGENT_CHECKS_TIMEOUT_MS = 30_000;
  * `doctor [--json]`: checks each link of the chain and says, per check, ok / warn / fail with one
  * line of what to do. Local checks (configuration, PATH, auth files) run here; the agent (started if
  * needed, as every command does) reports its store and runs the network checks (`GET /v1/doctor`).
- * Changes nothing. People get a list on stderr; `--json` writes `{checks: DoctorCheck[]}` on stdout.
+ * Changes nothing. People get a list on stdout (colour on a terminal only, never with NO_COLOR);
+ * `--json` writes `{checks: DoctorCheck[]}` on stdout.
  * Exit 0 when nothing failed, 1 otherwise.
  *
  * `loadConfig` is called here, not before: a bad setting is the first check's fail, not an abort.
@@ -60,7 +62,7 @@ export async function doctorCommand(args: ParsedArgs, deps: CliDeps, loadConfig:
     checks.push(...(await guardedAll('agent', () => agentChecks(deps, config))));
   }
   if (json) deps.stdout.write(`${JSON.stringify({ checks } satisfies DoctorReport, null, 2)}\n`);
-  else deps.stderr.write(formatChecks(checks));
+  else deps.stdout.write(formatChecks(checks, paintFor(deps.stdout, deps.env)));
   return checks.some((c) => c.status === 'fail') ? EXIT.error : EXIT.ok;
 }
 
@@ -136,11 +138,12 @@ async function agentChecks(deps: CliDeps, config: Config): Promise<DoctorCheck[]
 }
 
 /** The people's form: `ok   name  message`, and `to do: action` under each check that has one. */
-export function formatChecks(checks: readonly DoctorCheck[]): string {
+export function formatChecks(checks: readonly DoctorCheck[], paint?: Paint): string {
+  const colour = { ok: paint?.ok, warn: paint?.warn, fail: paint?.bad };
   const width = Math.max(...checks.map((c) => c.name.length));
   const indent = ' '.repeat(5 + width + 2);
   const lines = checks.flatMap((c) => [
-    `${c.status.padEnd(4)} ${c.name.padEnd(width)}  ${c.message}`,
+    `${(colour[c.status] ?? String)(c.status.padEnd(4))} ${c.name.padEnd(width)}  ${c.message}`,
     ...(c.action && c.status !== 'ok' ? [`${indent}to do: ${c.action}`] : []),
   ]);
   const fails = checks.filter((c) => c.status === 'fail').length;

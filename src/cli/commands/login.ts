@@ -18,7 +18,9 @@ const WEB_LOGIN_TIMEOUT_MS = 10 * 60_000;
  * login (the Harbor username and CLI secret, asked on the terminal, checked by Harbor before they
  * are stored); `--secret` chooses the secret login anyway. `--secret-stdin --username U`: the
  * secret login without a terminal. `--web`: revive a dead registry secret through Harbor's own
- * browser login, re-checking until it works.
+ * browser login, re-checking until it works. Already logged in (in the mode asked for), it says so
+ * and asks before a new login on a terminal; without one it changes nothing (exit 0). `--force`
+ * skips that; `--secret-stdin` (a secret given on purpose) is always checked and stored.
  */
 export async function loginCommand({ values }: ParsedArgs, deps: CliDeps, config: Config): Promise<number> {
   const secretStdin = values['secret-stdin'] === true;
@@ -35,6 +37,8 @@ export async function loginCommand({ values }: ParsedArgs, deps: CliDeps, config
       const status = await webLogin(agent, deps, config, browser, aborted.signal);
       return status.state === 'valid' ? EXIT.ok : EXIT.notLoggedIn;
     }
+    if (!secretStdin && values.force !== true && !(await confirmNewLogin(agent, deps, config, secretLogin)))
+      return EXIT.ok;
     if (secretLogin) {
       const username = typeof values.username === 'string' ? values.username : undefined;
       const status = secretStdin
@@ -46,11 +50,46 @@ export async function loginCommand({ values }: ParsedArgs, deps: CliDeps, config
       return status.state === 'valid' ? EXIT.ok : EXIT.notLoggedIn;
     }
     const result = await deviceLogin(agent, deps, config, { browser, signal: aborted.signal });
-    for (const line of describeLogin(result)) deps.stderr.write(`${line}\n`);
+    for (const line of describeLogin(result, deps.clock.now())) deps.stderr.write(`${line}\n`);
     return EXIT.ok;
   } finally {
     removeHandler();
   }
+}
+
+/**
+ * When a login of the kind asked for already works: says so, and on a terminal asks whether to log
+ * in again. True when the login should go ahead.
+ */
+async function confirmNewLogin(
+  agent: AgentClient,
+  deps: CliDeps,
+  config: Config,
+  secretLogin: boolean,
+): Promise<boolean> {
+  const status = await agent.call<{
+    session?: { state?: string; subject?: string | null; username?: string | null; email?: string | null } | null;
+    registrySecret?: { state?: string; mode?: string | null; username?: string | null };
+  }>('GET', '/v1/status');
+  const session = status.session;
+  const secret = status.registrySecret;
+  let current: string | undefined;
+  if (secretLogin) {
+    if (secret?.mode === 'stored-secret' && secret.state === 'valid')
+      current = `as Harbor user ${secret.username} with the CLI secret`;
+  } else if (session?.subject && (session.state === 'logged-in' || session.state === 'refreshing')) {
+    current = `as ${session.username ?? session.email ?? session.subject} (device login)`;
+  }
+  if (current === undefined) return true;
+  const line = `already logged in to ${config.registry} ${current}`;
+  if (!deps.terminal) {
+    deps.stderr.write(`${line}; nothing changed (docker-credential-eidf login --force logs in again)\n`);
+    return false;
+  }
+  const answer = (await deps.terminal.ask(`${line}. Log in again? [y/N] `, { echo: true })).trim().toLowerCase();
+  if (answer === 'y' || answer === 'yes') return true;
+  deps.stderr.write('nothing changed\n');
+  return false;
 }
 
 async function secretFromStdin(deps: CliDeps): Promise<string> {

@@ -18,7 +18,8 @@ import { EXIT } from '../exit-codes.ts';
 import { EXPIRY_WARNING_DAYS, expiryNote } from './robot-expiry.ts';
 import { daysFlag, stringFlag, type FlagValues, type ParsedArgs } from '../args.ts';
 import { DEFAULT_SECRET_NAME } from './export-k8s.ts';
-import { checkKubectlAvailable, deliverManifest, deliveryFrom } from './k8s-delivery.ts';
+import { checkKubectlAvailable, deliverManifest, deliveryFrom, type Delivery } from './k8s-delivery.ts';
+import type { ManifestFormat } from '../../k8s/secret.ts';
 
 /**
  * `robot list|create|import|rotate|delete` for one Harbor project, through the agent (which holds the login
@@ -42,7 +43,7 @@ export async function robotCommand(args: ParsedArgs, deps: CliDeps, config: Conf
     return EXIT.ok;
   }
 
-  const robot = positionals[0];
+  const robot = shortRobotName(positionals[0], project);
   validateRobotName(robot);
 
   if (action === 'create') {
@@ -127,7 +128,7 @@ async function rotate(
     try {
       await deliverManifest(manifest, delivery, deps, `Secret ${name} (namespace ${namespace})`);
     } catch (err) {
-      const retry = `export-k8s --project ${project} --robot ${robot} --namespace ${namespace} --name ${name}`;
+      const retry = retryCommand(project, robot, namespace, name, delivery, format);
       throw new EidfError(
         err instanceof EidfError ? err.code : 'INTERNAL',
         `rotated ${rotated.username}, but the Secret was not updated (${oneLine(err)}); retry with: ${retry}`,
@@ -141,6 +142,50 @@ async function rotate(
       `${JSON.stringify({ robot: rotated.username, expiresAt: rotated.expiresAt, secretUpdated: delivered }, null, 2)}\n`,
     );
   return EXIT.ok;
+}
+
+/**
+ * NAME as Harbor's short name: `k8s-pull`, or the full name every message shows
+ * (`robot$demo+k8s-pull`), which must belong to `project`.
+ */
+export function shortRobotName(name: string, project: string): string {
+  if (!name.startsWith('robot$')) return name;
+  const prefix = `robot$${project}+`;
+  if (name.startsWith(prefix) && name.length > prefix.length) return name.slice(prefix.length);
+  throw new EidfError(
+    'USAGE',
+    `robot ${JSON.stringify(name.slice(0, 80))} is not a robot of project ${project}: give its short name or robot$${project}+NAME`,
+  );
+}
+
+/**
+ * The whole command that delivers the kept (rotated) secret again, as `robot rotate --apply` was asked
+ * to: export-k8s with the same namespace, name, format and delivery, quoted for a POSIX shell.
+ */
+export function retryCommand(
+  project: string,
+  robot: string,
+  namespace: string,
+  name: string,
+  delivery: Delivery,
+  format: ManifestFormat,
+): string {
+  const args = ['export-k8s', '--project', project, '--robot', robot, '--namespace', namespace, '--name', name];
+  if (format !== 'yaml') args.push('-o', format);
+  if (delivery.kind === 'file') args.push('--output-file', delivery.path);
+  if (delivery.kind === 'apply') {
+    args.push('--apply');
+    if (delivery.context !== undefined) args.push('--context', delivery.context);
+    if (delivery.kubeconfig !== undefined) args.push('--kubeconfig', delivery.kubeconfig);
+  }
+  return [PROGRAM, ...args].map(shellQuote).join(' ');
+}
+
+const PROGRAM = 'docker-credential-eidf';
+
+/** A word as a POSIX shell reads it back: bare when it is safe, else in single quotes. */
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function writeList(list: RobotList, json: boolean, deps: CliDeps): void {
