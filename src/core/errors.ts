@@ -1,7 +1,7 @@
 /**
  * The project's one error type. Every failure that reaches a person or a protocol caller is an
  * EidfError with a stable `code`; `cli/exit-codes.ts` maps codes to exit codes in one place and
- * the agent maps them to HTTP statuses in `daemon/http-errors.ts`.
+ * the agent maps them to HTTP statuses in `agent/api.ts`.
  *
  * Messages are one line, lower-case, and never contain a secret.
  */

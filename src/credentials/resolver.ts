@@ -1,9 +1,3 @@
-import { EidfError } from '../core/errors.ts';
-import type { SecretKeeper } from './secret-keeper.ts';
-import { NOT_FOUND_MESSAGE } from '../protocol/protocol.ts';
-import type { SessionStatus } from '../session/types.ts';
-import type { RegistryCredentials, UserSecret } from './registry-credentials.ts';
-
 /**
  * Answers `get`: for the configured registry, the secret the keeper holds (Harbor's copy or the
  * stored one it has checked); for any other registry, or when the keeper has no verdict, what was
@@ -13,6 +7,13 @@ import type { RegistryCredentials, UserSecret } from './registry-credentials.ts'
  * A NOT_FOUND carries a `reason` and a one-line hint as its message, which the helper shows on
  * stderr: 'login-required', 'logging-in', 'needs-web-login', 'not-onboarded'.
  */
+
+import { EidfError } from '../core/errors.ts';
+import type { SecretKeeper } from './secret-keeper.ts';
+import { NOT_FOUND_MESSAGE } from '../protocol/protocol.ts';
+import type { SessionStatus } from '../session/types.ts';
+import type { RegistryCredentials, UserSecret } from './registry-credentials.ts';
+
 export interface CredentialResolverDeps {
   registry: string;
   credentials: RegistryCredentials;

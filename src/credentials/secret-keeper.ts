@@ -1,8 +1,3 @@
-import { EidfError, oneLine, type ErrorCode } from '../core/errors.ts';
-import type { Clock, Logger } from '../core/ports.ts';
-import type { HarborHttp } from '../harbor/http.ts';
-import { probeSecret, readCurrentUser, type ProbeResult } from '../harbor/users.ts';
-
 /**
  * Keeps the user's registry secret known and alive.
  *
@@ -19,6 +14,12 @@ import { probeSecret, readCurrentUser, type ProbeResult } from '../harbor/users.
  *
  * `credential()` answers from memory only: the helper's `get` never waits for Harbor.
  */
+
+import { EidfError, oneLine, type ErrorCode } from '../core/errors.ts';
+import type { Clock, Logger } from '../core/ports.ts';
+import type { HarborHttp } from '../harbor/http.ts';
+import { probeSecret, readCurrentUser, type ProbeResult } from '../harbor/users.ts';
+
 export type SecretState =
   'unknown' | 'no-credential' | 'valid' | 'needs-web-login' | 'not-onboarded' | 'unreachable' | 'error';
 export type SecretMode = 'oidc' | 'stored-secret';
@@ -112,7 +113,6 @@ export class SecretKeeper {
   #generation = 0;
   #timer: { cancel(): void } | null = null;
   #stopped = false;
-  readonly #listeners = new Set<(status: SecretStatus) => void>();
 
   constructor(deps: SecretKeeperDeps) {
     this.#deps = deps;
@@ -186,11 +186,6 @@ export class SecretKeeper {
   stop(): void {
     this.#stopped = true;
     this.#timer?.cancel();
-  }
-
-  onChange(listener: (status: SecretStatus) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
   }
 
   status(): SecretStatus {
@@ -326,10 +321,8 @@ export class SecretKeeper {
   }
 
   #set(state: SecretState, credential: RegistrySecret | null): void {
-    const changed = state !== this.#state || credential?.Secret !== this.#credential?.Secret;
     this.#state = state;
     this.#credential = credential;
-    if (changed) for (const listener of this.#listeners) listener(this.status());
   }
 
   #nextDelay(): number {

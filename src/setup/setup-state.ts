@@ -1,11 +1,12 @@
-import { EidfError } from '../core/errors.ts';
-import { isJsonObject, readJsonObjectFile } from './json-file.ts';
-
 /**
  * What `setup` replaced, so that `setup --undo` can put exactly that wiring back.
  * Stored as `setup-state.json` next to the product's config file, 0600. It holds registry hosts,
  * file paths and helper names only: never a secret.
  */
+
+import { EidfError } from '../core/errors.ts';
+import { isJsonObject, readJsonObjectFile } from './json-file.ts';
+
 export interface SetupStateEntry {
   /** Registry host (the `credHelpers` key). */
   registry: string;

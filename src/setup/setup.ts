@@ -1,3 +1,19 @@
+/**
+ * `setup` and `setup --undo`: wire `credHelpers[<registry host>] = "eidf"` into Docker's config.json
+ * and the containers auth.json (see `auth-files.ts` for which files), or put back what was there.
+ *
+ * Never `credsStore`: podman ignores it and Docker would send every registry to this helper.
+ * Setup moves a plaintext `auths` secret for the registry into the store (through `saveCredential`)
+ * and removes it from the file only after the store accepted it. Entries without a secret (the `{}`
+ * `docker login` writes next to credHelpers) are left alone: they hold nothing, and Docker rewrites them.
+ *
+ * Every file is read and checked before any is written; then all edits are applied or none
+ * (`applyChanges`). A run that has nothing to do writes nothing. Before a file is edited, its previous
+ * content goes to `<file>.eidf-backup` (0600, refreshed on every edit, so it is the file as it was just
+ * before the last edit) — without the moved secret: secrets live only in the store. Undo restores the
+ * wiring recorded in `setup-state.json`, never a secret.
+ */
+
 import { EidfError, oneLine } from '../core/errors.ts';
 import { registryKey } from '../core/registry-url.ts';
 import type { Env, Paths } from '../config.ts';
@@ -17,21 +33,6 @@ import { describeFileReport, type FileAction, type FileReport, type SetupReport 
 
 export type { FileAction, FileReport, SetupReport } from './setup-report.ts';
 
-/**
- * `setup` and `setup --undo`: wire `credHelpers[<registry host>] = "eidf"` into Docker's config.json
- * and the containers auth.json (see `auth-files.ts` for which files), or put back what was there.
- *
- * Never `credsStore`: podman ignores it and Docker would send every registry to this helper.
- * Setup moves a plaintext `auths` secret for the registry into the store (through `saveCredential`)
- * and removes it from the file only after the store accepted it. Entries without a secret (the `{}`
- * `docker login` writes next to credHelpers) are left alone: they hold nothing, and Docker rewrites them.
- *
- * Every file is read and checked before any is written; then all edits are applied or none
- * (`applyChanges`). A run that has nothing to do writes nothing. Before a file is edited, its previous
- * content goes to `<file>.eidf-backup` (0600, refreshed on every edit, so it is the file as it was just
- * before the last edit) — without the moved secret: secrets live only in the store. Undo restores the
- * wiring recorded in `setup-state.json`, never a secret.
- */
 export interface SetupInput {
   /** Registry host or URL; normalised with `registryKey`. */
   registry: string;

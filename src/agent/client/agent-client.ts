@@ -1,14 +1,15 @@
+/**
+ * The helper's side of the socket: one JSON request, one JSON answer. It starts the agent when
+ * none answers (once per process), and restarts it when the agent is of another version.
+ * Speaks HTTP through socket-http.ts (node:net only), so the `get` path stays light.
+ */
+
 import { existsSync, rmSync } from 'node:fs';
 import { EidfError } from '../../core/errors.ts';
 import { checkAgentSocket } from '../../platform/private-path.ts';
 import { socketRequest } from './socket-http.ts';
 import { errorFromWire, VERSION_HEADER } from '../api.ts';
 
-/**
- * The helper's side of the socket: one JSON request, one JSON answer. It starts the agent when
- * none answers (once per process), and restarts it when the agent is of another version.
- * Speaks HTTP through socket-http.ts (node:net only), so the `get` path stays light.
- */
 export interface AgentClientOptions {
   socketPath: string;
   /** The caller's uid: the socket and its folder must be this user's before a byte is sent. */

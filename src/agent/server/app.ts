@@ -12,7 +12,7 @@ export interface AgentDeps {
   credentials: RegistryCredentials;
   /** Answers `get` (keeper first for the configured registry); defaults to the stored credentials. */
   resolveCredential?(registry: string): Promise<UserSecret>;
-  /** Answers `store`, `erase` and `list` (the configured registry's rules: credential-verbs.ts); default: the stored credentials. */
+  /** Answers `store`, `erase` and `list` (the configured registry's rules: credentials/client-verbs.ts); default: the stored credentials. */
   storeCredential?(registry: string, credential: UserSecret): Promise<void>;
   eraseCredential?(registry: string): Promise<void>;
   listCredentials?(): Promise<Record<string, string>>;
@@ -23,7 +23,7 @@ export interface AgentDeps {
   /** Routers mounted under /v1/<name>. */
   routers?: Record<string, Router>;
   store: { kind: StoreKind; reason: string; path?: string };
-  /** Fingerprint of the settings this agent runs with (agent-settings.ts); a command sending another one restarts it. */
+  /** Fingerprint of the settings this agent runs with (agent/settings.ts); a command sending another one restarts it. */
   settings?: string;
   /** The settings for people (proxy passwords left out), in the health answer for `doctor`. */
   settingsShown?: Record<string, string>;
@@ -66,7 +66,7 @@ export function createAgentApp(deps: AgentDeps): express.Express {
       const keep = deps.keepRunningForVersion?.(callerVersion);
       return answerAfterBody(() => {
         if (keep !== undefined) return sendError(res, 409, { error: 'AGENT_VERSION_DIFFERS', error_description: keep });
-        // `pid` and `service` tell the helper which agent to wait for: a service comes back by itself (client.ts).
+        // `pid` and `service` tell the helper which agent to wait for: a service comes back by itself (agent-client.ts).
         sendError(res, 409, {
           error: 'VERSION_MISMATCH',
           error_description: `agent ${deps.version} restarts for helper ${callerVersion}`,

@@ -39,7 +39,7 @@ export interface RobotRouterDeps {
 }
 
 /**
- * The agent's robot-account endpoints (mounted at `/v1/robots`; shapes in `robots-wire.ts`). Every call
+ * The agent's robot-account endpoints (mounted at `/v1/robots`; shapes in `agent/api.ts`). Every call
  * reads the ID token, talks to Harbor with it, and keeps robot secrets in the store — the only copy of a
  * secret Harbor shows once.
  *

@@ -1,3 +1,14 @@
+/**
+ * The agent's endpoints for the login session and the registry secret:
+ * POST /login (start or join a device login; answers the prompt), POST /login/wait (held open
+ * until the login ends; closing it cancels this waiter's share of the login), POST /logout,
+ * POST /secret (store a CLI secret after Harbor accepted it: secret mode), POST /secret/check,
+ * POST /secret/rotate; GET|POST /prompt-pause (after a login prompt that `get` started was
+ * cancelled or expired, `get` starts no other for a while: docker asks for every registry);
+ * POST /web-login/browser (whether this caller should open the browser at Harbor's web login:
+ * only the first of several `get`s waiting for the same revival does).
+ */
+
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { EidfError, oneLine } from '../../core/errors.ts';
@@ -10,16 +21,6 @@ import type { SessionManager } from '../../session/session-manager.ts';
 import { logoutOfRegistry } from '../../credentials/client-verbs.ts';
 import type { RegistryCredentials } from '../../credentials/registry-credentials.ts';
 
-/**
- * The agent's endpoints for the login session and the registry secret:
- * POST /login (start or join a device login; answers the prompt), POST /login/wait (held open
- * until the login ends; closing it cancels this waiter's share of the login), POST /logout,
- * POST /secret (store a CLI secret after Harbor accepted it: secret mode), POST /secret/check,
- * POST /secret/rotate; GET|POST /prompt-pause (after a login prompt that `get` started was
- * cancelled or expired, `get` starts no other for a while: docker asks for every registry);
- * POST /web-login/browser (whether this caller should open the browser at Harbor's web login:
- * only the first of several `get`s waiting for the same revival does).
- */
 export interface SessionRouteDeps {
   registry: string;
   session: SessionManager | undefined;

@@ -42,7 +42,7 @@ export async function daemonCommand(args: string[], deps: CliDeps, config: Confi
 }
 
 async function runInForeground(deps: CliDeps, config: Config): Promise<number> {
-  const logger = createLineLogger((line) => deps.stderr.write(line), deps.clock, deps.env.EIDF_DEBUG === '1');
+  const logger = createLineLogger((line) => deps.stderr.write(line), deps.clock, config.debug);
   useProxyFromEnv(deps.env);
   const running = await runAgent({
     config,

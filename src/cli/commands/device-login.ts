@@ -35,7 +35,7 @@ export async function deviceLogin(
     const { renderUnicodeCompact } = await import('uqr');
     out(renderUnicodeCompact(url));
   }
-  if (options.browser && !start.joined && (await openBrowser(url, deps.env, deps.platform)))
+  if (options.browser && !start.joined && (await openBrowser(url, config, deps.env, deps.platform)))
     out('(opened in your browser)');
   const promptExpiresAt = Date.parse(prompt.expires_at);
   const bounded = options.maxWaitMs !== undefined && deps.clock.now() + options.maxWaitMs < promptExpiresAt;

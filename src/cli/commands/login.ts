@@ -107,7 +107,7 @@ async function askForSecret(
       : `No OIDC device login is configured for ${config.registry}: log in with your Harbor CLI secret.`,
   );
   out(`It is in Harbor's web UI: ${portal} → your name, top right → User Profile → CLI secret.`);
-  if (options.browser && (await openBrowser(portal, deps.env, deps.platform))) out('(opened in your browser)');
+  if (options.browser && (await openBrowser(portal, config, deps.env, deps.platform))) out('(opened in your browser)');
   const last = options.username ?? readLastUsername(config, deps) ?? (await currentUsername(agent));
   const typed = (await terminal.ask(`Harbor username${last ? ` [${last}]` : ''}: `, { echo: true })).trim();
   const username = typed === '' ? last : typed;

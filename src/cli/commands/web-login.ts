@@ -26,7 +26,7 @@ export async function waitForWebLogin(
   const first = async () =>
     (await agent.call<{ open: boolean }>('POST', '/v1/session/web-login/browser').catch(() => ({ open: true }))).open;
   const open = options.browser === 'first' ? await first() : options.browser;
-  if (open && (await openBrowser(url, deps.env, deps.platform))) out('(opened in your browser)');
+  if (open && (await openBrowser(url, config, deps.env, deps.platform))) out('(opened in your browser)');
   const deadline = deps.clock.now() + options.maxWaitMs;
   out(
     `Waiting until the same secret works again (until ${new Date(deadline).toISOString().slice(11, 19)} UTC); Ctrl-C stops waiting.`,
