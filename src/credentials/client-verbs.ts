@@ -12,11 +12,11 @@
  */
 
 import { oneLine } from '../core/errors.ts';
-import type { Logger } from '../core/ports.ts';
+import type { Logger, RegistryCredential } from '../core/ports.ts';
 import type { SecretKeeper } from './secret-keeper.ts';
 import type { SessionManager } from '../session/session-manager.ts';
 import type { LogoutReport } from '../session/types.ts';
-import type { RegistryCredentials, UserSecret } from './registry-credentials.ts';
+import type { RegistryCredentials } from './registry-credentials.ts';
 
 export interface CredentialVerbDeps {
   registry: string;
@@ -36,7 +36,7 @@ export interface RegistryLogout {
 export async function storeCredential(
   deps: CredentialVerbDeps,
   registry: string,
-  credential: UserSecret,
+  credential: RegistryCredential,
 ): Promise<void> {
   const { logger } = deps;
   if (registry !== deps.registry) {

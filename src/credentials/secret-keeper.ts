@@ -16,18 +16,13 @@
  */
 
 import { EidfError, oneLine, type ErrorCode } from '../core/errors.ts';
-import type { Clock, Logger } from '../core/ports.ts';
+import type { Clock, Logger, RegistryCredential } from '../core/ports.ts';
 import type { HarborHttp } from '../harbor/http.ts';
 import { probeSecret, readCurrentUser, type ProbeResult } from '../harbor/users.ts';
 
 export type SecretState =
   'unknown' | 'no-credential' | 'valid' | 'needs-web-login' | 'not-onboarded' | 'unreachable' | 'error';
 export type SecretMode = 'oidc' | 'stored-secret';
-
-export interface RegistrySecret {
-  Username: string;
-  Secret: string;
-}
 
 export interface SecretStatus {
   state: SecretState;
@@ -53,7 +48,7 @@ export interface SecretKeeperDeps {
   /** The OIDC session, when one is configured. */
   session?: { isLoggedIn(): boolean; getIdToken(): Promise<string> };
   /** The secret stored through the protocol for this registry (fallback mode). */
-  storedCredential(): Promise<RegistrySecret | null>;
+  storedCredential(): Promise<RegistryCredential | null>;
   clock: Clock;
   logger: Logger;
   random?: () => number;
@@ -72,7 +67,7 @@ const REPROBE_DELAY_MS = 3_000;
  */
 export async function probeTwice(
   http: HarborHttp,
-  credential: RegistrySecret,
+  credential: RegistryCredential,
   delayMs: number,
   onFirstRefusal: () => void = () => {},
 ): Promise<ProbeResult> {
@@ -84,7 +79,7 @@ export async function probeTwice(
 
 /** A secret worth probing, and where it came from. */
 interface Candidate {
-  credential: RegistrySecret;
+  credential: RegistryCredential;
   mode: SecretMode;
   modeReason: string;
 }
@@ -94,7 +89,7 @@ export class SecretKeeper {
   #state: SecretState = 'unknown';
   #mode: SecretMode | null = null;
   #modeReason: string | null = null;
-  #credential: RegistrySecret | null = null;
+  #credential: RegistryCredential | null = null;
   #lastCheckAt: number | null = null;
   #lastValidAt: number | null = null;
   #validSince: number | null = null;
@@ -119,7 +114,7 @@ export class SecretKeeper {
   }
 
   /** The registry secret to hand to clients, from memory; null unless it is believed to work. */
-  credential(): RegistrySecret | null {
+  credential(): RegistryCredential | null {
     // Only a probe answering 401 says a secret is dead; while Harbor is down or answers garbage,
     // the last secret it accepted is still the best answer.
     return this.#state === 'valid' || this.#state === 'unreachable' || this.#state === 'error'
@@ -171,7 +166,7 @@ export class SecretKeeper {
    * Would Harbor accept `credential`? Probed (twice on a 401) in turn with the keeper's own
    * probes; changes nothing. For a secret about to be stored.
    */
-  probe(credential: RegistrySecret): Promise<ProbeResult> {
+  probe(credential: RegistryCredential): Promise<ProbeResult> {
     return this.#oneAtATime(() =>
       probeTwice(this.#deps.http, credential, this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS),
     );
@@ -320,7 +315,7 @@ export class SecretKeeper {
     return { credential: stored, mode: 'stored-secret', modeReason };
   }
 
-  #set(state: SecretState, credential: RegistrySecret | null): void {
+  #set(state: SecretState, credential: RegistryCredential | null): void {
     this.#state = state;
     this.#credential = credential;
   }

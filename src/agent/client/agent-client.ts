@@ -8,7 +8,15 @@ import { existsSync, rmSync } from 'node:fs';
 import { EidfError } from '../../core/errors.ts';
 import { checkAgentSocket } from '../../platform/private-path.ts';
 import { socketRequest } from './socket-http.ts';
-import { errorFromWire, VERSION_HEADER } from '../api.ts';
+import {
+  endpointParts,
+  errorFromWire,
+  VERSION_HEADER,
+  type AgentHealth,
+  type EndpointName,
+  type RequestOf,
+  type ResponseOf,
+} from '../api.ts';
 
 export interface AgentClientOptions {
   socketPath: string;
@@ -33,6 +41,12 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** The arguments after the endpoint: its request (optional where it takes none), then the options. */
+export type CallArgs<E extends EndpointName> =
+  undefined extends RequestOf<E>
+    ? [body?: RequestOf<E>, options?: RequestOptions]
+    : [body: RequestOf<E>, options?: RequestOptions];
+
 export interface AgentAnswer {
   status: number;
   body: unknown;
@@ -48,8 +62,9 @@ export class AgentClient {
     this.#options = options;
   }
 
-  /** Sends a request; answers 2xx bodies, throws EidfError for anything else. */
-  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  /** Sends a request to `endpoint` (api.ts); answers 2xx bodies, throws EidfError for anything else. */
+  async call<E extends EndpointName>(endpoint: E, ...[request, options = {}]: CallArgs<E>): Promise<ResponseOf<E>> {
+    const { method, path, body } = requestParts(endpoint, request);
     let answer = await this.#send(method, path, body, options);
     const mismatch = answer.body as { error?: string; pid?: number; service?: string } | null;
     if (answer.status === 409 && mismatch?.error === 'VERSION_MISMATCH') {
@@ -64,12 +79,16 @@ export class AgentClient {
         answer = await this.#send(method, path, body, options);
       }
     }
-    if (answer.status >= 200 && answer.status < 300) return answer.body as T;
+    if (answer.status >= 200 && answer.status < 300) return answer.body as ResponseOf<E>;
     throw errorFromWire(answer.status, answer.body);
   }
 
   /** Like call(), but never starts an agent: undefined when none is running. */
-  async callIfRunning<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T | undefined> {
+  async callIfRunning<E extends EndpointName>(
+    endpoint: E,
+    ...[request]: CallArgs<E>
+  ): Promise<ResponseOf<E> | undefined> {
+    const { method, path, body } = requestParts(endpoint, request);
     let answer: AgentAnswer;
     try {
       answer = await this.#raw(method, path, body);
@@ -77,7 +96,7 @@ export class AgentClient {
       if (NO_AGENT.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
       throw unreachable(err);
     }
-    if (answer.status >= 200 && answer.status < 300) return answer.body as T;
+    if (answer.status >= 200 && answer.status < 300) return answer.body as ResponseOf<E>;
     throw errorFromWire(answer.status, answer.body);
   }
 
@@ -138,10 +157,10 @@ export class AgentClient {
   }
 
   /** The running agent's health answer, or undefined when none answers. */
-  async #health(): Promise<{ pid?: number } | undefined> {
+  async #health(): Promise<Partial<AgentHealth> | undefined> {
     try {
       const answer = await this.#raw('GET', '/v1/health', undefined);
-      return answer.status === 200 ? (answer.body ?? {}) : undefined;
+      return answer.status === 200 ? ((answer.body as Partial<AgentHealth> | null) ?? {}) : undefined;
     } catch {
       return undefined;
     }
@@ -179,6 +198,14 @@ export class AgentClient {
     }
     return { status: answer.status, body: parsed };
   }
+}
+
+/** Method, path and body of a call: a GET's request goes in the query string, a POST's in the body. */
+function requestParts(endpoint: EndpointName, request: unknown): { method: string; path: string; body: unknown } {
+  const { method, path } = endpointParts(endpoint);
+  if (method === 'POST' || request === undefined) return { method, path, body: request };
+  const query = new URLSearchParams(request as Record<string, string>).toString();
+  return { method, path: `${path}?${query}`, body: undefined };
 }
 
 function unreachable(err: unknown): EidfError {

@@ -118,7 +118,10 @@ export function createAgent(deps: CreateAgentDeps): Agent {
     settled: () => services.settled(5_000),
     statusDetails: async () => ({
       registry: config.registry,
-      oidc: services.session ? { issuer: config.oidcIssuer, clientId: config.oidcClientId } : null,
+      oidc:
+        services.session && config.oidcIssuer && config.oidcClientId
+          ? { issuer: config.oidcIssuer, clientId: config.oidcClientId }
+          : null,
       session: services.session?.status() ?? null,
       registrySecret: services.keeper.status(),
       // Robots whose secrets are kept here, for the expiry warning; a store that cannot be read says nothing.

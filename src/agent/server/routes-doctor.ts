@@ -10,6 +10,7 @@
  */
 
 import { Router } from 'express';
+import { endpoints } from './handle.ts';
 import type { Config } from '../../config.ts';
 import { EidfError, oneLine } from '../../core/errors.ts';
 import type { Fetch } from '../../core/ports.ts';
@@ -43,9 +44,7 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 
 export function createDoctorRouter(deps: DoctorRouteDeps): Router {
   const router = Router();
-  router.get('/', async (_req, res) => {
-    res.json(await runAgentChecks(deps));
-  });
+  endpoints(router, '/v1/doctor')('GET /v1/doctor', () => runAgentChecks(deps));
   return router;
 }
 

@@ -6,7 +6,7 @@
 
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
-import type { Clock, Fetch, Logger, SecretStore } from '../../core/ports.ts';
+import type { Clock, Fetch, Logger, RegistryCredential, SecretStore } from '../../core/ports.ts';
 import type { HarborHttp } from '../../harbor/http.ts';
 import { SecretKeeper } from '../../credentials/secret-keeper.ts';
 import { createOidcClient, oidcSettingsFromConfig } from '../../oidc/client.ts';
@@ -18,7 +18,7 @@ import {
   storeCredential,
   type CredentialVerbDeps,
 } from '../../credentials/client-verbs.ts';
-import { RegistryCredentials, type UserSecret } from '../../credentials/registry-credentials.ts';
+import { RegistryCredentials } from '../../credentials/registry-credentials.ts';
 
 export interface AgentServices {
   credentials: RegistryCredentials;
@@ -27,7 +27,7 @@ export interface AgentServices {
   harbor: HarborHttp;
   resolveCredential: (registry: string) => ReturnType<typeof resolveCredential>;
   /** The protocol's store, erase and list, with the configured registry's rules (credentials/client-verbs.ts). */
-  storeCredential(registry: string, credential: UserSecret): Promise<void>;
+  storeCredential(registry: string, credential: RegistryCredential): Promise<void>;
   eraseCredential(registry: string): Promise<void>;
   listCredentials(): Promise<Record<string, string>>;
   /** A fresh ID token for Harbor API calls; NOT_LOGGED_IN (with the hint) without a session. */

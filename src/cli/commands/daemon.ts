@@ -8,12 +8,6 @@ import { UnusableStore } from '../../store/unusable.ts';
 import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
-import type { FinalSave } from '../../session/types.ts';
-
-interface Health {
-  version: string;
-  pid: number;
-}
 
 /** `daemon start|stop|run`: the agent's lifecycle, by hand. */
 export async function daemonCommand(args: string[], deps: CliDeps, config: Config): Promise<number> {
@@ -23,12 +17,12 @@ export async function daemonCommand(args: string[], deps: CliDeps, config: Confi
   }
   const agent = connectAgent(config, deps);
   if (action === 'start') {
-    const health = await agent.call<Health>('GET', '/v1/health');
+    const health = await agent.call('GET /v1/health');
     deps.stderr.write(`agent ${health.version} running (pid ${health.pid}); socket ${config.paths.socket}\n`);
     return EXIT.ok;
   }
   if (action === 'stop') {
-    const answer = await agent.callIfRunning<{ refreshTokenSave?: FinalSave | null }>('POST', '/v1/shutdown');
+    const answer = await agent.callIfRunning('POST /v1/shutdown');
     deps.stderr.write(answer === undefined ? 'no agent was running\n' : 'agent stopped\n');
     const save = answer?.refreshTokenSave;
     if (save?.saved) deps.stderr.write('the refresh token held in memory was saved\n');

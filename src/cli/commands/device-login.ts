@@ -1,15 +1,10 @@
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
 import type { AgentClient } from '../../agent/client/agent-client.ts';
-import type { SecretStatus } from '../../credentials/secret-keeper.ts';
 import { openBrowser } from '../../platform/browser.ts';
-import type { LoginStart, SessionStatus } from '../../session/types.ts';
 import type { CliDeps } from '../deps.ts';
 
-export interface LoginResult {
-  session: SessionStatus;
-  registrySecret: SecretStatus;
-}
+import type { LoginResult } from '../../agent/api.ts';
 
 /**
  * Runs (or joins) the device login in the agent and shows its progress on stderr: the URL, the
@@ -24,7 +19,7 @@ export async function deviceLogin(
   config: Config,
   options: { browser: boolean; signal: AbortSignal; maxWaitMs?: number },
 ): Promise<LoginResult> {
-  const start = await agent.call<LoginStart>('POST', '/v1/session/login');
+  const start = await agent.call('POST /v1/session/login');
   const { prompt } = start;
   const url = prompt.verification_uri_complete ?? prompt.verification_uri;
   const out = (line: string) => deps.stderr.write(`${line}\n`);
@@ -45,7 +40,7 @@ export async function deviceLogin(
   const timer = bounded ? setTimeout(() => gaveUp.abort(), waitUntil - deps.clock.now()) : undefined;
   let result: LoginResult;
   try {
-    result = await agent.call<LoginResult>('POST', '/v1/session/login/wait', undefined, {
+    result = await agent.call('POST /v1/session/login/wait', undefined, {
       timeoutMs: Math.max(promptExpiresAt - deps.clock.now(), 0) + 30_000,
       signal: AbortSignal.any([options.signal, gaveUp.signal]),
     });
@@ -69,9 +64,7 @@ export async function deviceLogin(
  * login, so nobody is surprised to find it on disk.
  */
 export async function warnAboutFileStore(agent: AgentClient, out: (line: string) => void): Promise<void> {
-  const health = await agent
-    .call<{ store?: { kind: string; reason: string; path?: string } }>('GET', '/v1/health')
-    .catch(() => undefined);
+  const health = await agent.call('GET /v1/health').catch(() => undefined);
   const store = health?.store;
   if (store?.kind !== 'file' || !store.path || !store.reason.startsWith('no usable keychain')) return;
   out(

@@ -82,7 +82,7 @@ async function secretFromStdin(deps: CliDeps): Promise<string> {
 
 /** Harbor checks the secret before the agent stores it; a refused one is BAD_INPUT, nothing stored. */
 function storeSecret(agent: AgentClient, username: string, secret: string): Promise<SecretStatus> {
-  return agent.call<SecretStatus>('POST', '/v1/session/secret', { username, secret });
+  return agent.call('POST /v1/session/secret', { username, secret });
 }
 
 /** The secret login on a terminal: where the secret is, the browser, then username and secret. */
@@ -121,7 +121,7 @@ async function askForSecret(
 /** The Harbor user whose secret the agent keeps now, as a default; undefined when unknown. */
 async function currentUsername(agent: AgentClient): Promise<string | undefined> {
   try {
-    const status = await agent.call<{ registrySecret?: { username?: string | null } }>('GET', '/v1/status');
+    const status = await agent.call('GET /v1/status');
     return status.registrySecret?.username ?? undefined;
   } catch {
     return undefined;
@@ -148,7 +148,7 @@ async function webLogin(
   browser: boolean,
   signal: AbortSignal,
 ): Promise<SecretStatus> {
-  const status = await agent.call<SecretStatus>('POST', '/v1/session/secret/check');
+  const status = await agent.call('POST /v1/session/secret/check');
   if (status.state === 'valid') {
     deps.stderr.write(`the registry secret already works (Harbor user ${status.username})\n`);
     return status;

@@ -1,7 +1,5 @@
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
-import type { RobotSecretsReport } from '../../agent/server/routes-session.ts';
-import type { LogoutReport } from '../../session/types.ts';
 import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -14,11 +12,7 @@ export async function logoutCommand(args: string[], deps: CliDeps, config: Confi
   const forgetRobots = args.includes('--forget-robots');
   if (args.some((arg) => arg !== '--forget-robots'))
     throw new EidfError('USAGE', 'usage: docker-credential-eidf logout [--forget-robots]');
-  const result = await connectAgent(config, deps).call<{
-    session: LogoutReport | null;
-    storedSecretErased: boolean;
-    robotSecrets?: RobotSecretsReport;
-  }>('POST', '/v1/session/logout', { forgetRobots });
+  const result = await connectAgent(config, deps).call('POST /v1/session/logout', { forgetRobots });
   const out = (line: string) => deps.stderr.write(`${line}\n`);
   const { session } = result;
   if (session) {

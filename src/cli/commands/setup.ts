@@ -18,7 +18,7 @@ export async function setupCommand(args: string[], deps: CliDeps, config: Config
     paths: config.paths,
     cwd: deps.cwd,
     saveCredential: async (registry, username, secret) => {
-      await agent.call('POST', '/v1/credentials/store', { registry, Username: username, Secret: secret });
+      await agent.call('POST /v1/credentials/store', { registry, Username: username, Secret: secret });
     },
     log: (line) => deps.stderr.write(`${line}\n`),
   });

@@ -3,6 +3,7 @@ import { EidfError } from '../../core/errors.ts';
 import type { KeptRobot } from '../../credentials/robot-secrets.ts';
 import type { SecretStatus } from '../../credentials/secret-keeper.ts';
 import { unsavedRefreshTokenLine, type SessionStatus } from '../../session/types.ts';
+import type { AgentStatusAnswer } from '../../agent/api.ts';
 import { connectAgent } from '../../agent/client/connection.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -22,19 +23,8 @@ export interface StatusReport {
   robots: KeptRobot[];
 }
 
-interface AgentStatus {
-  registry: string;
-  oidc: StatusReport['oidc'];
-  session: SessionStatus | null;
-  registrySecret: SecretStatus;
-  robots?: KeptRobot[];
-  agent: {
-    pid: number;
-    version: string;
-    uptimeSeconds: number;
-    store: { kind: string; reason: string; path?: string };
-  };
-}
+/** The agent's answer as the contract has it; `robots` may be missing from an agent of an older build. */
+type AgentStatus = Omit<AgentStatusAnswer, 'robots'> & Partial<Pick<AgentStatusAnswer, 'robots'>>;
 
 /**
  * `status [--json]`: registry, login, registry secret, store, agent. Exit 0 when the registry
@@ -44,7 +34,7 @@ export async function statusCommand(args: string[], deps: CliDeps, config: Confi
   const json = args.includes('--json');
   if (args.some((arg) => arg !== '--json'))
     throw new EidfError('USAGE', 'usage: docker-credential-eidf status [--json]');
-  const answer = checkAgentStatus(await connectAgent(config, deps).call<unknown>('GET', '/v1/status'));
+  const answer = checkAgentStatus(await connectAgent(config, deps).call('GET /v1/status'));
   const session = answer.session;
   const report: StatusReport = {
     registry: answer.registry,
