@@ -5,7 +5,7 @@
  */
 
 import { existsSync, rmSync } from 'node:fs';
-import { EidfError } from '../../core/errors.ts';
+import { EidfError, errnoCode } from '../../core/errors.ts';
 import { checkAgentSocket } from '../../platform/private-path.ts';
 import { socketRequest } from './socket-http.ts';
 import {
@@ -93,7 +93,7 @@ export class AgentClient {
     try {
       answer = await this.#raw(method, path, body);
     } catch (err) {
-      if (NO_AGENT.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+      if (NO_AGENT.has(errnoCode(err) ?? '')) return undefined;
       throw unreachable(err);
     }
     if (answer.status >= 200 && answer.status < 300) return answer.body as ResponseOf<E>;
@@ -110,7 +110,7 @@ export class AgentClient {
     try {
       return await this.#raw(method, path, body, options);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? '';
+      const code = errnoCode(err) ?? '';
       if (!NO_AGENT.has(code) || this.#spawned || !spawn) throw unreachable(err);
     }
     const marker = this.#options.serviceRestartMarker;
@@ -210,7 +210,7 @@ function requestParts(endpoint: EndpointName, request: unknown): { method: strin
 
 function unreachable(err: unknown): EidfError {
   if (err instanceof EidfError) return err;
-  const code = (err as NodeJS.ErrnoException).code;
+  const code = errnoCode(err);
   const why =
     code === 'ECONNRESET' || code === undefined
       ? 'the agent closed the connection'

@@ -1,3 +1,4 @@
+import { errnoCode } from '../../core/errors.ts';
 import { closeSync, openSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensurePrivateDir } from '../../platform/private-path.ts';
@@ -41,6 +42,6 @@ function keepLogSmall(logFile: string): void {
   try {
     if (statSync(logFile).size > MAX_LOG_BYTES) renameSync(logFile, `${logFile}.1`);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (errnoCode(err) !== 'ENOENT') throw err;
   }
 }
