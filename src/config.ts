@@ -1,9 +1,3 @@
-import { EidfError } from './core/errors.ts';
-import { editDistance } from './core/edit-distance.ts';
-import { registryKey } from './core/registry-url.ts';
-import type { StoreKind } from './core/ports.ts';
-import { homeFromPasswd } from './platform/passwd-home.ts';
-
 /**
  * Every setting of the product, documented and validated in one place.
  *
@@ -11,6 +5,13 @@ import { homeFromPasswd } from './platform/passwd-home.ts';
  * (`<configDir>/config.json`, keys as in `fileKey`), then takes its default. A bad value is a
  * CONFIG_INVALID error that names the setting, raised before any network or keychain access.
  */
+
+import { editDistance } from './core/edit-distance.ts';
+import { registryKey } from './core/registry-url.ts';
+import { checkPlain, checkUrl, invalidSetting as invalid } from './core/url-policy.ts';
+import type { StoreKind } from './core/ports.ts';
+import { homeFromPasswd } from './platform/passwd-home.ts';
+
 export interface Config {
   /** EIDF_REGISTRY: the registry host Docker keys credentials by, e.g. `registry.eidf.ac.uk`. */
   registry: string;
@@ -34,6 +35,10 @@ export interface Config {
   keychainTimeoutMs: number;
   /** EIDF_AGENT_IDLE_SECONDS: an agent with no session and nothing stored exits after this long without a request (0 = never). */
   agentIdleSeconds: number;
+  /** EIDF_NO_BROWSER=1: never open a browser (the URL is printed in any case). */
+  noBrowser: boolean;
+  /** EIDF_DEBUG=1: debug lines in the agent's log. */
+  debug: boolean;
   paths: Paths;
 }
 
@@ -78,6 +83,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'keepAliveSeconds', variable: 'EIDF_KEEPALIVE_SECONDS', default: '900', type: 'number' },
   { key: 'keychainTimeoutMs', variable: 'EIDF_KEYCHAIN_TIMEOUT_MS', default: '3000', type: 'number' },
   { key: 'agentIdleSeconds', variable: 'EIDF_AGENT_IDLE_SECONDS', default: '600', type: 'number' },
+  { key: 'noBrowser', variable: 'EIDF_NO_BROWSER', default: '0', type: 'boolean' },
+  { key: 'debug', variable: 'EIDF_DEBUG', default: '0', type: 'boolean' },
 ];
 
 /** The setting a name means: its config.json key (any case) or its variable. */
@@ -203,6 +210,8 @@ export function loadConfig(env: Env, uid: number, readText: ReadText, options: L
     keepAliveSeconds: parseNumber('EIDF_KEEPALIVE_SECONDS', value('keepAliveSeconds')!, 1, 86_400),
     keychainTimeoutMs: parseNumber('EIDF_KEYCHAIN_TIMEOUT_MS', value('keychainTimeoutMs')!, 50, 60_000),
     agentIdleSeconds: parseNumber('EIDF_AGENT_IDLE_SECONDS', value('agentIdleSeconds')!, 0, 31_536_000),
+    noBrowser: parseBoolean('EIDF_NO_BROWSER', value('noBrowser')!),
+    debug: parseBoolean('EIDF_DEBUG', value('debug')!),
     paths,
   };
   if (options.unknownKeys !== 'ignore') {
@@ -252,37 +261,6 @@ function parseRegistry(value: string, allowInsecureLoopback: boolean): { registr
   return { registry, registryUrl };
 }
 
-/** Refuses a URL setting with spaces around it (a copy-paste slip that would otherwise be kept). */
-function checkPlain(name: string, value: string): void {
-  if (value !== value.trim()) throw invalid(name, 'has spaces or line breaks around it; remove them');
-}
-
-/**
- * `https:` anywhere; `http:` only for loopback hosts and only when explicitly allowed.
- * Throws CONFIG_INVALID naming the setting `name`.
- */
-export function checkUrl(name: string, value: string, allowInsecureLoopback: boolean): void {
-  checkPlain(name, value);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalid(name, 'must be a URL');
-  }
-  // Never kept (status and logs show these URLs); the message does not repeat the value.
-  if (url.username !== '' || url.password !== '') throw invalid(name, 'must not contain a user name or password');
-  if (url.protocol === 'https:') return;
-  if (url.protocol !== 'http:') throw invalid(name, 'must be an https:// URL');
-  if (!isLoopbackHost(url.hostname))
-    throw invalid(name, 'must be an https:// URL (http:// is allowed only for loopback hosts)');
-  if (!allowInsecureLoopback)
-    throw invalid(name, 'is http://; set EIDF_ALLOW_INSECURE_LOOPBACK=1 to allow that on loopback');
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
 function parseEnum<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw invalid(name, `must be one of ${allowed.join(', ')}`);
@@ -300,8 +278,4 @@ function parseBoolean(name: string, value: string): boolean {
   if (['1', 'true', 'yes'].includes(value)) return true;
   if (['0', 'false', 'no', ''].includes(value)) return false;
   throw invalid(name, 'must be 1 or 0');
-}
-
-function invalid(setting: string, problem: string): EidfError {
-  return new EidfError('CONFIG_INVALID', `invalid configuration: ${setting} ${problem}`);
 }

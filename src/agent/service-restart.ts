@@ -5,7 +5,7 @@ import { join } from 'node:path';
  * How an agent run by systemd (install.sh --systemd) follows an upgrade. A command of another
  * version makes it exit with SERVICE_RESTART_EXIT, a failure to systemd, so the unit's
  * Restart=on-failure starts `ExecStart=… daemon run` again, now the new code; the command waits
- * for that agent instead of starting a detached one (client.ts). Exit 0 would leave the service
+ * for that agent instead of starting a detached one (agent-client.ts). Exit 0 would leave the service
  * stopped and the agent outside it.
  *
  * If the unit runs another installation than the command, the restarted agent is of the same
@@ -22,7 +22,7 @@ const NOTE = 'service-restart';
  * Present from the moment a service agent exits to be restarted until an agent listens again. A
  * command that finds no agent meanwhile (docker's `get`, say) waits for the service's instead of
  * starting a detached one, which would take the socket and leave the restarted service nothing to
- * serve (client.ts). A command that waited in vain removes it.
+ * serve (agent-client.ts). A command that waited in vain removes it.
  */
 export function restartingMarker(runtimeDir: string): string {
   return join(runtimeDir, 'service-restarting');

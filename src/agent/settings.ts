@@ -2,7 +2,7 @@ import type { Config, Env } from '../config.ts';
 
 /**
  * The settings a running agent was started with, and their fingerprint. A command for people
- * sends the fingerprint of its own settings with every request (wire.ts); an agent started with
+ * sends the fingerprint of its own settings with every request (agent/api.ts); an agent started with
  * other ones restarts (app.ts), so a setting exported after the agent started is not silently
  * ignored. None of these is a secret; a proxy URL may carry a password, so `describe` drops it.
  * Kept free of imports: the helper's `get` path loads this file.

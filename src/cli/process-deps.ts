@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { EidfError, oneLine } from '../core/errors.ts';
+import { EidfError, oneLine, errnoCode } from '../core/errors.ts';
 import { agentCommand } from '../platform/runtime.ts';
 import { processTerminal } from '../platform/terminal.ts';
 import { VERSION } from '../version.ts';
@@ -24,7 +24,7 @@ export function processDeps(cliEntry: string): CliDeps {
       try {
         return readFileSync(0);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        if (errnoCode(err) !== 'EAGAIN') throw err;
       }
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -48,7 +48,7 @@ export function processDeps(cliEntry: string): CliDeps {
       try {
         return readFileSync(path, 'utf8');
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
+        const code = errnoCode(err);
         if (code === 'ENOENT') return undefined;
         // Only the config file is read this way: say which file, and what is wrong with it.
         const problem =

@@ -1,7 +1,7 @@
 /**
  * The project's one error type. Every failure that reaches a person or a protocol caller is an
  * EidfError with a stable `code`; `cli/exit-codes.ts` maps codes to exit codes in one place and
- * the agent maps them to HTTP statuses in `daemon/http-errors.ts`.
+ * the agent maps them to HTTP statuses in `agent/api.ts`.
  *
  * Messages are one line, lower-case, and never contain a secret.
  */
@@ -35,12 +35,40 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * The finer, stable reasons an EidfError may carry for a caller to act on (the agent sends them as
+ * `reason`; `agent/api.ts` says which endpoint sets which):
+ * - NOT_FOUND from `get`: login-required, logging-in, needs-web-login, not-onboarded;
+ * - a CLI secret Harbor refused at login: secret-refused;
+ * - robots: unknown-project, unknown-robot, robot-exists, not-project-admin, robot-expired, robot-disabled,
+ *   robot-secret-unknown (exists in Harbor, secret not kept here), robot-secret-stale (kept secret refused),
+ *   robot-secret-refused (an imported secret Harbor does not accept).
+ */
+export const ERROR_REASONS = [
+  'login-required',
+  'logging-in',
+  'needs-web-login',
+  'not-onboarded',
+  'secret-refused',
+  'unknown-project',
+  'unknown-robot',
+  'robot-exists',
+  'not-project-admin',
+  'robot-expired',
+  'robot-disabled',
+  'robot-secret-unknown',
+  'robot-secret-stale',
+  'robot-secret-refused',
+] as const;
+
+export type ErrorReason = (typeof ERROR_REASONS)[number];
+
 export class EidfError extends Error {
   readonly code: ErrorCode;
   /** A finer, stable reason a caller may act on (e.g. NOT_FOUND because 'login-required'). */
-  readonly reason: string | undefined;
+  readonly reason: ErrorReason | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; reason?: string }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; reason?: ErrorReason }) {
     super(message, options);
     this.name = 'EidfError';
     this.code = code;
@@ -50,6 +78,10 @@ export class EidfError extends Error {
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+export function isErrorReason(value: unknown): value is ErrorReason {
+  return typeof value === 'string' && (ERROR_REASONS as readonly string[]).includes(value);
 }
 
 /** The message of any thrown value (or a text), reduced to its first line (errors are shown as one line). */

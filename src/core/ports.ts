@@ -12,6 +12,15 @@ export interface Clock {
 export type StoreKind = 'keychain' | 'memory' | 'file';
 
 /**
+ * A registry credential: the user name and secret (a Harbor CLI secret, a robot's secret, or what
+ * `docker login` stored), Docker-shaped as the helper protocol and the agent carry it. Never log it.
+ */
+export interface RegistryCredential {
+  Username: string;
+  Secret: string;
+}
+
+/**
  * A flat key → secret map. Keys are short ASCII names chosen by the caller (see `core/store-keys.ts`);
  * values are opaque strings (usually JSON). Every method rejects with an EidfError
  * (STORE_LOCKED, STORE_UNAVAILABLE, STORE_TIMEOUT) rather than pretending a value is absent.

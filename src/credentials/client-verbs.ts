@@ -1,10 +1,3 @@
-import { oneLine } from '../core/errors.ts';
-import type { Logger } from '../core/ports.ts';
-import type { SecretKeeper } from './secret-keeper.ts';
-import type { SessionManager } from '../session/session-manager.ts';
-import type { LogoutReport } from '../session/types.ts';
-import type { RegistryCredentials, UserSecret } from './registry-credentials.ts';
-
 /**
  * What the clients' own verbs mean for the configured registry (every other registry is a plain
  * credential store):
@@ -17,6 +10,14 @@ import type { RegistryCredentials, UserSecret } from './registry-credentials.ts'
  *   IdP) and erases the stored secret; robot secrets stay. Idempotent: docker erases several times.
  * - `list`: the stored credentials, plus the user `get` answers for the configured registry.
  */
+
+import { oneLine } from '../core/errors.ts';
+import type { Logger, RegistryCredential } from '../core/ports.ts';
+import type { SecretKeeper } from './secret-keeper.ts';
+import type { SessionManager } from '../session/session-manager.ts';
+import type { LogoutReport } from '../session/types.ts';
+import type { RegistryCredentials } from './registry-credentials.ts';
+
 export interface CredentialVerbDeps {
   registry: string;
   credentials: RegistryCredentials;
@@ -35,7 +36,7 @@ export interface RegistryLogout {
 export async function storeCredential(
   deps: CredentialVerbDeps,
   registry: string,
-  credential: UserSecret,
+  credential: RegistryCredential,
 ): Promise<void> {
   const { logger } = deps;
   if (registry !== deps.registry) {

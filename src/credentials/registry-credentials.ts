@@ -1,11 +1,6 @@
 import { EidfError } from '../core/errors.ts';
-import type { SecretStore } from '../core/ports.ts';
+import type { RegistryCredential, SecretStore } from '../core/ports.ts';
 import { registryCredentialKey, registryFromStoreKey } from '../core/store-keys.ts';
-
-export interface UserSecret {
-  Username: string;
-  Secret: string;
-}
 
 /**
  * Registry credentials stored through the helper protocol, kept in the SecretStore and cached in
@@ -15,13 +10,13 @@ export interface UserSecret {
 export class RegistryCredentials {
   readonly #store: SecretStore;
   /** registry → credential, or null when the store is known to hold nothing for it. */
-  readonly #cache = new Map<string, UserSecret | null>();
+  readonly #cache = new Map<string, RegistryCredential | null>();
 
   constructor(store: SecretStore) {
     this.#store = store;
   }
 
-  async get(registry: string): Promise<UserSecret | null> {
+  async get(registry: string): Promise<RegistryCredential | null> {
     const cached = this.#cache.get(registry);
     if (cached !== undefined) return cached;
     const raw = await this.#store.get(registryCredentialKey(registry));
@@ -30,7 +25,7 @@ export class RegistryCredentials {
     return value;
   }
 
-  async add(registry: string, credential: UserSecret): Promise<void> {
+  async add(registry: string, credential: RegistryCredential): Promise<void> {
     const value = { Username: credential.Username, Secret: credential.Secret };
     await this.#store.set(registryCredentialKey(registry), JSON.stringify(value));
     this.#cache.set(registry, value);
@@ -54,9 +49,9 @@ export class RegistryCredentials {
   }
 }
 
-function parseStored(raw: string): UserSecret {
+function parseStored(raw: string): RegistryCredential {
   try {
-    const value = JSON.parse(raw) as Partial<UserSecret>;
+    const value = JSON.parse(raw) as Partial<RegistryCredential>;
     if (typeof value.Username === 'string' && typeof value.Secret === 'string')
       return { Username: value.Username, Secret: value.Secret };
   } catch {

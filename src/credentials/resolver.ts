@@ -1,9 +1,3 @@
-import { EidfError } from '../core/errors.ts';
-import type { SecretKeeper } from './secret-keeper.ts';
-import { NOT_FOUND_MESSAGE } from '../protocol/protocol.ts';
-import type { SessionStatus } from '../session/types.ts';
-import type { RegistryCredentials, UserSecret } from './registry-credentials.ts';
-
 /**
  * Answers `get`: for the configured registry, the secret the keeper holds (Harbor's copy or the
  * stored one it has checked); for any other registry, or when the keeper has no verdict, what was
@@ -13,6 +7,15 @@ import type { RegistryCredentials, UserSecret } from './registry-credentials.ts'
  * A NOT_FOUND carries a `reason` and a one-line hint as its message, which the helper shows on
  * stderr: 'login-required', 'logging-in', 'needs-web-login', 'not-onboarded'.
  */
+
+import type { NotFoundReason } from '../agent/api.ts';
+import { EidfError } from '../core/errors.ts';
+import type { SecretKeeper } from './secret-keeper.ts';
+import { NOT_FOUND_MESSAGE } from '../protocol/protocol.ts';
+import type { SessionStatus } from '../session/types.ts';
+import type { RegistryCredential } from '../core/ports.ts';
+import type { RegistryCredentials } from './registry-credentials.ts';
+
 export interface CredentialResolverDeps {
   registry: string;
   credentials: RegistryCredentials;
@@ -20,7 +23,7 @@ export interface CredentialResolverDeps {
   session?: { status(): SessionStatus };
 }
 
-export async function resolveCredential(deps: CredentialResolverDeps, registry: string): Promise<UserSecret> {
+export async function resolveCredential(deps: CredentialResolverDeps, registry: string): Promise<RegistryCredential> {
   if (registry !== deps.registry || !deps.keeper) return stored(deps, registry, undefined);
   const fromKeeper = deps.keeper.credential();
   if (fromKeeper) return fromKeeper;
@@ -39,7 +42,7 @@ async function stored(
   deps: CredentialResolverDeps,
   registry: string,
   whenMissing: EidfError | undefined,
-): Promise<UserSecret> {
+): Promise<RegistryCredential> {
   const found = await deps.credentials.get(registry);
   if (found) return found;
   throw whenMissing ?? new EidfError('NOT_FOUND', NOT_FOUND_MESSAGE);
@@ -54,6 +57,6 @@ function sessionReason(deps: CredentialResolverDeps, registry: string): EidfErro
   return undefined;
 }
 
-function notFound(reason: string, hint: string): EidfError {
+function notFound(reason: NotFoundReason, hint: string): EidfError {
   return new EidfError('NOT_FOUND', hint, { reason });
 }

@@ -1,6 +1,3 @@
-import type { SecretStore } from '../core/ports.ts';
-import { robotFromStoreKey, robotSecretKey } from '../core/store-keys.ts';
-
 /**
  * Robot secrets kept in the SecretStore under `robotSecretKey(registry, fullName)`, as JSON
  * `{"robotId":N,"secret":"…","expiresAt":ms|null}`. The id is kept so that a robot deleted and re-created
@@ -9,6 +6,10 @@ import { robotFromStoreKey, robotSecretKey } from '../core/store-keys.ts';
  * A secret imported without a login (Harbor's robot API needs one) has id null and no expiry until a
  * logged-in use finds the robot and fills both in.
  */
+
+import type { SecretStore } from '../core/ports.ts';
+import { robotFromStoreKey, robotSecretKey } from '../core/store-keys.ts';
+
 export interface KeptRobotSecret {
   robotId: number | null;
   secret: string;

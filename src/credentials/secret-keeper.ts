@@ -1,8 +1,3 @@
-import { EidfError, oneLine, type ErrorCode } from '../core/errors.ts';
-import type { Clock, Logger } from '../core/ports.ts';
-import type { HarborHttp } from '../harbor/http.ts';
-import { probeSecret, readCurrentUser, type ProbeResult } from '../harbor/users.ts';
-
 /**
  * Keeps the user's registry secret known and alive.
  *
@@ -19,14 +14,15 @@ import { probeSecret, readCurrentUser, type ProbeResult } from '../harbor/users.
  *
  * `credential()` answers from memory only: the helper's `get` never waits for Harbor.
  */
+
+import { EidfError, oneLine, type ErrorCode } from '../core/errors.ts';
+import type { Clock, Logger, RegistryCredential } from '../core/ports.ts';
+import type { HarborHttp } from '../harbor/http.ts';
+import { probeSecret, readCurrentUser, type ProbeResult } from '../harbor/users.ts';
+
 export type SecretState =
   'unknown' | 'no-credential' | 'valid' | 'needs-web-login' | 'not-onboarded' | 'unreachable' | 'error';
 export type SecretMode = 'oidc' | 'stored-secret';
-
-export interface RegistrySecret {
-  Username: string;
-  Secret: string;
-}
 
 export interface SecretStatus {
   state: SecretState;
@@ -52,7 +48,7 @@ export interface SecretKeeperDeps {
   /** The OIDC session, when one is configured. */
   session?: { isLoggedIn(): boolean; getIdToken(): Promise<string> };
   /** The secret stored through the protocol for this registry (fallback mode). */
-  storedCredential(): Promise<RegistrySecret | null>;
+  storedCredential(): Promise<RegistryCredential | null>;
   clock: Clock;
   logger: Logger;
   random?: () => number;
@@ -71,7 +67,7 @@ const REPROBE_DELAY_MS = 3_000;
  */
 export async function probeTwice(
   http: HarborHttp,
-  credential: RegistrySecret,
+  credential: RegistryCredential,
   delayMs: number,
   onFirstRefusal: () => void = () => {},
 ): Promise<ProbeResult> {
@@ -83,7 +79,7 @@ export async function probeTwice(
 
 /** A secret worth probing, and where it came from. */
 interface Candidate {
-  credential: RegistrySecret;
+  credential: RegistryCredential;
   mode: SecretMode;
   modeReason: string;
 }
@@ -93,7 +89,7 @@ export class SecretKeeper {
   #state: SecretState = 'unknown';
   #mode: SecretMode | null = null;
   #modeReason: string | null = null;
-  #credential: RegistrySecret | null = null;
+  #credential: RegistryCredential | null = null;
   #lastCheckAt: number | null = null;
   #lastValidAt: number | null = null;
   #validSince: number | null = null;
@@ -112,14 +108,13 @@ export class SecretKeeper {
   #generation = 0;
   #timer: { cancel(): void } | null = null;
   #stopped = false;
-  readonly #listeners = new Set<(status: SecretStatus) => void>();
 
   constructor(deps: SecretKeeperDeps) {
     this.#deps = deps;
   }
 
   /** The registry secret to hand to clients, from memory; null unless it is believed to work. */
-  credential(): RegistrySecret | null {
+  credential(): RegistryCredential | null {
     // Only a probe answering 401 says a secret is dead; while Harbor is down or answers garbage,
     // the last secret it accepted is still the best answer.
     return this.#state === 'valid' || this.#state === 'unreachable' || this.#state === 'error'
@@ -171,7 +166,7 @@ export class SecretKeeper {
    * Would Harbor accept `credential`? Probed (twice on a 401) in turn with the keeper's own
    * probes; changes nothing. For a secret about to be stored.
    */
-  probe(credential: RegistrySecret): Promise<ProbeResult> {
+  probe(credential: RegistryCredential): Promise<ProbeResult> {
     return this.#oneAtATime(() =>
       probeTwice(this.#deps.http, credential, this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS),
     );
@@ -186,11 +181,6 @@ export class SecretKeeper {
   stop(): void {
     this.#stopped = true;
     this.#timer?.cancel();
-  }
-
-  onChange(listener: (status: SecretStatus) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
   }
 
   status(): SecretStatus {
@@ -325,11 +315,9 @@ export class SecretKeeper {
     return { credential: stored, mode: 'stored-secret', modeReason };
   }
 
-  #set(state: SecretState, credential: RegistrySecret | null): void {
-    const changed = state !== this.#state || credential?.Secret !== this.#credential?.Secret;
+  #set(state: SecretState, credential: RegistryCredential | null): void {
     this.#state = state;
     this.#credential = credential;
-    if (changed) for (const listener of this.#listeners) listener(this.status());
   }
 
   #nextDelay(): number {

@@ -1,15 +1,16 @@
-import { isLoopbackHost } from '../config.ts';
-import { oneLine, type EidfError } from '../core/errors.ts';
-import type { SecretStatus } from '../credentials/secret-keeper.ts';
-import { OIDC_AUTH_MODE, type SystemInfo } from '../harbor/systeminfo.ts';
-import { unsavedRefreshTokenLine, type SessionStatus } from '../session/types.ts';
-
 /**
  * The verdicts of `docker-credential-eidf doctor`, as pure functions of what was observed.
  * Shared by the agent (network, session and registry-secret checks, routes-doctor.ts) and the CLI
  * (local checks). Each check says ok / warn / fail, one line of what was found, and one line of
  * what to do (null when nothing is needed).
  */
+
+import { isLoopbackHost } from '../core/url-policy.ts';
+import { oneLine, type EidfError } from '../core/errors.ts';
+import type { SecretStatus } from '../credentials/secret-keeper.ts';
+import { OIDC_AUTH_MODE, type SystemInfo } from '../harbor/systeminfo.ts';
+import { unsavedRefreshTokenLine, type SessionStatus } from '../session/types.ts';
+
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
 /** One line of the doctor's report; the schema of `doctor --json` (fields are only ever added). */

@@ -1,12 +1,13 @@
-import { EidfError } from '../core/errors.ts';
-import type { Fetch } from '../core/ports.ts';
-
 /**
  * One request to Harbor: bounded in time, no cookies ever (Harbor enforces CSRF only when a
  * session cookie is sent, so a cookie jar would break writes), JSON in and out. Network
  * failures become HARBOR_UNREACHABLE; answers that are not what Harbor sends become HARBOR_ERROR.
  * Messages carry Harbor's own error text, never a credential.
  */
+
+import { EidfError } from '../core/errors.ts';
+import type { Fetch } from '../core/ports.ts';
+
 export interface HarborHttp {
   baseUrl: string;
   fetch: Fetch;

@@ -73,7 +73,7 @@ export function applyWithKubectl(manifest: string, options: KubectlOptions): Pro
 }
 
 function notStarted(program: string, explicit: boolean, err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
+  const code = errnoCode(err);
   if (code === 'ENOENT') {
     return explicit
       ? `kubectl not found: ${JSON.stringify(program)} does not exist`

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import { EidfError } from '../core/errors.ts';
-import { checkUrl, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
+import { checkUrl } from '../core/url-policy.ts';
 import { jwtExpiry } from './jwt-expiry.ts';
 import type { Clock } from '../core/ports.ts';
 import { toEidfError } from './errors.ts';
@@ -229,7 +230,6 @@ function toTokenSet(response: TokenResponse, receivedAt: number, issuer: string,
     refreshToken: response.refresh_token,
     receivedAt,
     idTokenExpiresAt,
-    accessTokenExpiresAt: typeof response.expires_in === 'number' ? receivedAt + response.expires_in * 1000 : undefined,
     refreshTokenExpiresAt: refreshTokenExpiry(response, receivedAt),
     claims: identity(claims),
   };
@@ -251,6 +251,5 @@ function identity(claims: oidc.IDToken): IdentityClaims {
     sub: claims.sub,
     preferred_username: text(claims.preferred_username),
     email: text(claims.email),
-    name: text(claims.name),
   };
 }

@@ -44,7 +44,6 @@ export interface IdentityClaims {
   sub: string;
   preferred_username: string | undefined;
   email: string | undefined;
-  name: string | undefined;
 }
 
 /**
@@ -59,7 +58,6 @@ export interface TokenSet {
   /** When the response arrived. */
   receivedAt: number;
   idTokenExpiresAt: number;
-  accessTokenExpiresAt: number | undefined;
   /**
    * When the refresh token stops working, where the IdP tells: `refresh_expires_in` in the token
    * response, else the `exp` of a JWT refresh token. Undefined when it does not say.

@@ -1,12 +1,18 @@
-import type { Env } from '../config.ts';
+import type { Config, Env } from '../config.ts';
 
 /**
- * Opens a URL in the user's browser, when there is one to open: never in CI, never without a
- * display on Linux. The opener's own output never reaches our stdout (it may carry protocol
- * bytes): the child gets no stdio at all. Returns whether an opener was started.
+ * Opens a URL in the user's browser, when there is one to open: never in CI, never with
+ * EIDF_NO_BROWSER (config.noBrowser), never without a display on Linux. The opener's own output
+ * never reaches our stdout (it may carry protocol bytes): the child gets no stdio at all.
+ * Returns whether an opener was started.
  */
-export async function openBrowser(url: string, env: Env, platform: NodeJS.Platform): Promise<boolean> {
-  if (env.CI || env.EIDF_NO_BROWSER === '1') return false;
+export async function openBrowser(
+  url: string,
+  config: Pick<Config, 'noBrowser'>,
+  env: Env,
+  platform: NodeJS.Platform,
+): Promise<boolean> {
+  if (env.CI || config.noBrowser) return false;
   const command =
     platform === 'darwin'
       ? ['open', url]

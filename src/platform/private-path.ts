@@ -1,7 +1,3 @@
-import { chmodSync, lstatSync, mkdirSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
-import { EidfError, errnoCode, type ErrorCode } from '../core/errors.ts';
-
 /**
  * "Is this path mine and private?" — asked before any per-user folder, socket or file is used.
  *
@@ -13,6 +9,11 @@ import { EidfError, errnoCode, type ErrorCode } from '../core/errors.ts';
  * removed or swapped only by `uid` or root, so checking it and then using a path inside it is not
  * a race another user can win. Nothing here follows a symlink at the checked path itself.
  */
+
+import { chmodSync, lstatSync, mkdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import { EidfError, errnoCode, type ErrorCode } from '../core/errors.ts';
+
 export interface PathRule {
   uid: number;
   /** Mode bits that must be clear; default GROUP_OTHER_WRITE. */

@@ -1,5 +1,6 @@
 import { EidfError, oneLine } from '../core/errors.ts';
 import { registryKey } from '../core/registry-url.ts';
+import type { RegistryCredential } from '../core/ports.ts';
 
 /**
  * The Docker credential-helper protocol (docker/docker-credential-helpers `credentials`), byte
@@ -15,16 +16,15 @@ export type ProtocolVerb = (typeof PROTOCOL_VERBS)[number];
 /** Upper bound on stdin; a credential is a few KiB at most. */
 export const MAX_INPUT_BYTES = 64 * 1024;
 
-export interface Credentials {
+/** The protocol's `store` input: a registry credential and the server it is for (docker's wire shape). */
+export interface Credentials extends RegistryCredential {
   ServerURL: string;
-  Username: string;
-  Secret: string;
 }
 
 /** What the protocol needs from a backend. Registry arguments are already normalised keys. */
 export interface CredentialHelper {
   add(registry: string, credentials: Credentials): Promise<void>;
-  get(registry: string): Promise<{ Username: string; Secret: string } | null>;
+  get(registry: string): Promise<RegistryCredential | null>;
   /** Idempotent: erasing what is not there succeeds (docker logout tries several keys). */
   delete(registry: string): Promise<void>;
   /** Registry key → username. */

@@ -1,12 +1,13 @@
-import { EidfError } from '../core/errors.ts';
-import { isJsonObject, readJsonObjectFile } from './json-file.ts';
-
 /**
  * What `setup` replaced, so that `setup --undo` (and `install.sh --uninstall`, through
  * `setup --undo --all`) can put exactly that wiring back, for every registry setup ran for.
  * Stored as `setup-state.json` next to the product's config file, 0600. It holds registry hosts,
  * file paths and helper names only: never a secret.
  */
+
+import { EidfError } from '../core/errors.ts';
+import { isJsonObject, readJsonObjectFile } from './json-file.ts';
+
 export interface SetupStateEntry {
   /** Registry host setup ran for (the `credHelpers` key; for `credsStore`, the registry configured then). */
   registry: string;

@@ -1,3 +1,25 @@
+/**
+ * `setup` and `setup --undo`: wire `credHelpers[<registry host>] = "eidf"` into Docker's config.json
+ * and the containers auth.json (see `auth-files.ts` for which files), or put back what was there.
+ *
+ * `setup --creds-store` writes `credsStore: "eidf"` into Docker's config.json only: Docker then sends
+ * every registry without a `credHelpers` entry to this helper (a plain store for all but the configured
+ * registry). podman, skopeo and buildah read `auths` and `credHelpers` only (containers-auth.json(5)),
+ * so the containers file is left alone then.
+ * Setup moves a plaintext `auths` secret for the registry into the store (through `saveCredential`)
+ * and removes it from the file only after the store accepted it. Entries without a secret (the `{}`
+ * `docker login` writes next to credHelpers) are left alone: they hold nothing, and Docker rewrites them.
+ *
+ * Every file is read and checked before any is written; then all edits are applied or none
+ * (`applyChanges`). A run that has nothing to do writes nothing. Before a file is edited, its previous
+ * content goes to a new backup next to it (`<file>.eidf-backup`, then `.eidf-backup.1`, …; 0600; an
+ * earlier backup is never replaced, so the first one is the file as it was before setup ever ran) —
+ * without the moved secret: secrets live only in the store. Undo restores the wiring recorded in
+ * `setup-state.json`, never a secret, and deletes a file setup created once it holds nothing else
+ * (with the folders setup created for it, when empty). `--all` undoes every recorded entry, for
+ * any registry (install.sh --uninstall).
+ */
+
 import { lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EidfError, errnoCode, oneLine } from '../core/errors.ts';
@@ -26,27 +48,6 @@ import { describeFileReport, type FileAction, type FileReport, type SetupReport 
 
 export type { FileAction, FileReport, SetupReport } from './setup-report.ts';
 
-/**
- * `setup` and `setup --undo`: wire `credHelpers[<registry host>] = "eidf"` into Docker's config.json
- * and the containers auth.json (see `auth-files.ts` for which files), or put back what was there.
- *
- * `setup --creds-store` writes `credsStore: "eidf"` into Docker's config.json only: Docker then sends
- * every registry without a `credHelpers` entry to this helper (a plain store for all but the configured
- * registry). podman, skopeo and buildah read `auths` and `credHelpers` only (containers-auth.json(5)),
- * so the containers file is left alone then.
- * Setup moves a plaintext `auths` secret for the registry into the store (through `saveCredential`)
- * and removes it from the file only after the store accepted it. Entries without a secret (the `{}`
- * `docker login` writes next to credHelpers) are left alone: they hold nothing, and Docker rewrites them.
- *
- * Every file is read and checked before any is written; then all edits are applied or none
- * (`applyChanges`). A run that has nothing to do writes nothing. Before a file is edited, its previous
- * content goes to a new backup next to it (`<file>.eidf-backup`, then `.eidf-backup.1`, …; 0600; an
- * earlier backup is never replaced, so the first one is the file as it was before setup ever ran) —
- * without the moved secret: secrets live only in the store. Undo restores the wiring recorded in
- * `setup-state.json`, never a secret, and deletes a file setup created once it holds nothing else
- * (with the folders setup created for it, when empty). `--all` undoes every recorded entry, for
- * any registry (install.sh --uninstall).
- */
 export interface SetupInput {
   /** Registry host or URL; normalised with `registryKey`. */
   registry: string;

@@ -28,8 +28,6 @@ import { deviceLogin } from '../sandbox/helpers.ts';
 // The CLI command functions run in this process against a real agent app on a real unix socket (the robot
 // router mounted at /v1/robots as the agent mounts it), a real sandbox Harbor + registry, the real kubectl
 // (for parity), a recording stand-in kubectl (for --apply: no cluster can run here) and real skopeo.
-// TODO(next): once run.ts dispatches export-k8s/robot and the agent mounts the router, add the same checks
-// with the CLI as a process after `login --no-browser` (the lead owns those files).
 
 const execFileP = promisify(execFile);
 const uid = process.getuid?.() ?? 0;

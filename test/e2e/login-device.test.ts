@@ -20,7 +20,7 @@ import {
 } from './login-rig.ts';
 
 /**
- * Issue 4 end to end, as real processes against the sandbox's IdP: `login --no-browser` with a
+ * The device login end to end, as real processes against the sandbox's IdP: `login --no-browser` with a
  * headless approval, `status`, an agent killed with SIGKILL picking the session up again from the
  * file store, and `logout` revoking the refresh token at the IdP.
  */

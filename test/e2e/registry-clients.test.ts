@@ -9,7 +9,7 @@ import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { isolatedHome, REPO_ROOT, runCli, runProcess } from '../helpers/cli.ts';
 
 /**
- * Issue 5 end to end, as real processes: after `login`, docker, skopeo and podman reach the
+ * The registry clients end to end, as real processes: after `login`, docker, skopeo and podman reach the
  * sandbox's Harbor with the CLI secret the helper hands them (read from Harbor by the agent);
  * no config file ever holds it; `rotate-secret --yes` replaces it; and with Harbor gone, `get`
  * still answers the last good secret at once.

@@ -8,7 +8,7 @@ import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { isolatedHome, REPO_ROOT, runCli, runProcess } from '../helpers/cli.ts';
 
 /**
- * Issue 5, fallback mode, as real processes: an IdP whose CLI ID tokens do not carry Harbor's
+ * Fallback mode, as real processes: an IdP whose CLI ID tokens do not carry Harbor's
  * audience. The device login works but Harbor refuses the bearer (401), so the agent says the
  * user is not onboarded; a CLI secret stored by hand (`login --secret-stdin`, or `docker login`
  * through the helper's `store`) is then checked, kept alive and handed out.

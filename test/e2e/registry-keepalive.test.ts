@@ -6,7 +6,7 @@ import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { HELPER_BIN, isolatedHome, runCli, type CliResult } from '../helpers/cli.ts';
 
 /**
- * Issue 5, keep-alive and web re-login, as real processes against the sandbox with short token
+ * Keep-alive and web re-login, as real processes against the sandbox with short token
  * lifetimes: IdP access and ID tokens live 3 s (so Harbor, which treats a token as expired 10 s
  * early, refreshes its stored token on every use), refresh tokens die after 8 s unused.
  * Harbor's stored token for each user comes from the web login made just before the test's

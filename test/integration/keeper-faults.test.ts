@@ -9,12 +9,12 @@ import request from 'supertest';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Fetch } from '../../src/core/ports.ts';
-import { createAgentServices, type AgentServices } from '../../src/agent/server/services.ts';
-import { createAgentApp } from '../../src/agent/server/app.ts';
+import type { AgentServices } from '../../src/agent/server/services.ts';
+import { createAgent, type Agent } from '../../src/agent/server/create-agent.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 
 /**
- * The secret keeper in-process, wired as the agent wires it (createAgentServices), against the
+ * The secret keeper in-process, wired as the agent wires it (createAgent), against the
  * real sandbox; faults come from the network between them: a fetch that sends Harbor's or the
  * IdP's requests to a closed port, to a server that accepts and never answers, or to a real HTTP
  * server of ours that answers garbage. It also counts (and can hold) the keeper's probes.
@@ -24,7 +24,7 @@ type Route = 'up' | 'closed' | 'blackhole' | 'garbage';
 describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
   let sandbox: Sandbox;
   let services: AgentServices;
-  let app: ReturnType<typeof createAgentApp>;
+  let app: Agent['app'];
   let dir: string;
   const logLines: string[] = [];
   const net = { harbor: 'up' as Route, idp: 'up' as Route, probes: 0, hold: null as Promise<void> | null };
@@ -68,25 +68,17 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
       warn: (l: string) => logLines.push(l),
       debug: (l: string) => logLines.push(l),
     };
-    services = createAgentServices({
+    ({ app, services } = createAgent({
       config,
-      store: new MemoryStore(),
+      opened: { store: new MemoryStore(), kind: 'memory', reason: 'test' },
+      version: 'test',
+      pid: process.pid,
       fetch: routedFetch,
       clock: { now: () => Date.now() },
       logger,
-    });
+    }));
     services.start();
     await services.settled(10_000);
-    app = createAgentApp({
-      version: 'test',
-      pid: process.pid,
-      clock: { now: () => Date.now() },
-      logger,
-      credentials: services.credentials,
-      resolveCredential: services.resolveCredential,
-      store: { kind: 'memory', reason: 'test' },
-      requestShutdown: () => {},
-    });
     const session = services.session!;
     const start = await session.login();
     await sandbox.approveDevice(start.prompt.verification_uri_complete as string, 'alice');

@@ -4,9 +4,9 @@ import request from 'supertest';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Fetch } from '../../src/core/ports.ts';
-import { createAgentServices, type AgentServices } from '../../src/agent/server/services.ts';
-import { createAgentApp } from '../../src/agent/server/app.ts';
-import { createSessionRouter, PROMPT_PAUSE_MS } from '../../src/agent/server/routes-session.ts';
+import type { AgentServices } from '../../src/agent/server/services.ts';
+import { createAgent, type Agent } from '../../src/agent/server/create-agent.ts';
+import { PROMPT_PAUSE_MS } from '../../src/agent/server/routes-session.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 
 /**
@@ -18,10 +18,11 @@ import { MemoryStore } from '../../src/store/memory.ts';
 describe('secret login in the agent: probe first, re-probe a refusal', () => {
   let sandbox: Sandbox;
   let services: AgentServices;
-  let app: ReturnType<typeof createAgentApp>;
+  let app: Agent['app'];
   const logLines: string[] = [];
   const net = { probes: 0, refuseNext: 0, down: false };
-  let routerNow = 1_000_000_000_000;
+  // The clock stands still where a test sets it (the prompt pause), else it is the system's.
+  let frozenNow: number | undefined;
 
   const routedFetch: Fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
@@ -52,35 +53,17 @@ describe('secret login in the agent: probe first, re-probe a refusal', () => {
     };
     const config = loadConfig(env, process.getuid?.() ?? 1000, () => undefined);
     const logger = { info: (l: string) => logLines.push(l), warn: (l: string) => logLines.push(l), debug: () => {} };
-    services = createAgentServices({
+    ({ app, services } = createAgent({
       config,
-      store: new MemoryStore(),
-      fetch: routedFetch,
-      clock: { now: () => Date.now() },
-      logger,
-    });
-    services.start();
-    await services.settled(10_000);
-    const router = createSessionRouter({
-      registry: config.registry,
-      session: services.session,
-      keeper: services.keeper,
-      credentials: services.credentials,
-      harbor: services.harbor,
-      logger,
-      clock: { now: () => routerNow },
-    });
-    app = createAgentApp({
+      opened: { store: new MemoryStore(), kind: 'memory', reason: 'test' },
       version: 'test',
       pid: process.pid,
-      clock: { now: () => Date.now() },
+      fetch: routedFetch,
+      clock: { now: () => frozenNow ?? Date.now() },
       logger,
-      credentials: services.credentials,
-      resolveCredential: services.resolveCredential,
-      routers: { session: router },
-      store: { kind: 'memory', reason: 'test' },
-      requestShutdown: () => {},
-    });
+    }));
+    services.start();
+    await services.settled(10_000);
   });
   after(async () => {
     services?.stop();
@@ -152,14 +135,16 @@ describe('secret login in the agent: probe first, re-probe a refusal', () => {
 
   it('prompt pause: none at first, 10 minutes after a POST, cleared by a working secret', async () => {
     assert.deepEqual((await request(app).get('/v1/session/prompt-pause')).body, { until: null });
+    const start = (frozenNow = 1_000_000_000_000);
     const set = await request(app).post('/v1/session/prompt-pause');
-    assert.equal(set.body.until, new Date(routerNow + PROMPT_PAUSE_MS).toISOString());
-    routerNow += PROMPT_PAUSE_MS - 1;
+    assert.equal(set.body.until, new Date(start + PROMPT_PAUSE_MS).toISOString());
+    frozenNow = start + PROMPT_PAUSE_MS - 1;
     assert.equal((await request(app).get('/v1/session/prompt-pause')).body.until, set.body.until);
-    routerNow += 2;
+    frozenNow = start + PROMPT_PAUSE_MS + 1;
     assert.deepEqual((await request(app).get('/v1/session/prompt-pause')).body, { until: null });
     await request(app).post('/v1/session/prompt-pause');
     assert.equal((await request(app).post('/v1/session/secret/check')).body.state, 'valid');
     assert.deepEqual((await request(app).get('/v1/session/prompt-pause')).body, { until: null });
+    frozenNow = undefined;
   });
 });

@@ -37,6 +37,8 @@ describe('the settings table', () => {
       keepAliveSeconds: 60,
       keychainTimeoutMs: 500,
       agentIdleSeconds: 30,
+      noBrowser: true,
+      debug: true,
     };
     assert.deepEqual(Object.keys(values).sort(), SETTINGS.map((s) => s.key).sort());
     const config = load({}, JSON.stringify(values));

@@ -21,8 +21,8 @@ describe('deviceLogin with maxWaitMs', () => {
     let stderr = '';
     let waitLeft = false;
     const agent = {
-      call: async (_method: string, path: string, _body?: unknown, options: RequestOptions = {}) => {
-        if (path === '/v1/session/login') {
+      call: async (endpoint: string, _body?: unknown, options: RequestOptions = {}) => {
+        if (endpoint === 'POST /v1/session/login') {
           return {
             joined: false,
             prompt: {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CliDeps } from '../../src/cli/deps.ts';
-import { describeLogin, deviceLogin, qrCodeFor, type LoginResult } from '../../src/cli/commands/device-login.ts';
+import { describeLogin, deviceLogin, qrCodeFor } from '../../src/cli/commands/device-login.ts';
+import type { LoginResult } from '../../src/agent/api.ts';
 import { useTimeZone } from '../helpers/time-zone.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { AgentClient } from '../../src/agent/client/agent-client.ts';
@@ -22,8 +23,8 @@ describe('device login screen', () => {
   const login = async (stderr: { isTTY: boolean; columns?: number; rows?: number }) => {
     let text = '';
     const agent = {
-      call: async (_method: string, path: string) => {
-        if (path === '/v1/session/login')
+      call: async (endpoint: string) => {
+        if (endpoint === 'POST /v1/session/login')
           return {
             joined: false,
             prompt: {
@@ -33,7 +34,7 @@ describe('device login screen', () => {
               expires_at: new Date(Date.now() + 600_000).toISOString(),
             },
           };
-        if (path === '/v1/session/login/wait') return { session: {}, registrySecret: {} };
+        if (endpoint === 'POST /v1/session/login/wait') return { session: {}, registrySecret: {} };
         return {};
       },
     } as unknown as AgentClient;

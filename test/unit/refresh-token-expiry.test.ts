@@ -20,8 +20,7 @@ function tokens(overrides: Partial<TokenSet> = {}): TokenSet {
     refreshToken: 'rt-opaque',
     receivedAt: NOW,
     idTokenExpiresAt: NOW + 300_000,
-    accessTokenExpiresAt: NOW + 300_000,
-    claims: { sub: 's', preferred_username: 'alice', email: undefined, name: undefined },
+    claims: { sub: 's', preferred_username: 'alice', email: undefined },
     ...overrides,
   };
 }

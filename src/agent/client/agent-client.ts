@@ -1,14 +1,23 @@
-import { existsSync, rmSync } from 'node:fs';
-import { EidfError } from '../../core/errors.ts';
-import { checkAgentSocket } from '../../platform/private-path.ts';
-import { socketRequest } from './socket-http.ts';
-import { errorFromWire, VERSION_HEADER } from '../api.ts';
-
 /**
  * The helper's side of the socket: one JSON request, one JSON answer. It starts the agent when
  * none answers (once per process), and restarts it when the agent is of another version.
  * Speaks HTTP through socket-http.ts (node:net only), so the `get` path stays light.
  */
+
+import { existsSync, rmSync } from 'node:fs';
+import { EidfError, errnoCode } from '../../core/errors.ts';
+import { checkAgentSocket } from '../../platform/private-path.ts';
+import { socketRequest } from './socket-http.ts';
+import {
+  endpointParts,
+  errorFromWire,
+  VERSION_HEADER,
+  type AgentHealth,
+  type EndpointName,
+  type RequestOf,
+  type ResponseOf,
+} from '../api.ts';
+
 export interface AgentClientOptions {
   socketPath: string;
   /** The caller's uid: the socket and its folder must be this user's before a byte is sent. */
@@ -32,6 +41,12 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** The arguments after the endpoint: its request (optional where it takes none), then the options. */
+export type CallArgs<E extends EndpointName> =
+  undefined extends RequestOf<E>
+    ? [body?: RequestOf<E>, options?: RequestOptions]
+    : [body: RequestOf<E>, options?: RequestOptions];
+
 export interface AgentAnswer {
   status: number;
   body: unknown;
@@ -47,8 +62,9 @@ export class AgentClient {
     this.#options = options;
   }
 
-  /** Sends a request; answers 2xx bodies, throws EidfError for anything else. */
-  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  /** Sends a request to `endpoint` (api.ts); answers 2xx bodies, throws EidfError for anything else. */
+  async call<E extends EndpointName>(endpoint: E, ...[request, options = {}]: CallArgs<E>): Promise<ResponseOf<E>> {
+    const { method, path, body } = requestParts(endpoint, request);
     let answer = await this.#send(method, path, body, options);
     const mismatch = answer.body as { error?: string; pid?: number; service?: string } | null;
     if (answer.status === 409 && mismatch?.error === 'VERSION_MISMATCH') {
@@ -63,20 +79,24 @@ export class AgentClient {
         answer = await this.#send(method, path, body, options);
       }
     }
-    if (answer.status >= 200 && answer.status < 300) return answer.body as T;
+    if (answer.status >= 200 && answer.status < 300) return answer.body as ResponseOf<E>;
     throw errorFromWire(answer.status, answer.body);
   }
 
   /** Like call(), but never starts an agent: undefined when none is running. */
-  async callIfRunning<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T | undefined> {
+  async callIfRunning<E extends EndpointName>(
+    endpoint: E,
+    ...[request]: CallArgs<E>
+  ): Promise<ResponseOf<E> | undefined> {
+    const { method, path, body } = requestParts(endpoint, request);
     let answer: AgentAnswer;
     try {
       answer = await this.#raw(method, path, body);
     } catch (err) {
-      if (NO_AGENT.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+      if (NO_AGENT.has(errnoCode(err) ?? '')) return undefined;
       throw unreachable(err);
     }
-    if (answer.status >= 200 && answer.status < 300) return answer.body as T;
+    if (answer.status >= 200 && answer.status < 300) return answer.body as ResponseOf<E>;
     throw errorFromWire(answer.status, answer.body);
   }
 
@@ -90,7 +110,7 @@ export class AgentClient {
     try {
       return await this.#raw(method, path, body, options);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? '';
+      const code = errnoCode(err) ?? '';
       if (!NO_AGENT.has(code) || this.#spawned || !spawn) throw unreachable(err);
     }
     const marker = this.#options.serviceRestartMarker;
@@ -137,10 +157,10 @@ export class AgentClient {
   }
 
   /** The running agent's health answer, or undefined when none answers. */
-  async #health(): Promise<{ pid?: number } | undefined> {
+  async #health(): Promise<Partial<AgentHealth> | undefined> {
     try {
       const answer = await this.#raw('GET', '/v1/health', undefined);
-      return answer.status === 200 ? (answer.body ?? {}) : undefined;
+      return answer.status === 200 ? ((answer.body as Partial<AgentHealth> | null) ?? {}) : undefined;
     } catch {
       return undefined;
     }
@@ -180,9 +200,17 @@ export class AgentClient {
   }
 }
 
+/** Method, path and body of a call: a GET's request goes in the query string, a POST's in the body. */
+function requestParts(endpoint: EndpointName, request: unknown): { method: string; path: string; body: unknown } {
+  const { method, path } = endpointParts(endpoint);
+  if (method === 'POST' || request === undefined) return { method, path, body: request };
+  const query = new URLSearchParams(request as Record<string, string>).toString();
+  return { method, path: `${path}?${query}`, body: undefined };
+}
+
 function unreachable(err: unknown): EidfError {
   if (err instanceof EidfError) return err;
-  const code = (err as NodeJS.ErrnoException).code;
+  const code = errnoCode(err);
   const why =
     code === 'ECONNRESET' || code === undefined
       ? 'the agent closed the connection'

@@ -1,5 +1,3 @@
-import { createConnection } from 'node:net';
-
 /**
  * A minimal HTTP/1.1 client for the agent's unix socket: one request, `Connection: close`, the
  * whole answer read until the agent closes. The helper's `get` path uses this instead of
@@ -7,6 +5,9 @@ import { createConnection } from 'node:net';
  * user time vs 18 ms for an empty module on Node 24); node:net is already loaded at start.
  * Handles Content-Length and chunked bodies, which is all express sends.
  */
+
+import { createConnection } from 'node:net';
+
 export interface SocketAnswer {
   status: number;
   body: string;

@@ -1,8 +1,17 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { EidfError } from '../../core/errors.ts';
-import type { Clock, Logger, StoreKind } from '../../core/ports.ts';
-import type { RegistryCredentials, UserSecret } from '../../credentials/registry-credentials.ts';
-import { httpStatusOf, parseCallerIdentity, VERSION_HEADER, type WireError } from '../api.ts';
+import type { Clock, Logger, RegistryCredential, StoreKind } from '../../core/ports.ts';
+import type { RegistryCredentials } from '../../credentials/registry-credentials.ts';
+import {
+  httpStatusOf,
+  parseCallerIdentity,
+  VERSION_HEADER,
+  type AgentHealth,
+  type AgentStatusAnswer,
+  type ShutdownAnswer,
+  type WireError,
+} from '../api.ts';
+import { endpoints } from './handle.ts';
 
 export interface AgentDeps {
   version: string;
@@ -11,19 +20,19 @@ export interface AgentDeps {
   logger: Logger;
   credentials: RegistryCredentials;
   /** Answers `get` (keeper first for the configured registry); defaults to the stored credentials. */
-  resolveCredential?(registry: string): Promise<UserSecret>;
-  /** Answers `store`, `erase` and `list` (the configured registry's rules: credential-verbs.ts); default: the stored credentials. */
-  storeCredential?(registry: string, credential: UserSecret): Promise<void>;
+  resolveCredential?(registry: string): Promise<RegistryCredential>;
+  /** Answers `store`, `erase` and `list` (the configured registry's rules: credentials/client-verbs.ts); default: the stored credentials. */
+  storeCredential?(registry: string, credential: RegistryCredential): Promise<void>;
   eraseCredential?(registry: string): Promise<void>;
   listCredentials?(): Promise<Record<string, string>>;
   /** Extra status sections (session, registry secret) for GET /v1/status. */
-  statusDetails?(): Record<string, unknown> | Promise<Record<string, unknown>>;
+  statusDetails?(): Promise<Omit<AgentStatusAnswer, 'agent'>>;
   /** Awaited (bounded) before answering /v1/status, so a just-started agent reports its restored session. */
   settled?(): Promise<void>;
   /** Routers mounted under /v1/<name>. */
   routers?: Record<string, Router>;
   store: { kind: StoreKind; reason: string; path?: string };
-  /** Fingerprint of the settings this agent runs with (agent-settings.ts); a command sending another one restarts it. */
+  /** Fingerprint of the settings this agent runs with (agent/settings.ts); a command sending another one restarts it. */
   settings?: string;
   /** The settings for people (proxy passwords left out), in the health answer for `doctor`. */
   settingsShown?: Record<string, string>;
@@ -36,7 +45,7 @@ export interface AgentDeps {
   /** Asked to stop the agent (after the answer is sent). */
   requestShutdown(reason: string): void;
   /** Awaited before answering POST /v1/shutdown; its fields join the answer (the last save of the session). */
-  beforeShutdown?(): Promise<Record<string, unknown>>;
+  beforeShutdown?(): Promise<Pick<ShutdownAnswer, 'refreshTokenSave'>>;
   /** Called on every request, so the lifecycle can measure idleness. */
   onActivity?(): void;
 }
@@ -66,7 +75,7 @@ export function createAgentApp(deps: AgentDeps): express.Express {
       const keep = deps.keepRunningForVersion?.(callerVersion);
       return answerAfterBody(() => {
         if (keep !== undefined) return sendError(res, 409, { error: 'AGENT_VERSION_DIFFERS', error_description: keep });
-        // `pid` and `service` tell the helper which agent to wait for: a service comes back by itself (client.ts).
+        // `pid` and `service` tell the helper which agent to wait for: a service comes back by itself (agent-client.ts).
         sendError(res, 409, {
           error: 'VERSION_MISMATCH',
           error_description: `agent ${deps.version} restarts for helper ${callerVersion}`,
@@ -98,7 +107,8 @@ export function createAgentApp(deps: AgentDeps): express.Express {
   });
   app.use(express.json({ limit: '64kb', strict: true, type: () => true }));
 
-  const health = () => ({
+  const on = endpoints(app, '');
+  const health = (): AgentHealth => ({
     product: 'docker-credential-eidf',
     version: deps.version,
     pid: deps.pid,
@@ -107,54 +117,52 @@ export function createAgentApp(deps: AgentDeps): express.Express {
     ...(deps.settingsShown ? { settings: deps.settingsShown } : {}),
     ...(deps.service ? { service: deps.service } : {}),
   });
-  app.get('/v1/health', (_req, res) => {
-    res.json(health());
-  });
+  on('GET /v1/health', () => health());
 
-  app.get('/v1/status', async (_req, res) => {
+  on('GET /v1/status', async () => {
     await deps.settled?.();
-    res.json({ ...((await deps.statusDetails?.()) ?? {}), agent: health() });
+    const details = await deps.statusDetails?.();
+    // Without the details (an agent app in tests) the answer has the agent part only.
+    return { ...(details ?? ({} as Omit<AgentStatusAnswer, 'agent'>)), agent: health() };
   });
 
-  app.post('/v1/credentials/get', async (req, res) => {
-    const registry = requireString(req.body, 'registry');
-    if (deps.resolveCredential) return void res.json(await deps.resolveCredential(registry));
+  on('POST /v1/credentials/get', async (input) => {
+    const registry = requireString(input.registry, 'registry');
+    if (deps.resolveCredential) return deps.resolveCredential(registry);
     const found = await deps.credentials.get(registry);
     if (!found) throw new EidfError('NOT_FOUND', 'credentials not found in native keychain');
-    res.json(found);
+    return found;
   });
 
-  app.post('/v1/credentials/store', async (req, res) => {
-    const registry = requireString(req.body, 'registry');
-    const Username = requireString(req.body, 'Username');
-    const secret: unknown = (req.body as Record<string, unknown> | undefined)?.Secret;
-    const Secret = typeof secret === 'string' ? secret : '';
+  on('POST /v1/credentials/store', async (input) => {
+    const registry = requireString(input.registry, 'registry');
+    const Username = requireString(input.Username, 'Username');
+    const Secret = typeof input.Secret === 'string' ? input.Secret : '';
     if (deps.storeCredential) await deps.storeCredential(registry, { Username, Secret });
     else {
       await deps.credentials.add(registry, { Username, Secret });
       deps.logger.info(`stored a credential for ${registry} (user ${Username})`);
     }
-    res.status(204).end();
+    return null;
   });
 
-  app.post('/v1/credentials/erase', async (req, res) => {
-    const registry = requireString(req.body, 'registry');
+  on('POST /v1/credentials/erase', async (input) => {
+    const registry = requireString(input.registry, 'registry');
     if (deps.eraseCredential) await deps.eraseCredential(registry);
     else {
       await deps.credentials.delete(registry);
       deps.logger.info(`erased the credential for ${registry}`);
     }
-    res.status(204).end();
+    return null;
   });
 
-  app.get('/v1/credentials', async (_req, res) => {
-    res.json(await (deps.listCredentials ? deps.listCredentials() : deps.credentials.list()));
-  });
+  on('GET /v1/credentials', () => (deps.listCredentials ? deps.listCredentials() : deps.credentials.list()));
 
-  app.post('/v1/shutdown', async (_req, res) => {
-    const last = (await deps.beforeShutdown?.()) ?? {};
-    res.status(202).json({ stopping: true, ...last });
+  on('POST /v1/shutdown', async (_input, _req, res) => {
+    const last = (await deps.beforeShutdown?.()) ?? { refreshTokenSave: null };
+    res.status(202);
     res.on('finish', () => deps.requestShutdown('asked to stop'));
+    return { stopping: true, ...last };
   });
 
   for (const [name, router] of Object.entries(deps.routers ?? {})) app.use(`/v1/${name}`, router);
@@ -185,8 +193,7 @@ function sendError(res: Response, status: number, body: WireError): void {
   res.status(status).json(body);
 }
 
-function requireString(body: unknown, field: string): string {
-  const value = (body as Record<string, unknown> | undefined)?.[field];
+function requireString(value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '')
     throw new EidfError('BAD_INPUT', `request needs a non-empty string "${field}"`);
   return value;

@@ -1,4 +1,16 @@
+/**
+ * `GET /v1/doctor` (mounted under /v1/doctor): the checks that need the network or the agent's
+ * state, run with the agent's own fetch, each bounded in time, in parallel:
+ * - `oidc`: the issuer's discovery document (reachable, same issuer, device login offered);
+ * - `harbor`: anonymous `GET /api/v2.0/systeminfo`, `auth_mode` must be `oidc_auth`;
+ * - `session`: the OIDC session's state (when an issuer is configured);
+ * - `registry-secret`: the keeper's verdict after one fresh check (the same probe the keep-alive
+ *   makes: it reads users/current and asks /service/token; nothing is written).
+ * Answers `{checks: DoctorCheck[]}`; the CLI adds the local checks and prints them.
+ */
+
 import { Router } from 'express';
+import { endpoints } from './handle.ts';
 import type { Config } from '../../config.ts';
 import { EidfError, oneLine } from '../../core/errors.ts';
 import type { Fetch } from '../../core/ports.ts';
@@ -17,16 +29,6 @@ import {
   type DoctorReport,
 } from '../../doctor/verdicts.ts';
 
-/**
- * `GET /v1/doctor` (mounted under /v1/doctor): the checks that need the network or the agent's
- * state, run with the agent's own fetch, each bounded in time, in parallel:
- * - `oidc`: the issuer's discovery document (reachable, same issuer, device login offered);
- * - `harbor`: anonymous `GET /api/v2.0/systeminfo`, `auth_mode` must be `oidc_auth`;
- * - `session`: the OIDC session's state (when an issuer is configured);
- * - `registry-secret`: the keeper's verdict after one fresh check (the same probe the keep-alive
- *   makes: it reads users/current and asks /service/token; nothing is written).
- * Answers `{checks: DoctorCheck[]}`; the CLI adds the local checks and prints them.
- */
 export interface DoctorRouteDeps {
   config: Pick<Config, 'registryUrl' | 'oidcIssuer' | 'oidcClientId' | 'allowInsecureLoopback' | 'paths'>;
   fetch: Fetch;
@@ -42,9 +44,7 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 
 export function createDoctorRouter(deps: DoctorRouteDeps): Router {
   const router = Router();
-  router.get('/', async (_req, res) => {
-    res.json(await runAgentChecks(deps));
-  });
+  endpoints(router, '/v1/doctor')('GET /v1/doctor', () => runAgentChecks(deps));
   return router;
 }
 

@@ -1,3 +1,4 @@
+import { endpoints } from './handle.ts';
 import express from 'express';
 import { EidfError, oneLine } from '../../core/errors.ts';
 import type { Clock, Logger, SecretStore } from '../../core/ports.ts';
@@ -25,7 +26,7 @@ import {
   type PullCredential,
   type RobotList,
   type RobotView,
-} from '../robots-api.ts';
+} from '../api.ts';
 
 export interface RobotRouterDeps {
   harbor: HarborHttp;
@@ -39,7 +40,7 @@ export interface RobotRouterDeps {
 }
 
 /**
- * The agent's robot-account endpoints (mounted at `/v1/robots`; shapes in `robots-wire.ts`). Every call
+ * The agent's robot-account endpoints (mounted at `/v1/robots`; shapes in `agent/api.ts`). Every call
  * reads the ID token, talks to Harbor with it, and keeps robot secrets in the store — the only copy of a
  * secret Harbor shows once.
  *
@@ -54,13 +55,14 @@ export interface RobotRouterDeps {
  */
 export function createRobotRouter(deps: RobotRouterDeps): express.Router {
   const router = express.Router();
+  const on = endpoints(router, '/v1/robots');
 
-  router.post('/pull-credential', async (req, res) => {
-    const project = projectField(req.body);
-    const name = optionalName(req.body) ?? DEFAULT_ROBOT_NAME;
-    const days = daysField(req.body);
+  on('POST /v1/robots/pull-credential', async (input) => {
+    const project = projectField(input);
+    const name = optionalName(input) ?? DEFAULT_ROBOT_NAME;
+    const days = daysField(input);
     const token = await idTokenOrNone();
-    if (token === null) return void res.json(await keptWithoutLogin(project, name));
+    if (token === null) return await keptWithoutLogin(project, name);
     const found = await findProject(deps.harbor, token, project);
     const existing = await findProjectRobot(deps.harbor, token, found, name);
     if (existing) {
@@ -92,8 +94,7 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
         created: false,
         reused: true,
       };
-      res.json(reused);
-      return;
+      return reused;
     }
     const created = await createAndKeep(token, found, name, days, true);
     const fresh: PullCredential = {
@@ -104,11 +105,11 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
       created: true,
       reused: false,
     };
-    res.json(fresh);
+    return fresh;
   });
 
-  router.get('/', async (req, res) => {
-    const project = projectField({ project: req.query.project });
+  on('GET /v1/robots', async (input) => {
+    const project = projectField(input);
     const token = await deps.idToken();
     const found = await findProject(deps.harbor, token, project);
     const robots = await listProjectRobots(deps.harbor, token, found.projectId);
@@ -121,29 +122,30 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
       project: { projectId: found.projectId, name: found.name, isAdmin: found.isAdmin },
       robots: views,
     };
-    res.json(body);
+    return body;
   });
 
-  router.post('/create', async (req, res) => {
-    const project = projectField(req.body);
-    const name = requiredName(req.body);
-    const days = daysField(req.body);
+  on('POST /v1/robots/create', async (input, _req, res) => {
+    const project = projectField(input);
+    const name = requiredName(input);
+    const days = daysField(input);
     const token = await deps.idToken();
     const found = await findProject(deps.harbor, token, project);
     const created = await createAndKeep(token, found, name, days, false);
     const body: CreatedRobotAnswer = {
       robot: { id: created.id, fullName: created.fullName, name, expiresAt: created.expiresAt, secretKept: true },
     };
-    res.status(201).json(body);
+    res.status(201);
+    return body;
   });
 
-  router.post('/import', async (req, res) => {
-    const secret = (req.body as Record<string, unknown> | undefined)?.secret;
+  on('POST /v1/robots/import', async (input) => {
+    const secret = input.secret;
     if (typeof secret !== 'string' || secret === '' || /\s/.test(secret))
       throw new EidfError('BAD_INPUT', 'request needs the robot secret as a non-empty "secret" without spaces');
     if ((await idTokenOrNone()) === null)
-      return void res.json(await importWithoutLogin(projectField(req.body), requiredName(req.body), secret));
-    const { found, robot } = await existingRobot(req.body);
+      return await importWithoutLogin(projectField(input), requiredName(input), secret);
+    const { found, robot } = await existingRobot(input);
     refuseUnusable(robot, found, deps.clock.now());
     if ((await probeSecret(deps.harbor, robot.fullName, secret)) === 'invalid') {
       deps.logger.info(`import of ${robot.fullName}: Harbor refused the secret (401); nothing kept`);
@@ -169,11 +171,11 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
         secretKept: true,
       },
     };
-    res.json(body);
+    return body;
   });
 
-  router.post('/rotate', async (req, res) => {
-    const { token, found, robot } = await existingRobot(req.body);
+  on('POST /v1/robots/rotate', async (input) => {
+    const { token, found, robot } = await existingRobot(input);
     refuseUnusable(robot, found, deps.clock.now());
     const secret = await asAdmin(found, 'rotate', () => refreshRobotSecret(deps.harbor, token, robot.id));
     try {
@@ -199,16 +201,16 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
       created: false,
       reused: false,
     };
-    res.json(rotated);
+    return rotated;
   });
 
-  router.post('/delete', async (req, res) => {
-    const { token, found, robot } = await existingRobot(req.body);
+  on('POST /v1/robots/delete', async (input) => {
+    const { token, found, robot } = await existingRobot(input);
     await asAdmin(found, 'delete', () => deleteRobot(deps.harbor, token, robot.id));
     const secretRemoved = await forgetRobotSecret(deps.store, deps.registry, robot.fullName);
     deps.logger.info(`deleted ${robot.fullName}`);
     const body: DeletedRobotAnswer = { deleted: robot.fullName, secretRemoved };
-    res.json(body);
+    return body;
   });
 
   /** The ID token, or null when there is no login (an EIDF user with a stored CLI secret has none). */
@@ -276,7 +278,10 @@ export function createRobotRouter(deps: RobotRouterDeps): express.Router {
     };
   }
 
-  async function existingRobot(body: unknown): Promise<{ token: string; found: HarborProject; robot: RobotAccount }> {
+  async function existingRobot(body: {
+    project?: unknown;
+    robot?: unknown;
+  }): Promise<{ token: string; found: HarborProject; robot: RobotAccount }> {
     const project = projectField(body);
     const name = requiredName(body);
     const token = await deps.idToken();
@@ -369,30 +374,30 @@ function secretNotHere(robot: RobotAccount, project: HarborProject): EidfError {
   );
 }
 
-function projectField(body: unknown): string {
-  const value = (body as Record<string, unknown> | undefined)?.project;
+function projectField(body: { project?: unknown }): string {
+  const value = body.project;
   if (typeof value !== 'string' || value === '')
     throw new EidfError('BAD_INPUT', 'request needs a non-empty string "project"');
   validateProjectName(value);
   return value;
 }
 
-function optionalName(body: unknown): string | undefined {
-  const value = (body as Record<string, unknown> | undefined)?.robot;
+function optionalName(body: { robot?: unknown }): string | undefined {
+  const value = body.robot;
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new EidfError('BAD_INPUT', '"robot" must be a string');
   validateRobotName(value);
   return value;
 }
 
-function requiredName(body: unknown): string {
+function requiredName(body: { robot?: unknown }): string {
   const name = optionalName(body);
   if (name === undefined) throw new EidfError('BAD_INPUT', 'request needs a non-empty string "robot"');
   return name;
 }
 
-function daysField(body: unknown): number {
-  const value = (body as Record<string, unknown> | undefined)?.days;
+function daysField(body: { days?: unknown }): number {
+  const value = body.days;
   if (value === undefined || value === null) return DEFAULT_ROBOT_DAYS;
   if (typeof value !== 'number') throw new EidfError('BAD_INPUT', '"days" must be a number');
   validateRobotDays(value);

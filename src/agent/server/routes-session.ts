@@ -1,3 +1,14 @@
+/**
+ * The agent's endpoints for the login session and the registry secret:
+ * POST /login (start or join a device login; answers the prompt), POST /login/wait (held open
+ * until the login ends; closing it cancels this waiter's share of the login), POST /logout,
+ * POST /secret (store a CLI secret after Harbor accepted it: secret mode), POST /secret/check,
+ * POST /secret/rotate; GET|POST /prompt-pause (after a login prompt that `get` started was
+ * cancelled or expired, `get` starts no other for a while: docker asks for every registry);
+ * POST /web-login/browser (whether this caller should open the browser at Harbor's web login:
+ * only the first of several `get`s waiting for the same revival does).
+ */
+
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { EidfError, oneLine } from '../../core/errors.ts';
@@ -9,17 +20,9 @@ import { generateCliSecret, readCurrentUser, setCliSecret } from '../../harbor/u
 import type { SessionManager } from '../../session/session-manager.ts';
 import { logoutOfRegistry } from '../../credentials/client-verbs.ts';
 import type { RegistryCredentials } from '../../credentials/registry-credentials.ts';
+import type { RobotSecretsReport } from '../api.ts';
+import { endpoints } from './handle.ts';
 
-/**
- * The agent's endpoints for the login session and the registry secret:
- * POST /login (start or join a device login; answers the prompt), POST /login/wait (held open
- * until the login ends; closing it cancels this waiter's share of the login), POST /logout,
- * POST /secret (store a CLI secret after Harbor accepted it: secret mode), POST /secret/check,
- * POST /secret/rotate; GET|POST /prompt-pause (after a login prompt that `get` started was
- * cancelled or expired, `get` starts no other for a while: docker asks for every registry);
- * POST /web-login/browser (whether this caller should open the browser at Harbor's web login:
- * only the first of several `get`s waiting for the same revival does).
- */
 export interface SessionRouteDeps {
   registry: string;
   session: SessionManager | undefined;
@@ -33,14 +36,6 @@ export interface SessionRouteDeps {
   store?: SecretStore;
 }
 
-/** What logout did with the robot secrets kept for the registry. */
-export interface RobotSecretsReport {
-  kept: number;
-  removed: number;
-  /** Why they could not be counted or removed, one line. */
-  error: string | null;
-}
-
 /** How long `get` starts no new login prompt after one was cancelled or expired. */
 export const PROMPT_PAUSE_MS = 10 * 60_000;
 /** A browser opened at Harbor's web login serves every `get` waiting for this long. */
@@ -48,6 +43,7 @@ const WEB_LOGIN_BROWSER_MS = 5 * 60_000;
 
 export function createSessionRouter(deps: SessionRouteDeps): Router {
   const router = Router();
+  const on = endpoints(router, '/v1/session');
   const now = () => (deps.clock ?? { now: () => Date.now() }).now();
   let promptPausedUntil: number | null = null;
   let browserOpenedAt: number | null = null;
@@ -64,11 +60,9 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
     return deps.session;
   };
 
-  router.post('/login', async (_req, res) => {
-    res.json(await requireSession().login());
-  });
+  on('POST /v1/session/login', () => requireSession().login());
 
-  router.post('/login/wait', async (_req, res) => {
+  on('POST /v1/session/login/wait', async (_input, _req, res) => {
     const session = requireSession();
     let finished = false;
     // The CLI closing its connection (Ctrl-C, or the terminal closed) withdraws its interest.
@@ -80,19 +74,19 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
     if (!outcome.ok) throw outcome.error;
     promptPausedUntil = null;
     const secret = await deps.keeper.recheck();
-    if (!res.destroyed) res.json({ session: outcome.status, registrySecret: secret });
+    return { session: outcome.status, registrySecret: secret };
   });
 
-  router.post('/logout', async (req, res) => {
-    const forgetRobots = (req.body as { forgetRobots?: unknown } | undefined)?.forgetRobots === true;
+  on('POST /v1/session/logout', async (input) => {
+    const forgetRobots = input.forgetRobots === true;
     const { session, storedSecretErased } = await logoutOfRegistry(deps);
     const robotSecrets = await robotSecretsAtLogout(deps, forgetRobots);
     deps.logger.info(`logged out of ${deps.registry}`);
-    res.json({ session, storedSecretErased, robotSecrets });
+    return { session, storedSecretErased, robotSecrets };
   });
 
-  router.post('/secret', async (req, res) => {
-    const { username, secret } = (req.body ?? {}) as { username?: unknown; secret?: unknown };
+  on('POST /v1/session/secret', async (input) => {
+    const { username, secret } = input;
     if (typeof username !== 'string' || username === '' || typeof secret !== 'string' || secret === '') {
       throw new EidfError('BAD_INPUT', 'request needs a non-empty "username" and "secret"');
     }
@@ -107,31 +101,29 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
     await deps.credentials.add(deps.registry, { Username: username, Secret: secret });
     deps.logger.info(`stored the CLI secret of ${username} after Harbor accepted it`);
     promptPausedUntil = null;
-    res.json(await deps.keeper.recheck());
+    return deps.keeper.recheck();
   });
 
-  router.post('/web-login/browser', (_req, res) => {
+  on('POST /v1/session/web-login/browser', () => {
     const open = browserOpenedAt === null || now() - browserOpenedAt > WEB_LOGIN_BROWSER_MS;
     if (open) browserOpenedAt = now();
-    res.json({ open });
+    return { open };
   });
 
-  router.get('/prompt-pause', (_req, res) => {
-    res.json(pauseAnswer());
-  });
+  on('GET /v1/session/prompt-pause', () => pauseAnswer());
 
-  router.post('/prompt-pause', (_req, res) => {
+  on('POST /v1/session/prompt-pause', () => {
     promptPausedUntil = now() + PROMPT_PAUSE_MS;
-    res.json(pauseAnswer());
+    return pauseAnswer();
   });
 
-  router.post('/secret/check', async (_req, res) => {
+  on('POST /v1/session/secret/check', async () => {
     const status = await deps.keeper.recheck();
     if (status.state === 'valid') promptPausedUntil = browserOpenedAt = null;
-    res.json(status);
+    return status;
   });
 
-  router.post('/secret/rotate', async (_req, res) => {
+  on('POST /v1/session/secret/rotate', async () => {
     const session = requireSession();
     const idToken = await session.getIdToken();
     const user = await readCurrentUser(deps.harbor, idToken);
@@ -140,7 +132,7 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
     deps.logger.info(`rotated the CLI secret of ${user.username}`);
     await deps.credentials.add(deps.registry, { Username: user.username, Secret: secret });
     // The keeper re-reads users/current and probes the new secret.
-    res.json(await deps.keeper.recheck());
+    return deps.keeper.recheck();
   });
 
   return router;

@@ -1,6 +1,12 @@
+/**
+ * The agent's stateful parts, built from the configuration and wired together: the OIDC session
+ * (when an issuer is configured), the registry-secret keeper, and the stored credentials.
+ * Time, network and storage come in; nothing here listens or touches process.*.
+ */
+
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
-import type { Clock, Fetch, Logger, SecretStore } from '../../core/ports.ts';
+import type { Clock, Fetch, Logger, RegistryCredential, SecretStore } from '../../core/ports.ts';
 import type { HarborHttp } from '../../harbor/http.ts';
 import { SecretKeeper } from '../../credentials/secret-keeper.ts';
 import { createOidcClient, oidcSettingsFromConfig } from '../../oidc/client.ts';
@@ -12,21 +18,16 @@ import {
   storeCredential,
   type CredentialVerbDeps,
 } from '../../credentials/client-verbs.ts';
-import { RegistryCredentials, type UserSecret } from '../../credentials/registry-credentials.ts';
+import { RegistryCredentials } from '../../credentials/registry-credentials.ts';
 
-/**
- * The agent's stateful parts, built from the configuration and wired together: the OIDC session
- * (when an issuer is configured), the registry-secret keeper, and the stored credentials.
- * Time, network and storage come in; nothing here listens or touches process.*.
- */
 export interface AgentServices {
   credentials: RegistryCredentials;
   session: SessionManager | undefined;
   keeper: SecretKeeper;
   harbor: HarborHttp;
   resolveCredential: (registry: string) => ReturnType<typeof resolveCredential>;
-  /** The protocol's store, erase and list, with the configured registry's rules (credential-verbs.ts). */
-  storeCredential(registry: string, credential: UserSecret): Promise<void>;
+  /** The protocol's store, erase and list, with the configured registry's rules (credentials/client-verbs.ts). */
+  storeCredential(registry: string, credential: RegistryCredential): Promise<void>;
   eraseCredential(registry: string): Promise<void>;
   listCredentials(): Promise<Record<string, string>>;
   /** A fresh ID token for Harbor API calls; NOT_LOGGED_IN (with the hint) without a session. */

@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import type { Server } from 'node:http';
-import { EidfError } from '../../core/errors.ts';
+import { EidfError, errnoCode } from '../../core/errors.ts';
 
 /**
  * Binds an HTTP server to the agent's unix socket safely:
@@ -65,7 +65,7 @@ async function acquireLock(lockPath: string, pid: number): Promise<void> {
       closeSync(fd);
       return;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (errnoCode(err) !== 'EEXIST') throw err;
     }
     const holder = Number(readOrEmpty(lockPath));
     if (!Number.isInteger(holder) || holder <= 0 || !processAlive(holder)) {
@@ -82,7 +82,7 @@ function processAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return errnoCode(err) === 'EPERM';
   }
 }
 
@@ -98,6 +98,6 @@ function removeIfPresent(path: string): void {
   try {
     unlinkSync(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (errnoCode(err) !== 'ENOENT') throw err;
   }
 }

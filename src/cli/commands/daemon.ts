@@ -10,12 +10,6 @@ import { connectAgent } from '../../agent/client/connection.ts';
 import type { ParsedArgs } from '../args.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
-import type { FinalSave } from '../../session/types.ts';
-
-interface Health {
-  version: string;
-  pid: number;
-}
 
 /** `daemon start|stop|status|run`: the agent's lifecycle, by hand. Reports on stdout. */
 export async function daemonCommand(args: ParsedArgs, deps: CliDeps, config: Config): Promise<number> {
@@ -23,9 +17,7 @@ export async function daemonCommand(args: ParsedArgs, deps: CliDeps, config: Con
   const agent = connectAgent(config, deps);
   if (action === 'start' || action === 'status') {
     const health =
-      action === 'start'
-        ? await agent.call<Health>('GET', '/v1/health')
-        : await agent.callIfRunning<Health>('GET', '/v1/health');
+      action === 'start' ? await agent.call('GET /v1/health') : await agent.callIfRunning('GET /v1/health');
     if (health === undefined) {
       deps.stdout.write(`no agent is running (socket ${config.paths.socket})\n`);
       return EXIT.notRunning;
@@ -34,7 +26,7 @@ export async function daemonCommand(args: ParsedArgs, deps: CliDeps, config: Con
     return EXIT.ok;
   }
   if (action === 'stop') {
-    const answer = await agent.callIfRunning<{ refreshTokenSave?: FinalSave | null }>('POST', '/v1/shutdown');
+    const answer = await agent.callIfRunning('POST /v1/shutdown');
     deps.stdout.write(answer === undefined ? 'no agent was running\n' : 'agent stopped\n');
     const save = answer?.refreshTokenSave;
     if (save?.saved) deps.stdout.write('the refresh token held in memory was saved\n');
@@ -57,7 +49,7 @@ async function runInForeground(deps: CliDeps, config: Config): Promise<number> {
       deps.stderr.write(line);
     },
     deps.clock,
-    deps.env.EIDF_DEBUG === '1',
+    config.debug,
   );
   useProxyFromEnv(deps.env);
   const running = await runAgent({

@@ -1,16 +1,11 @@
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
 import type { AgentClient } from '../../agent/client/agent-client.ts';
-import type { SecretStatus } from '../../credentials/secret-keeper.ts';
 import { openBrowser } from '../../platform/browser.ts';
-import type { LoginStart, SessionStatus } from '../../session/types.ts';
 import type { CliDeps } from '../deps.ts';
 import { localDateTime, relativeTime } from './report-format.ts';
 
-export interface LoginResult {
-  session: SessionStatus;
-  registrySecret: SecretStatus;
-}
+import type { LoginResult } from '../../agent/api.ts';
 
 /**
  * Runs (or joins) the device login in the agent and shows its progress on stderr: a QR code on a
@@ -25,7 +20,7 @@ export async function deviceLogin(
   config: Config,
   options: { browser: boolean; signal: AbortSignal; maxWaitMs?: number },
 ): Promise<LoginResult> {
-  const start = await agent.call<LoginStart>('POST', '/v1/session/login');
+  const start = await agent.call('POST /v1/session/login');
   const { prompt } = start;
   const url = prompt.verification_uri_complete ?? prompt.verification_uri;
   const out = (line: string) => deps.stderr.write(`${line}\n`);
@@ -35,7 +30,7 @@ export async function deviceLogin(
   else out(`To log in to ${config.registry}${joining}, open:`);
   out(`  ${url}`);
   out(`and check that it shows the code: ${prompt.user_code}`);
-  if (options.browser && !start.joined && (await openBrowser(url, deps.env, deps.platform)))
+  if (options.browser && !start.joined && (await openBrowser(url, config, deps.env, deps.platform)))
     out('(opened in your browser)');
   const promptExpiresAt = Date.parse(prompt.expires_at);
   const bounded = options.maxWaitMs !== undefined && deps.clock.now() + options.maxWaitMs < promptExpiresAt;
@@ -45,7 +40,7 @@ export async function deviceLogin(
   const timer = bounded ? setTimeout(() => gaveUp.abort(), waitUntil - deps.clock.now()) : undefined;
   let result: LoginResult;
   try {
-    result = await agent.call<LoginResult>('POST', '/v1/session/login/wait', undefined, {
+    result = await agent.call('POST /v1/session/login/wait', undefined, {
       timeoutMs: Math.max(promptExpiresAt - deps.clock.now(), 0) + 30_000,
       signal: AbortSignal.any([options.signal, gaveUp.signal]),
     });
@@ -88,9 +83,7 @@ export async function qrCodeFor(url: string, terminal: CliDeps['stderr']): Promi
  * login, so nobody is surprised to find it on disk.
  */
 export async function warnAboutFileStore(agent: AgentClient, out: (line: string) => void): Promise<void> {
-  const health = await agent
-    .call<{ store?: { kind: string; reason: string; path?: string } }>('GET', '/v1/health')
-    .catch(() => undefined);
+  const health = await agent.call('GET /v1/health').catch(() => undefined);
   const store = health?.store;
   if (store?.kind !== 'file' || !store.path || !store.reason.startsWith('no usable keychain')) return;
   out(

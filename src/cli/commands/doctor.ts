@@ -6,19 +6,12 @@ import type { ParsedArgs } from '../args.ts';
 import type { CliDeps } from '../deps.ts';
 import { pathCheck, thisProgram, wiringChecks } from '../../doctor/local-checks.ts';
 import { judgeProxy, judgeSettings } from '../../doctor/settings-checks.ts';
-import { agentSettings, describeSettings, type AgentSettings } from '../../agent/settings.ts';
+import { agentSettings, describeSettings } from '../../agent/settings.ts';
 import { EXIT } from '../exit-codes.ts';
 import { paintFor, type Paint } from './report-format.ts';
+import type { AgentHealth } from '../../agent/api.ts';
 
 export type { DoctorCheck, DoctorReport } from '../../doctor/verdicts.ts';
-
-interface Health {
-  version: string;
-  pid: number;
-  store: { kind: string; reason: string };
-  settings?: AgentSettings;
-  service?: string | null;
-}
 
 /** Upper bounds: a health answer (a fresh agent takes longer: the client waits up to 10 s for it) and the agent's checks. */
 const HEALTH_TIMEOUT_MS = 5_000;
@@ -69,8 +62,8 @@ export async function doctorCommand(args: ParsedArgs, deps: CliDeps, loadConfig:
 /** The agent (health, version), its store, then its own checks; a mismatched agent is replaced by the client. */
 async function agentChecks(deps: CliDeps, config: Config): Promise<DoctorCheck[]> {
   const agent = connectAgent(config, deps);
-  const health = () => agent.call<Health>('GET', '/v1/health', undefined, { timeoutMs: HEALTH_TIMEOUT_MS });
-  let first: Health;
+  const health = () => agent.call('GET /v1/health', undefined, { timeoutMs: HEALTH_TIMEOUT_MS });
+  let first: AgentHealth;
   try {
     first = await health();
   } catch (err) {
@@ -86,8 +79,7 @@ async function agentChecks(deps: CliDeps, config: Config): Promise<DoctorCheck[]
   let remote: DoctorCheck[];
   try {
     // A request other than health from a helper of another version makes the old agent stop; the client then starts ours.
-    remote = (await agent.call<DoctorReport>('GET', '/v1/doctor', undefined, { timeoutMs: AGENT_CHECKS_TIMEOUT_MS }))
-      .checks;
+    remote = (await agent.call('GET /v1/doctor', undefined, { timeoutMs: AGENT_CHECKS_TIMEOUT_MS })).checks;
   } catch (err) {
     remote =
       err instanceof EidfError && err.code === 'AGENT_SETTINGS_DIFFER'

@@ -1,6 +1,6 @@
 import type { Config } from '../../config.ts';
 import { EidfError, oneLine } from '../../core/errors.ts';
-import type { PullCredential } from '../../agent/robots-api.ts';
+import type { PullCredential } from '../../agent/api.ts';
 import { validateProjectName } from '../../harbor/projects.ts';
 import { validateRobotDays, validateRobotName } from '../../harbor/robots.ts';
 import { validateNamespace, validateSecretName } from '../../k8s/names.ts';
@@ -54,7 +54,7 @@ export async function exportK8sCommand({ values }: ParsedArgs, deps: CliDeps, co
   let login: { username: string; password: string };
   let created: PullCredential | undefined;
   if (useUser) {
-    const own = await agent.call<{ Username: string; Secret: string }>('POST', '/v1/credentials/get', {
+    const own = await agent.call('POST /v1/credentials/get', {
       registry: config.registry,
     });
     login = { username: own.Username, password: own.Secret };
@@ -62,7 +62,11 @@ export async function exportK8sCommand({ values }: ParsedArgs, deps: CliDeps, co
       `warning: exporting your own credential (${own.Username}): it stops working when your login session at Harbor ends; a project robot (--project) does not\n`,
     );
   } else {
-    const credential = await agent.call<PullCredential>('POST', '/v1/robots/pull-credential', { project, robot, days });
+    const credential = await agent.call('POST /v1/robots/pull-credential', {
+      project: project ?? '', // checked above: --project is required without --user
+      robot,
+      days,
+    });
     login = { username: credential.username, password: credential.secret };
     if (credential.created) created = credential;
     const note = expiryNote(credential.expiresAt, deps.clock.now());
@@ -93,7 +97,7 @@ async function undoCreation(
 ): Promise<void> {
   const shortName = created.username.slice(created.username.lastIndexOf('+') + 1);
   try {
-    await agent.call('POST', '/v1/robots/delete', { project, robot: shortName });
+    await agent.call('POST /v1/robots/delete', { project, robot: shortName });
     deps.stderr.write(`deleted robot ${created.username} again, since the export failed\n`);
   } catch (err) {
     deps.stderr.write(`warning: could not delete robot ${created.username} after the failed export: ${oneLine(err)}\n`);

@@ -67,10 +67,7 @@ async function confirmNewLogin(
   config: Config,
   secretLogin: boolean,
 ): Promise<boolean> {
-  const status = await agent.call<{
-    session?: { state?: string; subject?: string | null; username?: string | null; email?: string | null } | null;
-    registrySecret?: { state?: string; mode?: string | null; username?: string | null };
-  }>('GET', '/v1/status');
+  const status = await agent.call('GET /v1/status');
   const session = status.session;
   const secret = status.registrySecret;
   let current: string | undefined;
@@ -101,7 +98,7 @@ async function secretFromStdin(deps: CliDeps): Promise<string> {
 
 /** Harbor checks the secret before the agent stores it; a refused one is BAD_INPUT, nothing stored. */
 function storeSecret(agent: AgentClient, username: string, secret: string): Promise<SecretStatus> {
-  return agent.call<SecretStatus>('POST', '/v1/session/secret', { username, secret });
+  return agent.call('POST /v1/session/secret', { username, secret });
 }
 
 /** The secret login on a terminal: where the secret is, the browser, then username and secret. */
@@ -126,7 +123,7 @@ async function askForSecret(
       : `No OIDC device login is configured for ${config.registry}: log in with your Harbor CLI secret.`,
   );
   out(`It is in Harbor's web UI: ${portal} → your name, top right → User Profile → CLI secret.`);
-  if (options.browser && (await openBrowser(portal, deps.env, deps.platform))) out('(opened in your browser)');
+  if (options.browser && (await openBrowser(portal, config, deps.env, deps.platform))) out('(opened in your browser)');
   const last = options.username ?? readLastUsername(config, deps) ?? (await currentUsername(agent));
   const typed = (await terminal.ask(`Harbor username${last ? ` [${last}]` : ''}: `, { echo: true })).trim();
   const username = typed === '' ? last : typed;
@@ -140,7 +137,7 @@ async function askForSecret(
 /** The Harbor user whose secret the agent keeps now, as a default; undefined when unknown. */
 async function currentUsername(agent: AgentClient): Promise<string | undefined> {
   try {
-    const status = await agent.call<{ registrySecret?: { username?: string | null } }>('GET', '/v1/status');
+    const status = await agent.call('GET /v1/status');
     return status.registrySecret?.username ?? undefined;
   } catch {
     return undefined;
@@ -167,7 +164,7 @@ async function webLogin(
   browser: boolean,
   signal: AbortSignal,
 ): Promise<SecretStatus> {
-  const status = await agent.call<SecretStatus>('POST', '/v1/session/secret/check');
+  const status = await agent.call('POST /v1/session/secret/check');
   if (status.state === 'valid') {
     deps.stderr.write(`the registry secret already works (Harbor user ${status.username})\n`);
     return status;

@@ -1,6 +1,4 @@
 import type { Config } from '../../config.ts';
-import type { RobotSecretsReport } from '../../agent/server/routes-session.ts';
-import type { LogoutReport } from '../../session/types.ts';
 import { connectAgent } from '../../agent/client/connection.ts';
 import type { ParsedArgs } from '../args.ts';
 import type { CliDeps } from '../deps.ts';
@@ -12,11 +10,7 @@ import { EXIT } from '../exit-codes.ts';
  */
 export async function logoutCommand(args: ParsedArgs, deps: CliDeps, config: Config): Promise<number> {
   const forgetRobots = args.values['forget-robots'] === true;
-  const result = await connectAgent(config, deps).call<{
-    session: LogoutReport | null;
-    storedSecretErased: boolean;
-    robotSecrets?: RobotSecretsReport;
-  }>('POST', '/v1/session/logout', { forgetRobots });
+  const result = await connectAgent(config, deps).call('POST /v1/session/logout', { forgetRobots });
   const out = (line: string) => deps.stdout.write(`${line}\n`);
   const problem = (line: string) => deps.stderr.write(`${line}\n`);
   const { session } = result;

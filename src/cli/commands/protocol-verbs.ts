@@ -1,5 +1,5 @@
 import type { Config } from '../../config.ts';
-import { EidfError, oneLine } from '../../core/errors.ts';
+import { EidfError, oneLine, type ErrorReason } from '../../core/errors.ts';
 import type { AgentClient } from '../../agent/client/agent-client.ts';
 import {
   handle,
@@ -45,12 +45,12 @@ export async function runProtocolVerb(verb: ProtocolVerb, deps: CliDeps, loadCon
  * a `docker build` asks for every configured registry. Resolves true when the answer is worth
  * asking for again.
  */
-type ExplainMissing = (reason: string | undefined, hint: string) => Promise<boolean>;
+type ExplainMissing = (reason: ErrorReason | undefined, hint: string) => Promise<boolean>;
 
 const GET_LOGIN_WAIT_MS = 5 * 60_000;
 
 async function explainMissing(
-  reason: string | undefined,
+  reason: ErrorReason | undefined,
   hint: string,
   deps: CliDeps,
   config: Config,
@@ -63,9 +63,7 @@ async function explainMissing(
         : undefined;
   if (prompt && config.loginOnGet === 'auto' && deps.stderr.isTTY) {
     const agent = connectAgent(config, deps, { settings: false });
-    const pause = await agent
-      .call<{ until: string | null }>('GET', '/v1/session/prompt-pause')
-      .catch(() => ({ until: null }));
+    const pause = await agent.call('GET /v1/session/prompt-pause').catch(() => ({ until: null }));
     if (pause.until !== null) {
       deps.stderr.write(
         `docker-credential-eidf: ${hint} (no new login prompt from get until ${pause.until.slice(11, 19)} UTC)\n`,
@@ -94,9 +92,7 @@ async function explainMissing(
     } catch (err) {
       deps.stderr.write(`docker-credential-eidf: ${oneLine(err)}\n`);
       if (err instanceof EidfError && PAUSING.has(err.code)) {
-        const paused = await agent
-          .call<{ until: string | null }>('POST', '/v1/session/prompt-pause')
-          .catch(() => undefined);
+        const paused = await agent.call('POST /v1/session/prompt-pause').catch(() => undefined);
         if (paused?.until)
           deps.stderr.write(
             `docker-credential-eidf: no new login prompt from get until ${paused.until.slice(11, 19)} UTC; run docker-credential-eidf login${prompt === 'web' ? ' --web' : ''} meanwhile\n`,
@@ -118,14 +114,14 @@ const PAUSING = new Set(['LOGIN_CANCELLED', 'LOGIN_EXPIRED', 'LOGIN_DENIED', 'NE
 export function agentHelper(agent: AgentClient, explain: ExplainMissing = async () => false): CredentialHelper {
   return {
     add: async (registry, credentials) => {
-      await agent.call('POST', '/v1/credentials/store', {
+      await agent.call('POST /v1/credentials/store', {
         registry,
         Username: credentials.Username,
         Secret: credentials.Secret,
       });
     },
     get: async (registry) => {
-      const ask = () => agent.call<{ Username: string; Secret: string }>('POST', '/v1/credentials/get', { registry });
+      const ask = () => agent.call('POST /v1/credentials/get', { registry });
       try {
         return await ask();
       } catch (err) {
@@ -140,9 +136,9 @@ export function agentHelper(agent: AgentClient, explain: ExplainMissing = async 
       }
     },
     delete: async (registry) => {
-      await agent.call('POST', '/v1/credentials/erase', { registry });
+      await agent.call('POST /v1/credentials/erase', { registry });
     },
-    list: () => agent.call<Record<string, string>>('GET', '/v1/credentials'),
+    list: () => agent.call('GET /v1/credentials'),
   };
 }
 

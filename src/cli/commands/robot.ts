@@ -1,13 +1,6 @@
 import type { Config } from '../../config.ts';
 import { EidfError, oneLine } from '../../core/errors.ts';
-import type {
-  CreatedRobotAnswer,
-  DeletedRobotAnswer,
-  ImportedRobotAnswer,
-  PullCredential,
-  RobotList,
-  RobotView,
-} from '../../agent/robots-api.ts';
+import type { RobotList, RobotView } from '../../agent/api.ts';
 import { validateProjectName } from '../../harbor/projects.ts';
 import { validateRobotDays, validateRobotName } from '../../harbor/robots.ts';
 import { validateNamespace, validateSecretName } from '../../k8s/names.ts';
@@ -38,7 +31,7 @@ export async function robotCommand(args: ParsedArgs, deps: CliDeps, config: Conf
   const report = (line: string) => (json ? deps.stderr : deps.stdout).write(`${line}\n`);
 
   if (action === 'list') {
-    const list = await agent.call<RobotList>('GET', `/v1/robots?${new URLSearchParams({ project }).toString()}`);
+    const list = await agent.call('GET /v1/robots', { project });
     writeList(list, json, deps);
     return EXIT.ok;
   }
@@ -49,7 +42,7 @@ export async function robotCommand(args: ParsedArgs, deps: CliDeps, config: Conf
   if (action === 'create') {
     const days = daysFlag(values);
     if (days !== undefined) validateRobotDays(days);
-    const { robot: made } = await agent.call<CreatedRobotAnswer>('POST', '/v1/robots/create', { project, robot, days });
+    const { robot: made } = await agent.call('POST /v1/robots/create', { project, robot, days });
     report(
       `created robot ${made.fullName} (pull only), expires ${expiryNote(made.expiresAt, deps.clock.now()).text}; its secret is kept by the agent: use export-k8s --project ${project} --robot ${robot}`,
     );
@@ -60,7 +53,7 @@ export async function robotCommand(args: ParsedArgs, deps: CliDeps, config: Conf
     const secret = new TextDecoder().decode(await deps.stdin()).trim();
     if (secret === '' || /\s/.test(secret))
       throw new EidfError('BAD_INPUT', 'expected the robot secret as one line on stdin');
-    const { robot: kept } = await agent.call<ImportedRobotAnswer>('POST', '/v1/robots/import', {
+    const { robot: kept } = await agent.call('POST /v1/robots/import', {
       project,
       robot,
       secret,
@@ -80,7 +73,7 @@ export async function robotCommand(args: ParsedArgs, deps: CliDeps, config: Conf
     return EXIT.ok;
   }
   if (action === 'delete') {
-    const deleted = await agent.call<DeletedRobotAnswer>('POST', '/v1/robots/delete', { project, robot });
+    const deleted = await agent.call('POST /v1/robots/delete', { project, robot });
     report(`deleted robot ${deleted.deleted}${deleted.secretRemoved ? ' and the secret kept for it' : ''}`);
     if (json) deps.stdout.write(`${JSON.stringify(deleted, null, 2)}\n`);
     return EXIT.ok;
@@ -115,7 +108,7 @@ async function rotate(
     validateSecretName(name);
     checkKubectlAvailable(delivery, deps.env);
   }
-  const rotated = await agent.call<PullCredential>('POST', '/v1/robots/rotate', { project, robot });
+  const rotated = await agent.call('POST /v1/robots/rotate', { project, robot });
   (json ? deps.stderr : deps.stdout).write(
     `rotated the secret of ${rotated.username}: the old secret no longer works; the new one is kept by the agent\n`,
   );

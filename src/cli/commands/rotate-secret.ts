@@ -1,6 +1,5 @@
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
-import type { SecretStatus } from '../../credentials/secret-keeper.ts';
 import { connectAgent } from '../../agent/client/connection.ts';
 import type { ParsedArgs } from '../args.ts';
 import type { CliDeps } from '../deps.ts';
@@ -15,7 +14,7 @@ export async function rotateSecretCommand(args: ParsedArgs, deps: CliDeps, confi
     `warning: the old CLI secret for ${config.registry} stops working at once, on every machine and in every pull secret that holds it\n`,
   );
   if (args.values.yes !== true) throw new EidfError('USAGE', 'run again with --yes to rotate');
-  const status = await connectAgent(config, deps).call<SecretStatus>('POST', '/v1/session/secret/rotate');
+  const status = await connectAgent(config, deps).call('POST /v1/session/secret/rotate');
   deps.stdout.write(
     `new CLI secret set and stored; registry secret: ${status.state}${status.action ? `: ${status.action}` : ''}\n`,
   );

@@ -26,7 +26,7 @@ export async function setupCommand(args: ParsedArgs, deps: CliDeps, config: Conf
     paths: config.paths,
     cwd: deps.cwd,
     saveCredential: async (registry, username, secret) => {
-      await agent.call('POST', '/v1/credentials/store', { registry, Username: username, Secret: secret });
+      await agent.call('POST /v1/credentials/store', { registry, Username: username, Secret: secret });
     },
     log: (line) => deps.stdout.write(`${line}\n`),
   });

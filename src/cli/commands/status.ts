@@ -3,6 +3,7 @@ import { EidfError } from '../../core/errors.ts';
 import type { KeptRobot } from '../../credentials/robot-secrets.ts';
 import type { SecretStatus } from '../../credentials/secret-keeper.ts';
 import { unsavedRefreshTokenLine, type SessionStatus } from '../../session/types.ts';
+import type { AgentIdleExit, AgentStatusAnswer } from '../../agent/api.ts';
 import { connectAgent } from '../../agent/client/connection.ts';
 import type { ParsedArgs } from '../args.ts';
 import type { CliDeps } from '../deps.ts';
@@ -35,26 +36,9 @@ export interface StatusReport {
   robots: KeptRobot[];
 }
 
-/** When the agent exits by itself: after `afterSeconds` idle, `when` (a phrase: "with no session and nothing stored"). */
-export interface AgentIdleExit {
-  afterSeconds: number;
-  when: string;
-}
-
-interface AgentStatus {
-  registry: string;
-  oidc: StatusReport['oidc'];
-  session: SessionStatus | null;
-  registrySecret: SecretStatus;
-  robots?: KeptRobot[];
-  lifecycle?: { log?: string; idleExit?: AgentIdleExit | null };
-  agent: {
-    pid: number;
-    version: string;
-    uptimeSeconds: number;
-    store: { kind: string; reason: string; path?: string };
-  };
-}
+/** The agent's answer as the contract has it; `robots` and `lifecycle` may be missing from an agent of an older build. */
+type AgentStatus = Omit<AgentStatusAnswer, 'robots' | 'lifecycle'> &
+  Partial<Pick<AgentStatusAnswer, 'robots'>> & { lifecycle?: Partial<AgentStatusAnswer['lifecycle']> };
 
 /**
  * `status [--json]`: will pulls work, and until when; then login, store, agent. The report goes to
@@ -64,7 +48,7 @@ interface AgentStatus {
  */
 export async function statusCommand(args: ParsedArgs, deps: CliDeps, config: Config): Promise<number> {
   const json = args.values.json === true;
-  const answer = checkAgentStatus(await connectAgent(config, deps).call<unknown>('GET', '/v1/status'));
+  const answer = checkAgentStatus(await connectAgent(config, deps).call('GET /v1/status'));
   const session = answer.session;
   const report: StatusReport = {
     registry: answer.registry,

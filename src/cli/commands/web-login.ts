@@ -23,10 +23,9 @@ export async function waitForWebLogin(
   const url = `${config.registryUrl}/c/oidc/login`;
   const out = (line: string) => deps.stderr.write(`${line}\n`);
   out(`Log in to Harbor on the web to bring the registry secret back: ${url}`);
-  const first = async () =>
-    (await agent.call<{ open: boolean }>('POST', '/v1/session/web-login/browser').catch(() => ({ open: true }))).open;
+  const first = async () => (await agent.call('POST /v1/session/web-login/browser').catch(() => ({ open: true }))).open;
   const open = options.browser === 'first' ? await first() : options.browser;
-  if (open && (await openBrowser(url, deps.env, deps.platform))) out('(opened in your browser)');
+  if (open && (await openBrowser(url, config, deps.env, deps.platform))) out('(opened in your browser)');
   const deadline = deps.clock.now() + options.maxWaitMs;
   out(
     `Waiting until the same secret works again (until ${new Date(deadline).toISOString().slice(11, 19)} UTC); Ctrl-C stops waiting.`,
@@ -35,7 +34,7 @@ export async function waitForWebLogin(
     await sleep(RECHECK_EVERY_MS, options.signal);
     if (options.signal.aborted) throw new EidfError('LOGIN_CANCELLED', 'stopped waiting for the web login');
     const status = await agent
-      .call<SecretStatus>('POST', '/v1/session/secret/check', undefined, { signal: options.signal })
+      .call('POST /v1/session/secret/check', undefined, { signal: options.signal })
       .catch((err: unknown) => {
         if (options.signal.aborted) throw new EidfError('LOGIN_CANCELLED', 'stopped waiting for the web login');
         throw err;
