@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../scripts/sandbox/sandbox.ts';
 import type { StatusReport } from '../../src/cli/commands/status.ts';
-import { HELPER_BIN, isolatedHome, runCli, type CliResult } from '../helpers/cli.ts';
+import { HELPER_BIN, isolatedHome, type CliResult } from '../helpers/cli.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * Shared pieces of the login end-to-end tests (test/e2e/login-*.test.ts): the CLI as a running
@@ -145,9 +146,9 @@ export async function waitFor<T>(
   }
 }
 
-/** `status --json` as a process: the parsed report and the exit code. */
+/** `status --json` (in-process, the agent a process): the parsed report and the exit code. */
 export async function status(env: NodeJS.ProcessEnv): Promise<{ code: number | null; report: StatusReport }> {
-  const result = await runCli(['status', '--json'], { env });
+  const result = await runInProcess(['status', '--json'], { env });
   assert.ok(result.code === 0 || result.code === 4, `status exit ${result.code}: ${result.stderr}`);
   return { code: result.code, report: JSON.parse(result.stdout) as StatusReport };
 }
