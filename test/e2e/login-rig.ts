@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
+import type { TokenRequest } from '../../scripts/sandbox/idp/server.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../scripts/sandbox/sandbox.ts';
 import type { StatusReport } from '../../src/cli/commands/status.ts';
 import { HELPER_BIN, isolatedHome, type CliResult } from '../helpers/cli.ts';
@@ -189,9 +190,11 @@ export function agentLog(home: string): string {
   }
 }
 
-/** How many times the agent has taken new tokens (login and every refresh). */
-export function tokenGrants(home: string): number {
-  return agentLog(home).match(/ session: ID token valid until /g)?.length ?? 0;
+/** The CLI client's refresh grants the IdP answered (counted at the IdP, not in any log). */
+export function idpRefreshes(sandbox: Pick<Sandbox, 'idpTokenRequests' | 'cliClientId'>): TokenRequest[] {
+  return sandbox
+    .idpTokenRequests()
+    .filter((r) => r.grantType === 'refresh_token' && r.clientId === sandbox.cliClientId);
 }
 
 /** The IdP's answer to a refresh grant with `refreshToken` for the CLI client. */
