@@ -4,9 +4,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
-import { REPO_ROOT, runCli, runProcess } from '../helpers/cli.ts';
+import { REPO_ROOT, runProcess } from '../helpers/cli.ts';
 import { startDockerEngine, type DockerEngine } from './docker-engine.ts';
 import { agentLog, loginHome, refreshAtIdp, status, storedRefreshToken, type Home } from './login-rig.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * Issue 10 §7: a real Docker engine (dockerd from docker.io, private folders, vfs) and the docker
@@ -42,8 +43,8 @@ describe('a real Docker engine through the helper', () => {
       DOCKER_CONFIG: join(ctx.home, 'docker'),
       DOCKER_HOST: engine.host,
     };
-    assert.equal((await runCli(['setup'], { env })).code, 0);
-    const login = await runCli(['login', '--no-browser'], { env });
+    assert.equal((await runInProcess(['setup'], { env })).code, 0);
+    const login = await runInProcess(['login', '--no-browser'], { env });
     assert.equal(login.code, 0, login.stderr);
   });
   after(async () => {

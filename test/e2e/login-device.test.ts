@@ -14,6 +14,7 @@ import {
   type Home,
   useSandboxAndHome,
 } from './login-rig.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * Issue 4 end to end, as real processes against the sandbox's IdP: `login --no-browser` with a
@@ -88,7 +89,7 @@ describe('device login, restore after SIGKILL, logout', () => {
     const refreshToken = storedRefreshToken(ctx.home);
     assert.ok(refreshToken, 'a refresh token is stored while logged in');
 
-    const logout = await runCli(['logout'], { env: ctx.env });
+    const logout = await runInProcess(['logout'], { env: ctx.env });
     assert.equal(logout.code, 0, logout.stderr);
     assert.equal(logout.stdout, '');
     assert.match(logout.stderr, /^logged out of /m);

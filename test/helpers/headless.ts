@@ -22,6 +22,8 @@ export interface HeadlessOptions {
   /** stdout and stderr are terminals; with `answers`, so is stdin, answering each question in turn. */
   tty?: boolean;
   answers?: string[];
+  /** Past this the run is given up on: code null with the output so far (it cannot be killed). */
+  timeoutMs?: number;
 }
 
 export interface HeadlessHome {
@@ -114,8 +116,16 @@ export async function runHeadless(
     { input: options.input, ...(options.answers ? { ask: ask(answers, (t) => (stderr += t)) } : {}) },
   );
   if (startAgent) deps.startAgent = startAgent;
-  const code = await run(args, deps);
-  return { code, stdout, stderr };
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<null>((resolve) => {
+    if (options.timeoutMs !== undefined) timer = setTimeout(() => resolve(null), options.timeoutMs);
+  });
+  try {
+    const code = await Promise.race([run(args, deps), gaveUp]);
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function ask(answers: string[], echo: (text: string) => void) {
