@@ -13,6 +13,7 @@ import {
   USER_CODE,
   type Home,
   useSandboxAndHome,
+  waitFor,
 } from './login-rig.ts';
 import { runInProcess } from '../helpers/headless.ts';
 
@@ -68,6 +69,20 @@ describe('device login, restore after SIGKILL, logout', () => {
     const tokenBefore = storedRefreshToken(ctx.home);
     assert.ok(tokenBefore);
     process.kill(before.report.agent.pid, 'SIGKILL');
+    // Gone before the next status: an in-process status connects within a millisecond, and a connection
+    // the dying agent had accepted is closed ("the agent closed the connection"), not answered.
+    await waitFor(
+      () => {
+        try {
+          process.kill(before.report.agent.pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      10_000,
+      () => 'the killed agent is still there',
+    );
 
     const { code, report } = await status(ctx.env);
     assert.notEqual(report.agent.pid, before.report.agent.pid, 'a new agent answered');
