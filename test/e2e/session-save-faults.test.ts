@@ -226,7 +226,7 @@ describe('a rotated refresh token is never lost', { concurrency: false }, () => 
   it('gnome-keyring stalled, then locked, after rotation: the session lives on; SIGTERM tries once more', async (t) => {
     const keyring: PrivateKeyring = await startPrivateKeyring();
     t.after(() => keyring.stop());
-    const home = faultHome(sandbox, { ...keyring.env, EIDF_STORE: 'keychain', EIDF_KEYCHAIN_TIMEOUT_MS: '2000' }); // a worker restart takes >500 ms at load 15
+    const home = faultHome(sandbox, { ...keyring.env, EIDF_STORE: 'keychain', EIDF_KEYCHAIN_TIMEOUT_MS: '500' });
     home.env.HOME = keyring.env.HOME;
     t.after(() => home.cleanup());
     await logInAs(home.env, sandbox.approveDevice, 'bob');
