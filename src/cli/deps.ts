@@ -34,6 +34,11 @@ export interface CliDeps {
   readText(path: string): string | undefined;
   /** argv prefix that runs this CLI again with the agent's Node flags (`… daemon run`). */
   agentCommand: readonly string[];
+  /**
+   * Starts the agent when none answers; absent: `agentCommand … daemon run` as a detached process.
+   * Tests run it in their own process (test/helpers/headless.ts). `exited` settles if it ends.
+   */
+  startAgent?(env: Env): Promise<{ exited: Promise<void> }>;
   /** Registers a handler for SIGINT/SIGTERM; returns a function that removes it. */
   onTerminate(handler: () => void): () => void;
   version: string;

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { REPO_ROOT, runCli, runProcess } from '../helpers/cli.ts';
 import { agentLog, loginHome, refreshAtIdp, status, storedRefreshToken, type Home } from './login-rig.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * Issue 10 §4, as real processes: the clients' own login and logout against the configured registry
@@ -22,7 +23,7 @@ describe('docker/podman login and logout with a session', () => {
   const list = async () => JSON.parse((await runCli(['list'], { env })).stdout) as Record<string, string>;
   const secretsFile = () => readFileSync(join(ctx.home, 'secrets.json'), 'utf8');
   const logIn = async () => {
-    const login = await runCli(['login', '--no-browser'], { env });
+    const login = await runInProcess(['login', '--no-browser'], { env });
     assert.equal(login.code, 0, login.stderr);
     assert.match(login.stderr, /registry secret: valid for Harbor user alice/);
   };
@@ -38,7 +39,7 @@ describe('docker/podman login and logout with a session', () => {
       DOCKER_HOST: `unix://${join(ctx.home, 'no-engine.sock')}`,
       REGISTRY_AUTH_FILE: join(ctx.home, 'auth.json'),
     };
-    assert.equal((await runCli(['setup'], { env })).code, 0);
+    assert.equal((await runInProcess(['setup'], { env })).code, 0);
     await logIn();
   });
   after(async () => {
@@ -78,7 +79,7 @@ describe('docker/podman login and logout with a session', () => {
       report.registrySecret.modeReason ?? '',
       /docker login -u bob.*wins over the session's user alice until erased/,
     );
-    const human = await runCli(['status'], { env });
+    const human = await runInProcess(['status'], { env });
     assert.match(
       human.stdout,
       /pulls work: the registry secret of Harbor user bob is valid since .*\n(.*\n)* {2}mode: +CLI secret: stored for bob .*wins over the session's user alice.*\n {2}to switch: +docker logout/,

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { isolatedHome, runCli } from '../helpers/cli.ts';
+import { headlessHome } from '../helpers/headless.ts';
 
-/** Issue 10, point 3: `config get|set|unset|list [--json]`, as a person runs it. */
+/** Issue 10, point 3: `config get|set|unset|list [--json]`, as a person runs it (in-process: helpers/headless.ts). */
 describe('docker-credential-eidf config', () => {
-  const ctx = isolatedHome();
+  const ctx = headlessHome();
+  const runCli = (args: string[], options: { env: NodeJS.ProcessEnv; input?: string }) => ctx.run(args, options);
   // The settings under test come from the file: none from the environment.
   const { EIDF_STORE: _store, ...env } = ctx.env;
   const file = join(ctx.home, 'config.json');

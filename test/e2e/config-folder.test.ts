@@ -2,20 +2,20 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { isolatedHome, runCli } from '../helpers/cli.ts';
+import { headlessHome } from '../helpers/headless.ts';
 
 it('a folder where config.json should be: every command says so, naming the path, in one line', async () => {
-  const ctx = isolatedHome();
+  const ctx = headlessHome();
   const path = join(ctx.home, 'config.json');
   mkdirSync(path);
   try {
-    const status = await runCli(['status'], { env: ctx.env });
+    const status = await ctx.run(['status']);
     assert.equal(status.code, 1);
     assert.equal(
       status.stderr,
       `docker-credential-eidf: invalid configuration: ${path} is a folder, not a file; remove it or move it away\n`,
     );
-    const get = await runCli(['get'], { env: ctx.env, input: 'reg.example' });
+    const get = await ctx.run(['get'], { input: 'reg.example' });
     assert.equal(get.code, 1);
     assert.equal(get.stdout, `invalid configuration: ${path} is a folder, not a file; remove it or move it away\n`);
   } finally {

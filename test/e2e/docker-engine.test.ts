@@ -4,9 +4,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
-import { REPO_ROOT, runCli, runProcess } from '../helpers/cli.ts';
+import { REPO_ROOT, runProcess } from '../helpers/cli.ts';
 import { startDockerEngine, type DockerEngine } from './docker-engine.ts';
 import { agentLog, loginHome, refreshAtIdp, status, storedRefreshToken, type Home } from './login-rig.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * Issue 10 §7: a real Docker engine (dockerd from docker.io, private folders, vfs) and the docker
@@ -28,13 +29,17 @@ describe('a real Docker engine through the helper', () => {
   const dockerConfig = () => join(ctx.home, 'docker', 'config.json');
 
   before(async () => {
-    const started = await startDockerEngine();
+    // dockerd and the sandbox start side by side (each takes seconds); a sandbox not needed is stopped.
+    const [started, sandboxStarted] = await Promise.all([
+      startDockerEngine(),
+      startSandbox({ devicePollInterval: 0.05, autoApprove: 'alice' }),
+    ]);
+    sandbox = sandboxStarted;
     if ('cannotStart' in started) {
       cannotStart = started.cannotStart;
       return;
     }
     engine = started;
-    sandbox = await startSandbox({ devicePollInterval: 0.05, autoApprove: 'alice' });
     ctx = loginHome(sandbox.env);
     env = {
       ...ctx.env,
@@ -42,14 +47,12 @@ describe('a real Docker engine through the helper', () => {
       DOCKER_CONFIG: join(ctx.home, 'docker'),
       DOCKER_HOST: engine.host,
     };
-    assert.equal((await runCli(['setup'], { env })).code, 0);
-    const login = await runCli(['login', '--no-browser'], { env });
+    assert.equal((await runInProcess(['setup'], { env })).code, 0);
+    const login = await runInProcess(['login', '--no-browser'], { env });
     assert.equal(login.code, 0, login.stderr);
   });
   after(async () => {
-    await engine?.stop();
-    await ctx?.cleanup();
-    await sandbox?.stop();
+    await Promise.all([engine?.stop(), ctx?.cleanup().then(() => sandbox?.stop()) ?? sandbox?.stop()]);
   });
 
   it('docker login <host> with no username: Login Succeeded without a prompt; the secret is not stored', async (t) => {

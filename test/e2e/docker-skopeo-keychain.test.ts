@@ -8,6 +8,7 @@ import { startHtpasswdRegistry, type LocalRegistry } from '../../scripts/local-r
 import { writeTinyOciImage } from '../../scripts/sandbox/oci-image.ts';
 import { HELPER_BIN, REPO_ROOT, runCli, runProcess } from '../helpers/cli.ts';
 import { startPrivateKeyring, type PrivateKeyring } from '../helpers/keyring.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * The helper under real clients: the docker CLI (client-side login/logout, manifest inspect
@@ -51,13 +52,13 @@ describe('docker and skopeo through the helper, secrets in the keychain', () => 
       REGISTRY_AUTH_FILE: join(work, 'auth.json'),
       NODE_COMPILE_CACHE: join(tmpdir(), 'eidf-test-compile-cache'),
     };
-    const setup = await runCli(['setup'], { env });
+    const setup = await runInProcess(['setup'], { env });
     assert.equal(setup.code, 0, setup.stderr);
     await writeTinyOciImage(join(work, 'image'), 'e2e\n');
   });
 
   after(async () => {
-    await runCli(['daemon', 'stop'], { env }).catch(() => undefined);
+    await runInProcess(['daemon', 'stop'], { env }).catch(() => undefined);
     await registry?.stop();
     await keyring?.stop();
     rmSync(work, { recursive: true, force: true });
@@ -143,14 +144,14 @@ describe('docker and skopeo through the helper, secrets in the keychain', () => 
       input: JSON.stringify({ ServerURL: registry.host, Username: 'alice', Secret: PASSWORD }),
     });
     assert.equal(stored.code, 0, stored.stdout);
-    await runCli(['daemon', 'stop'], { env });
+    await runInProcess(['daemon', 'stop'], { env });
     const got = await runCli(['get'], { env, input: registry.host });
     assert.deepEqual(JSON.parse(got.stdout), { ServerURL: registry.host, Username: 'alice', Secret: PASSWORD });
     await runCli(['erase'], { env, input: registry.host });
   });
 
   it(`${HELPER_BIN.split('/').pop()} status names the keychain store`, async () => {
-    const status = await runCli(['status', '--json'], { env });
+    const status = await runInProcess(['status', '--json'], { env });
     assert.equal(JSON.parse(status.stdout).store.kind, 'keychain');
   });
 });

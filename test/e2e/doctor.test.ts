@@ -6,9 +6,10 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DoctorCheck, DoctorReport } from '../../src/cli/commands/doctor.ts';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
-import { HELPER_BIN, isolatedHome, runCli } from '../helpers/cli.ts';
+import { HELPER_BIN, isolatedHome } from '../helpers/cli.ts';
 import { startPrivateBus } from '../helpers/keyring.ts';
 import { logInAs, loginHome, type Home } from './login-rig.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * `doctor` as a user runs it, against the sandbox and a few broken setups: a healthy setup is all
@@ -26,9 +27,9 @@ interface Doctor {
   stderr: string;
 }
 
-/** `doctor --json` as a process (killed after `timeoutMs`): exit code and the checks by name. */
+/** `doctor --json` in-process (given up on after `timeoutMs`): exit code and the checks by name. */
 async function doctor(env: NodeJS.ProcessEnv, timeoutMs = 40_000): Promise<Doctor> {
-  const result = await runCli(['doctor', '--json'], { env, timeoutMs });
+  const result = await runInProcess(['doctor', '--json'], { env, timeoutMs });
   assert.notEqual(result.code, null, `doctor did not finish within ${timeoutMs} ms: ${result.stderr}`);
   const report = JSON.parse(result.stdout) as DoctorReport;
   for (const c of report.checks) assert.deepEqual(Object.keys(c).sort(), ['action', 'message', 'name', 'status']);
@@ -96,7 +97,7 @@ describe('doctor against the sandbox', () => {
   });
 
   it('healthy after setup and login: every check ok, exit 0, and the list on stdout says so', async () => {
-    const setup = await runCli(['setup'], { env: ctx.env });
+    const setup = await runInProcess(['setup'], { env: ctx.env });
     assert.equal(setup.code, 0, setup.stderr);
     await logInAs(ctx.env, sandbox.approveDevice, 'alice');
 
@@ -108,7 +109,7 @@ describe('doctor against the sandbox', () => {
     assert.match(get(result, 'session').message, /^logged in as alice/);
     assert.equal(get(result, 'path').message, `docker runs ${HELPER_BIN}`);
 
-    const people = await runCli(['doctor'], { env: ctx.env });
+    const people = await runInProcess(['doctor'], { env: ctx.env });
     assert.equal(people.code, 0);
     assert.doesNotMatch(people.stderr, /checks passed/, 'the report goes to stdout only');
     assert.match(people.stdout, /^ok {3}registry-secret +valid for Harbor user alice/m);

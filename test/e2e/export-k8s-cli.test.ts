@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { writeTinyOciImage } from '../../scripts/sandbox/oci-image.ts';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
-import { isolatedHome, runCli, runProcess } from '../helpers/cli.ts';
+import { isolatedHome, runProcess } from '../helpers/cli.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * export-k8s and robot rotate as a user runs them: the CLI as a process, after `login`, against
@@ -35,7 +36,7 @@ describe('export-k8s from the command line', () => {
     sandbox = await startSandbox({ devicePollInterval: 0.05, autoApprove: 'alice' });
     ctx = isolatedHome({ EIDF_STORE: 'file' });
     env = { ...ctx.env, ...sandbox.env };
-    assert.equal((await runCli(['login', '--no-browser'], { env })).code, 0);
+    assert.equal((await runInProcess(['login', '--no-browser'], { env })).code, 0);
     await writeTinyOciImage(join(ctx.home, 'img'), 'k8s\n');
     const push = await runProcess(
       'skopeo',
@@ -57,7 +58,7 @@ describe('export-k8s from the command line', () => {
   });
 
   it("prints a Secret equal to kubectl's for the same credential, which pulls; a second run reuses the robot", async () => {
-    const first = await runCli(['export-k8s', '--namespace', 'ns', '--project', 'demo'], { env });
+    const first = await runInProcess(['export-k8s', '--namespace', 'ns', '--project', 'demo'], { env });
     assert.equal(first.code, 0, first.stderr);
     const login = JSON.parse(decoded(first.stdout)).auths[sandbox.registryHost] as {
       username: string;
@@ -85,15 +86,19 @@ describe('export-k8s from the command line', () => {
     assert.equal(decoded(first.stdout), decoded(kubectl.stdout));
     assert.equal(await pullsWith(decoded(first.stdout), 'first'), 0);
 
-    const second = await runCli(['export-k8s', '--namespace', 'ns', '--project', 'demo'], { env });
+    const second = await runInProcess(['export-k8s', '--namespace', 'ns', '--project', 'demo'], { env });
     assert.equal(decoded(second.stdout), decoded(first.stdout));
   });
 
   it('robot rotate changes the secret; the old one stops working', async () => {
-    const before = decoded((await runCli(['export-k8s', '--namespace', 'ns', '--project', 'demo'], { env })).stdout);
-    const rotated = await runCli(['robot', 'rotate', 'k8s-pull', '--project', 'demo'], { env });
+    const before = decoded(
+      (await runInProcess(['export-k8s', '--namespace', 'ns', '--project', 'demo'], { env })).stdout,
+    );
+    const rotated = await runInProcess(['robot', 'rotate', 'k8s-pull', '--project', 'demo'], { env });
     assert.equal(rotated.code, 0, rotated.stderr);
-    const after = decoded((await runCli(['export-k8s', '--namespace', 'ns', '--project', 'demo'], { env })).stdout);
+    const after = decoded(
+      (await runInProcess(['export-k8s', '--namespace', 'ns', '--project', 'demo'], { env })).stdout,
+    );
     assert.notEqual(after, before);
     assert.equal(await pullsWith(after, 'after'), 0);
     assert.notEqual(await pullsWith(before, 'before'), 0);
@@ -104,7 +109,7 @@ describe('export-k8s from the command line', () => {
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, 'kubectl'), `#!/bin/sh\nprintf '%s\\n' "$@" > "${bin}/argv"\ncat > "${bin}/stdin"\n`);
     chmodSync(join(bin, 'kubectl'), 0o755);
-    const applied = await runCli(
+    const applied = await runInProcess(
       ['export-k8s', '--namespace', 'ns', '--project', 'demo', '--apply', '--context', 'ctx'],
       { env: { ...env, PATH: `${bin}:${env.PATH}` } },
     );

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isolatedHome, runCli } from '../helpers/cli.ts';
 import { startPrivateBus, startPrivateKeyring } from '../helpers/keyring.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /** The helper as docker runs it, when the keychain is locked, missing, or not what was asked for. */
 describe('keychain faults through the helper', () => {
@@ -39,7 +40,7 @@ describe('keychain faults through the helper', () => {
       assert.equal(stored.code, 1);
       assert.match(stored.stdout, /^EIDF_STORE=keychain but keychain unavailable/);
       assert.doesNotMatch(stored.stdout, /agent did not start/);
-      const status = await runCli(['status', '--json'], { env: ctx.env });
+      const status = await runInProcess(['status', '--json'], { env: ctx.env });
       const report = JSON.parse(status.stdout);
       assert.equal(report.store.kind, 'keychain');
       assert.match(report.store.reason, /^unusable: /);
@@ -63,7 +64,7 @@ describe('keychain faults through the helper', () => {
         (await runCli(['get'], { env: ctx.env, input: 'reg.example' })).stdout,
         '{"ServerURL":"reg.example","Username":"u","Secret":"s"}\n',
       );
-      const report = JSON.parse((await runCli(['status', '--json'], { env: ctx.env })).stdout);
+      const report = JSON.parse((await runInProcess(['status', '--json'], { env: ctx.env })).stdout);
       assert.equal(report.store.kind, 'file');
       assert.equal(report.store.path, join(ctx.home, 'secrets.json'));
       const warnings = readFileSync(join(ctx.home, 'agent.log'), 'utf8')
@@ -72,7 +73,7 @@ describe('keychain faults through the helper', () => {
       assert.equal(warnings.length, 1);
       assert.ok(warnings[0].includes(`secrets are kept in ${join(ctx.home, 'secrets.json')} (0600)`), warnings[0]);
       // The credential outlives the agent: it is in the file, not in the agent's memory.
-      await runCli(['daemon', 'stop'], { env: ctx.env });
+      await runInProcess(['daemon', 'stop'], { env: ctx.env });
       assert.equal(
         (await runCli(['get'], { env: ctx.env, input: 'reg.example' })).stdout,
         '{"ServerURL":"reg.example","Username":"u","Secret":"s"}\n',

@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli } from '../helpers/cli.ts';
+import {} from '../helpers/cli.ts';
 import { loginHome, status, storedRefreshToken, type Home } from './login-rig.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /** A loopback port nothing listens on (bound once, then closed). */
 async function closedPort(): Promise<number> {
@@ -29,7 +30,7 @@ describe('login: issuer checks and an unreachable IdP', () => {
 
   /** One line on stderr, nothing on stdout, exit 1; no agent was started, nothing stored. */
   const assertRefusedUpFront = async (ctx: Home, message: string) => {
-    const result = await runCli(['login', '--no-browser'], { env: ctx.env, timeoutMs: 20_000 });
+    const result = await runInProcess(['login', '--no-browser'], { env: ctx.env, timeoutMs: 20_000 });
     assert.deepEqual(result, { code: 1, stdout: '', stderr: `docker-credential-eidf: ${message}\n` });
     assert.ok(!existsSync(join(ctx.home, 'run', 'agent.sock')), 'no agent was started');
     assert.ok(!existsSync(join(ctx.home, 'secrets.json')), 'nothing was stored');
@@ -81,7 +82,7 @@ describe('login: issuer checks and an unreachable IdP', () => {
       EIDF_ALLOW_INSECURE_LOOPBACK: '1',
     });
     // Killed (code null) if it hangs: the deadline is the bound, not a measurement.
-    const result = await runCli(['login', '--no-browser'], { env: ctx.env, timeoutMs: 20_000 });
+    const result = await runInProcess(['login', '--no-browser'], { env: ctx.env, timeoutMs: 20_000 });
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.stdout, '');
     assert.equal(
@@ -113,7 +114,7 @@ describe('login: issuer checks and an unreachable IdP', () => {
         EIDF_OIDC_CLIENT_ID: 'eidf-cli',
         EIDF_ALLOW_INSECURE_LOOPBACK: '1',
       });
-      const result = await runCli(['login', '--no-browser'], { env: ctx.env, timeoutMs: 40_000 });
+      const result = await runInProcess(['login', '--no-browser'], { env: ctx.env, timeoutMs: 40_000 });
       assert.deepEqual(result, {
         code: 1,
         stdout: '',

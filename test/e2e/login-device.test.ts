@@ -17,7 +17,9 @@ import {
   USER_CODE,
   type Home,
   useSandboxAndHome,
+  waitFor,
 } from './login-rig.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * The device login end to end, as real processes against the sandbox's IdP: `login --no-browser` with a
@@ -71,6 +73,20 @@ describe('device login, restore after SIGKILL, logout', () => {
     const tokenBefore = storedRefreshToken(ctx.home);
     assert.ok(tokenBefore);
     process.kill(before.report.agent.pid, 'SIGKILL');
+    // Gone before the next status: an in-process status connects within a millisecond, and a connection
+    // the dying agent had accepted is closed ("the agent closed the connection"), not answered.
+    await waitFor(
+      () => {
+        try {
+          process.kill(before.report.agent.pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      10_000,
+      () => 'the killed agent is still there',
+    );
 
     const { code, report } = await status(ctx.env);
     assert.notEqual(report.agent.pid, before.report.agent.pid, 'a new agent answered');
@@ -154,7 +170,7 @@ describe('device login, restore after SIGKILL, logout', () => {
     const refreshToken = storedRefreshToken(ctx.home);
     assert.ok(refreshToken, 'a refresh token is stored while logged in');
 
-    const logout = await runCli(['logout'], { env: ctx.env });
+    const logout = await runInProcess(['logout'], { env: ctx.env });
     assert.equal(logout.code, 0, logout.stderr);
     assert.match(logout.stdout, /^logged out of /m);
     assert.match(logout.stdout, /^the IdP revoked the refresh token$/m);

@@ -4,9 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
+import type { TokenRequest } from '../../scripts/sandbox/idp/server.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../scripts/sandbox/sandbox.ts';
 import type { StatusReport } from '../../src/cli/commands/status.ts';
-import { HELPER_BIN, isolatedHome, runCli, type CliResult } from '../helpers/cli.ts';
+import { HELPER_BIN, isolatedHome, type CliResult } from '../helpers/cli.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * Shared pieces of the login end-to-end tests (test/e2e/login-*.test.ts): the CLI as a running
@@ -145,9 +147,9 @@ export async function waitFor<T>(
   }
 }
 
-/** `status --json` as a process: the parsed report and the exit code. */
+/** `status --json` (in-process, the agent a process): the parsed report and the exit code. */
 export async function status(env: NodeJS.ProcessEnv): Promise<{ code: number | null; report: StatusReport }> {
-  const result = await runCli(['status', '--json'], { env });
+  const result = await runInProcess(['status', '--json'], { env });
   assert.ok(result.code === 0 || result.code === 4, `status exit ${result.code}: ${result.stderr}`);
   return { code: result.code, report: JSON.parse(result.stdout) as StatusReport };
 }
@@ -188,9 +190,11 @@ export function agentLog(home: string): string {
   }
 }
 
-/** How many times the agent has taken new tokens (login and every refresh). */
-export function tokenGrants(home: string): number {
-  return agentLog(home).match(/ session: ID token valid until /g)?.length ?? 0;
+/** The CLI client's refresh grants the IdP answered (counted at the IdP, not in any log). */
+export function idpRefreshes(sandbox: Pick<Sandbox, 'idpTokenRequests' | 'cliClientId'>): TokenRequest[] {
+  return sandbox
+    .idpTokenRequests()
+    .filter((r) => r.grantType === 'refresh_token' && r.clientId === sandbox.cliClientId);
 }
 
 /** The IdP's answer to a refresh grant with `refreshToken` for the CLI client. */

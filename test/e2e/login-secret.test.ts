@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { runCli } from '../helpers/cli.ts';
 import { agentLog, loginHome, startOnTerminal, status, waitFor, type Home } from './login-rig.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 const NOT_FOUND = 'credentials not found in native keychain\n';
 
@@ -37,7 +38,7 @@ describe('secret login without an OIDC issuer (on a terminal)', () => {
   });
 
   it('no terminal and no --secret-stdin: exit 2 saying so, nothing started', async () => {
-    const result = await runCli(['login'], { env: ctx.env, input: '' });
+    const result = await runInProcess(['login'], { env: ctx.env, input: '' });
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /no terminal to ask for the CLI secret on: pipe it in with --secret-stdin --username/);
   });
@@ -71,7 +72,7 @@ describe('secret login without an OIDC issuer (on a terminal)', () => {
     assert.equal(report.registrySecret.state, 'valid');
     assert.equal(report.registrySecret.mode, 'stored-secret');
     assert.ok(report.registrySecret.validSince !== null && Date.parse(report.registrySecret.validSince) <= Date.now());
-    const human = await runCli(['status'], { env: ctx.env });
+    const human = await runInProcess(['status'], { env: ctx.env });
     assert.match(human.stdout, /^✓ logged in as Harbor user alice with the CLI secret$/m);
     assert.match(
       human.stdout,
@@ -153,7 +154,7 @@ describe('a secret Harbor cannot keep alive: notice at once, revive in one step'
   it('secret login right after a web login, then Harbor stops accepting it: status says since when and login --web', async () => {
     await sandbox.webLogin('alice');
     original = sandbox.cliSecretOf('alice') as string;
-    const stored = await runCli(['login', '--secret-stdin', '--username', 'alice'], {
+    const stored = await runInProcess(['login', '--secret-stdin', '--username', 'alice'], {
       env: ctx.env,
       input: `${original}\n`,
     });
@@ -167,7 +168,7 @@ describe('a secret Harbor cannot keep alive: notice at once, revive in one step'
         Date.parse(secret.deadSince) > Date.parse(secret.lastValidAt),
     );
     assert.match(secret.action ?? '', /^run: docker-credential-eidf login --web/);
-    const human = await runCli(['status'], { env: ctx.env });
+    const human = await runInProcess(['status'], { env: ctx.env });
     assert.equal(human.code, 4);
     assert.match(
       human.stdout,

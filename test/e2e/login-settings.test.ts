@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { isolatedHome, runCli } from '../helpers/cli.ts';
 import { agentLog, logInAs, startCli, status, storedRefreshToken, waitFor, type Home } from './login-rig.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * Issue 10, point 3, as real processes against the sandbox: without a keychain the session goes to
@@ -47,7 +48,7 @@ describe('settings that hold', () => {
     assert.equal(before.code, 0);
     assert.equal(before.report.store.kind, 'file');
     assert.equal(before.report.store.path, file);
-    const text = await runCli(['status'], { env: ctx.env });
+    const text = await runInProcess(['status'], { env: ctx.env });
     assert.match(
       text.stdout,
       new RegExp(
@@ -57,7 +58,7 @@ describe('settings that hold', () => {
     );
 
     // The agent stops (a reboot, an idle exit, an upgrade): the next command logs nobody out.
-    assert.equal((await runCli(['daemon', 'stop'], { env: ctx.env })).code, 0);
+    assert.equal((await runInProcess(['daemon', 'stop'], { env: ctx.env })).code, 0);
     const afterRestart = await status(ctx.env);
     assert.notEqual(afterRestart.report.agent.pid, before.report.agent.pid);
     assert.equal(afterRestart.code, 0);
@@ -110,7 +111,7 @@ describe('settings that hold', () => {
       input: '{"ServerURL":"reg.example","Username":"u","Secret":"s"}',
     });
     assert.equal(stored.code, 0);
-    const refused = await runCli(['status'], { env: { ...ctx.env, EIDF_KEEPALIVE_SECONDS: '600' } });
+    const refused = await runInProcess(['status'], { env: { ...ctx.env, EIDF_KEEPALIVE_SECONDS: '600' } });
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr,
@@ -135,7 +136,7 @@ describe('settings that hold', () => {
     assert.equal(running.report.agent.pid, service.child.pid);
 
     const other = { ...ctx.env, EIDF_KEEPALIVE_SECONDS: '600' };
-    const refused = await runCli(['status'], { env: other });
+    const refused = await runInProcess(['status'], { env: other });
     assert.equal(refused.code, 1);
     assert.equal(refused.stdout, '');
     assert.match(
@@ -144,7 +145,7 @@ describe('settings that hold', () => {
     );
     assert.equal(refused.stderr.split('\n').length, 2, 'one line');
 
-    const doctor = await runCli(['doctor', '--json'], { env: other });
+    const doctor = await runInProcess(['doctor', '--json'], { env: other });
     const checks = (
       JSON.parse(doctor.stdout) as {
         checks: { name: string; status: string; message: string; action: string | null }[];
@@ -167,7 +168,7 @@ describe('settings that hold', () => {
     // Still the same agent, and the protocol verbs use it whatever their environment.
     assert.equal((await status(ctx.env)).report.agent.pid, service.child.pid);
     assert.equal((await runCli(['list'], { env: other })).code, 0);
-    assert.equal((await runCli(['daemon', 'stop'], { env: other })).code, 0);
+    assert.equal((await runInProcess(['daemon', 'stop'], { env: other })).code, 0);
     assert.equal((await service.done).code, 0);
   });
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Sandbox } from '../../scripts/sandbox/sandbox.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runInProcess } from '../helpers/headless.ts';
 import { logInAs, useSandboxAndHome, type Home } from './login-rig.ts';
 
 /** The robot secrets kept in the file store for the sandbox registry. */
@@ -26,12 +26,14 @@ describe('logout and robot secrets', () => {
   it('logout counts the robot secrets it keeps; logout --forget-robots removes them', async () => {
     await logInAs(ctx.env, sandbox.approveDevice, 'alice');
     for (const name of ['ci-a', 'ci-b']) {
-      const created = await runCli(['robot', 'create', name, '--project', 'demo', '--days', '3'], { env: ctx.env });
+      const created = await runInProcess(['robot', 'create', name, '--project', 'demo', '--days', '3'], {
+        env: ctx.env,
+      });
       assert.equal(created.code, 0, created.stderr);
     }
     assert.equal(robotKeys(ctx.home).length, 2);
 
-    const logout = await runCli(['logout'], { env: ctx.env });
+    const logout = await runInProcess(['logout'], { env: ctx.env });
     assert.equal(logout.code, 0, logout.stderr);
     assert.match(
       logout.stdout,
@@ -42,7 +44,7 @@ describe('logout and robot secrets', () => {
     );
     assert.equal(robotKeys(ctx.home).length, 2, 'kept');
 
-    const forget = await runCli(['logout', '--forget-robots'], { env: ctx.env });
+    const forget = await runInProcess(['logout', '--forget-robots'], { env: ctx.env });
     assert.equal(forget.code, 0, forget.stderr);
     assert.match(
       forget.stdout,
@@ -51,9 +53,9 @@ describe('logout and robot secrets', () => {
     assert.doesNotMatch(forget.stdout, /^kept /m);
     assert.deepEqual(robotKeys(ctx.home), []);
 
-    const again = await runCli(['logout'], { env: ctx.env });
+    const again = await runInProcess(['logout'], { env: ctx.env });
     assert.doesNotMatch(again.stdout + again.stderr, /robot/, 'nothing kept: nothing said');
-    const bad = await runCli(['logout', '--forget'], { env: ctx.env });
+    const bad = await runInProcess(['logout', '--forget'], { env: ctx.env });
     assert.equal(bad.code, 2);
     assert.equal(
       bad.stderr,

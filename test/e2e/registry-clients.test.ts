@@ -7,6 +7,7 @@ import type { StatusReport } from '../../src/cli/commands/status.ts';
 import { writeTinyOciImage } from '../../scripts/sandbox/oci-image.ts';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { isolatedHome, REPO_ROOT, runCli, runProcess } from '../helpers/cli.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * The registry clients end to end, as real processes: after `login`, docker, skopeo and podman reach the
@@ -39,7 +40,7 @@ describe('registry clients through the helper, secret from Harbor', () => {
     );
   const get = () => runCli(['get'], { env, input: sandbox.registryHost });
   const status = async (): Promise<StatusReport> =>
-    JSON.parse((await runCli(['status', '--json'], { env })).stdout) as StatusReport;
+    JSON.parse((await runInProcess(['status', '--json'], { env })).stdout) as StatusReport;
 
   before(async () => {
     sandbox = await startSandbox({ devicePollInterval: 0.05, autoApprove: 'alice' });
@@ -52,9 +53,9 @@ describe('registry clients through the helper, secret from Harbor', () => {
     };
     image = join(ctx.home, 'image');
     await writeTinyOciImage(image, 'registry clients\n');
-    const setup = await runCli(['setup'], { env });
+    const setup = await runInProcess(['setup'], { env });
     assert.equal(setup.code, 0, setup.stderr);
-    const login = await runCli(['login', '--no-browser'], { env });
+    const login = await runInProcess(['login', '--no-browser'], { env });
     assert.equal(login.code, 0, login.stderr);
     assert.match(login.stderr, /registry secret: valid for Harbor user alice \(read from Harbor\)/);
   });
@@ -141,7 +142,7 @@ describe('registry clients through the helper, secret from Harbor', () => {
 
   it('rotate-secret --yes: warns, the new secret is handed out and works, the old one is refused', async () => {
     const old = sandbox.cliSecretOf('alice') as string;
-    const rotated = await runCli(['rotate-secret', '--yes'], { env });
+    const rotated = await runInProcess(['rotate-secret', '--yes'], { env });
     assert.equal(rotated.code, 0, rotated.stderr);
     assert.match(rotated.stderr, /warning: the old CLI secret for .* stops working at once/);
     assert.match(rotated.stdout, /registry secret: valid/);

@@ -6,6 +6,7 @@ import type { StatusReport } from '../../src/cli/commands/status.ts';
 import { writeTinyOciImage } from '../../scripts/sandbox/oci-image.ts';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { isolatedHome, REPO_ROOT, runCli, runProcess } from '../helpers/cli.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * Fallback mode, as real processes: an IdP whose CLI ID tokens do not carry Harbor's
@@ -20,7 +21,7 @@ describe('fallback: no Harbor-audience ID tokens, a stored CLI secret', () => {
   let image: string;
   const ref = (tag: string) => `${sandbox.registryHost}/demo/fallback:${tag}`;
   const status = async (): Promise<StatusReport> =>
-    JSON.parse((await runCli(['status', '--json'], { env })).stdout) as StatusReport;
+    JSON.parse((await runInProcess(['status', '--json'], { env })).stdout) as StatusReport;
   /** `store`/`erase` start a check in the agent without waiting for it: poll status until `state` (or 15 s). */
   const statusOnceIn = async (state: string): Promise<StatusReport> => {
     const deadline = Date.now() + 15_000;
@@ -45,7 +46,7 @@ describe('fallback: no Harbor-audience ID tokens, a stored CLI secret', () => {
     };
     image = join(ctx.home, 'image');
     await writeTinyOciImage(image, 'fallback\n');
-    assert.equal((await runCli(['setup'], { env })).code, 0);
+    assert.equal((await runInProcess(['setup'], { env })).code, 0);
   });
   after(async () => {
     await ctx?.cleanup();
@@ -53,7 +54,7 @@ describe('fallback: no Harbor-audience ID tokens, a stored CLI secret', () => {
   });
 
   it('device login works, but Harbor refuses the ID token: not-onboarded, with the way out named', async () => {
-    const login = await runCli(['login', '--no-browser'], { env });
+    const login = await runInProcess(['login', '--no-browser'], { env });
     assert.equal(login.code, 0, login.stderr);
     assert.match(login.stderr, /logged in as alice/);
     assert.match(login.stderr, /registry secret: not-onboarded: .*login --secret-stdin --username/);
@@ -69,7 +70,10 @@ describe('fallback: no Harbor-audience ID tokens, a stored CLI secret', () => {
   });
 
   it('login --secret-stdin: stored-secret mode, valid, and skopeo pushes and pulls with it', async () => {
-    const stored = await runCli(['login', '--secret-stdin', '--username', 'alice'], { env, input: `${secret()}\n` });
+    const stored = await runInProcess(['login', '--secret-stdin', '--username', 'alice'], {
+      env,
+      input: `${secret()}\n`,
+    });
     assert.equal(stored.code, 0, stored.stderr);
     assert.match(stored.stderr, /as Harbor user alice: the CLI secret is stored and kept alive/);
     const report = await status();
@@ -95,7 +99,7 @@ describe('fallback: no Harbor-audience ID tokens, a stored CLI secret', () => {
   });
 
   it('a wrong secret on stdin is refused by Harbor (exit 1), never stored: the good one is still handed out', async () => {
-    const wrong = await runCli(['login', '--secret-stdin', '--username', 'alice'], {
+    const wrong = await runInProcess(['login', '--secret-stdin', '--username', 'alice'], {
       env,
       input: 'Not-Her-Secret-1\n',
     });
@@ -133,7 +137,7 @@ describe('fallback: no Harbor-audience ID tokens, a stored CLI secret', () => {
   });
 
   it('logout ends the session and erases the stored secret: nothing is handed out any more', async () => {
-    const logout = await runCli(['logout'], { env });
+    const logout = await runInProcess(['logout'], { env });
     assert.equal(logout.code, 0, logout.stderr);
     const report = await statusOnceIn('no-credential');
     assert.equal(report.registrySecret.state, 'no-credential');

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { StatusReport } from '../../src/cli/commands/status.ts';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import { HELPER_BIN, isolatedHome, runCli, type CliResult } from '../helpers/cli.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * Keep-alive and web re-login, as real processes against the sandbox with short token
@@ -60,7 +61,7 @@ describe('the registry secret kept alive (or not) by the agent', { concurrency: 
       assert.ok(Date.now() - start < 40_000, `too few checks: ${[...validAt].join(', ')}`);
       await sleep(700);
     }
-    assert.equal((await runCli(['daemon', 'stop'], { env })).code, 0); // the last check was ≤ ~2 s ago
+    assert.equal((await runInProcess(['daemon', 'stop'], { env })).code, 0); // the last check was ≤ ~2 s ago
     assert.equal(await probe(sandbox, 'alice', secret), 200, 'the secret still works');
     assert.equal(sandbox.cliSecretOf('alice'), secret, 'and it is the same secret');
   });
@@ -170,7 +171,7 @@ function startCli(args: string[], env: NodeJS.ProcessEnv): { stderr(): string; d
 }
 
 async function status(env: NodeJS.ProcessEnv): Promise<StatusReport> {
-  const result = await runCli(['status', '--json'], { env });
+  const result = await runInProcess(['status', '--json'], { env });
   assert.ok(result.code === 0 || result.code === 4, result.stderr);
   return JSON.parse(result.stdout) as StatusReport;
 }

@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
 import type { StatusReport } from '../../src/cli/commands/status.ts';
-import { REPO_ROOT, runCli, runProcess } from '../helpers/cli.ts';
+import { REPO_ROOT, runProcess } from '../helpers/cli.ts';
+import { runInProcess } from '../helpers/headless.ts';
 import { call, bearer, deviceLogin } from '../sandbox/helpers.ts';
 import { agentLog, loginHome, type Home } from './login-rig.ts';
 
@@ -46,8 +47,8 @@ describe('robots for maintainers: import, export, expiry warnings', () => {
       DOCKER_CONFIG: join(ctx.home, 'docker'),
       DOCKER_HOST: `unix://${join(ctx.home, 'no-engine.sock')}`,
     };
-    assert.equal((await runCli(['setup'], { env })).code, 0);
-    const login = await runCli(['login', '--no-browser'], { env });
+    assert.equal((await runInProcess(['setup'], { env })).code, 0);
+    const login = await runInProcess(['login', '--no-browser'], { env });
     assert.equal(login.code, 0, login.stderr);
     assert.match(login.stderr, /Harbor user bob/);
     given = await helpdeskRobot('helpdesk-pull', 10);
@@ -58,7 +59,7 @@ describe('robots for maintainers: import, export, expiry warnings', () => {
   });
 
   it('robot create as a non-admin: says who can, about robot import, and about --user with its limits', async () => {
-    const refused = await runCli(['robot', 'create', 'mine', '--project', 'demo'], { env });
+    const refused = await runInProcess(['robot', 'create', 'mine', '--project', 'demo'], { env });
     assert.notEqual(refused.code, 0);
     assert.match(
       refused.stderr,
@@ -69,14 +70,14 @@ describe('robots for maintainers: import, export, expiry warnings', () => {
   });
 
   it('robot import refuses a wrong secret (probed first) and keeps nothing', async () => {
-    const wrong = await runCli(['robot', 'import', 'helpdesk-pull', '--project', 'demo', '--secret-stdin'], {
+    const wrong = await runInProcess(['robot', 'import', 'helpdesk-pull', '--project', 'demo', '--secret-stdin'], {
       env,
       input: 'Not-The-Secret-1\n',
     });
     assert.equal(wrong.code, 1, wrong.stderr);
     assert.match(wrong.stderr, /Harbor does not accept that secret for robot\$demo\+helpdesk-pull.*nothing was stored/);
     assert.ok(!readFileSync(join(ctx.home, 'secrets.json'), 'utf8').includes('robot:'), 'something was kept');
-    const noFlag = await runCli(['robot', 'import', 'helpdesk-pull', '--project', 'demo'], {
+    const noFlag = await runInProcess(['robot', 'import', 'helpdesk-pull', '--project', 'demo'], {
       env,
       input: `${given.secret}\n`,
     });
@@ -85,7 +86,7 @@ describe('robots for maintainers: import, export, expiry warnings', () => {
   });
 
   it('robot import keeps a working secret; export-k8s --robot uses it; robot list shows its expiry and warns', async () => {
-    const imported = await runCli(['robot', 'import', 'helpdesk-pull', '--project', 'demo', '--secret-stdin'], {
+    const imported = await runInProcess(['robot', 'import', 'helpdesk-pull', '--project', 'demo', '--secret-stdin'], {
       env,
       input: `${given.secret}\n`,
     });
@@ -101,7 +102,7 @@ describe('robots for maintainers: import, export, expiry warnings', () => {
     );
     assert.ok(!agentLog(ctx.home).includes(given.secret));
 
-    const exported = await runCli(
+    const exported = await runInProcess(
       ['export-k8s', '--namespace', 'ns', '--project', 'demo', '--robot', 'helpdesk-pull'],
       { env },
     );
@@ -118,7 +119,7 @@ describe('robots for maintainers: import, export, expiry warnings', () => {
       ['robot$demo+helpdesk-pull', given.secret],
     );
 
-    const list = await runCli(['robot', 'list', '--project', 'demo'], { env });
+    const list = await runInProcess(['robot', 'list', '--project', 'demo'], { env });
     assert.equal(list.code, 0, list.stderr);
     assert.match(
       list.stdout,
@@ -128,12 +129,12 @@ describe('robots for maintainers: import, export, expiry warnings', () => {
   });
 
   it('status warns 14 days ahead about a kept robot, and says nothing about one with a long life', async () => {
-    const human = await runCli(['status'], { env });
+    const human = await runInProcess(['status'], { env });
     assert.match(
       human.stdout,
       /^ {2}robot: +robot\$demo\+helpdesk-pull, secret kept, expires \d{4}-\d\d-\d\d \(in 10 days\): ask a project admin to extend or replace it$/m,
     );
-    const json = await runCli(['status', '--json'], { env });
+    const json = await runInProcess(['status', '--json'], { env });
     const report = JSON.parse(json.stdout) as StatusReport;
     assert.deepEqual(
       report.robots.map((r) => r.fullName),
@@ -144,26 +145,29 @@ describe('robots for maintainers: import, export, expiry warnings', () => {
     const longLived = await helpdeskRobot('ci-pull', 90);
     assert.equal(
       (
-        await runCli(['robot', 'import', 'ci-pull', '--project', 'demo', '--secret-stdin'], {
+        await runInProcess(['robot', 'import', 'ci-pull', '--project', 'demo', '--secret-stdin'], {
           env,
           input: longLived.secret,
         })
       ).code,
       0,
     );
-    const again = await runCli(['status'], { env });
+    const again = await runInProcess(['status'], { env });
     assert.match(
       again.stdout,
       /^ {2}robot: +robot\$demo\+ci-pull, secret kept, expires \d{4}-\d\d-\d\d \(in 90 days\)$/m,
     );
     assert.equal(again.stderr, '');
-    assert.equal((JSON.parse((await runCli(['status', '--json'], { env })).stdout) as StatusReport).robots.length, 2);
+    assert.equal(
+      (JSON.parse((await runInProcess(['status', '--json'], { env })).stdout) as StatusReport).robots.length,
+      2,
+    );
   });
 
   it('docker logout ends the session but keeps the robot secrets', async () => {
     const logout = await runProcess('docker', ['logout', sandbox.registryHost], { env });
     assert.equal(logout.code, 0, logout.stderr);
-    const json = await runCli(['status', '--json'], { env });
+    const json = await runInProcess(['status', '--json'], { env });
     assert.equal(json.code, 4);
     const report = JSON.parse(json.stdout) as StatusReport;
     assert.equal(report.session?.state, 'logged-out');
@@ -195,7 +199,7 @@ describe('robots without a login (stored-secret mode)', () => {
       DOCKER_CONFIG: join(ctx.home, 'docker'),
       DOCKER_HOST: `unix://${join(ctx.home, 'no-engine.sock')}`,
     };
-    assert.equal((await runCli(['setup'], { env })).code, 0);
+    assert.equal((await runInProcess(['setup'], { env })).code, 0);
     const aliceToken = (await deviceLogin(sandbox, 'alice')).id_token as string;
     const made = await call(sandbox, 'POST', '/api/v2.0/robots', {
       auth: bearer(aliceToken),
@@ -220,7 +224,7 @@ describe('robots without a login (stored-secret mode)', () => {
       input: sandbox.cliSecretOf('bob'),
     });
     assert.equal(login.code, 0, login.stderr);
-    const report = JSON.parse((await runCli(['status', '--json'], { env })).stdout) as StatusReport;
+    const report = JSON.parse((await runInProcess(['status', '--json'], { env })).stdout) as StatusReport;
     assert.deepEqual(
       [report.registrySecret.state, report.registrySecret.mode, report.registrySecret.username],
       ['valid', 'stored-secret', 'bob'],
@@ -233,13 +237,13 @@ describe('robots without a login (stored-secret mode)', () => {
   });
 
   it('robot import without a login: probed, kept with expiry unknown; a wrong secret is refused', async () => {
-    const wrong = await runCli(['robot', 'import', 'helpdesk-pull', '--project', 'demo', '--secret-stdin'], {
+    const wrong = await runInProcess(['robot', 'import', 'helpdesk-pull', '--project', 'demo', '--secret-stdin'], {
       env,
       input: 'Not-The-Secret-1',
     });
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /Harbor does not accept that secret for robot\$demo\+helpdesk-pull/);
-    const imported = await runCli(['robot', 'import', 'helpdesk-pull', '--project', 'demo', '--secret-stdin'], {
+    const imported = await runInProcess(['robot', 'import', 'helpdesk-pull', '--project', 'demo', '--secret-stdin'], {
       env,
       input: given.secret,
     });
@@ -255,7 +259,7 @@ describe('robots without a login (stored-secret mode)', () => {
   });
 
   it('export-k8s --robot uses the kept secret; a robot with nothing kept says how to import one', async () => {
-    const exported = await runCli(
+    const exported = await runInProcess(
       ['export-k8s', '--namespace', 'ns', '--project', 'demo', '--robot', 'helpdesk-pull'],
       { env },
     );
@@ -268,7 +272,9 @@ describe('robots without a login (stored-secret mode)', () => {
       ).toString('utf8'),
     );
     assert.equal(config.auths[sandbox.registryHost].password, given.secret);
-    const missing = await runCli(['export-k8s', '--namespace', 'ns', '--project', 'demo', '--robot', 'other'], { env });
+    const missing = await runInProcess(['export-k8s', '--namespace', 'ns', '--project', 'demo', '--robot', 'other'], {
+      env,
+    });
     assert.equal(missing.code, 4);
     assert.match(
       missing.stderr,

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
-import { runCli } from '../helpers/cli.ts';
+import {} from '../helpers/cli.ts';
 import { startPrivateKeyring, type PrivateKeyring } from '../helpers/keyring.ts';
 import { logInAs, status, waitFor } from './login-rig.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
 /**
  * Issue 9 §3, with real faults: once the IdP has rotated the refresh token, the agent keeps the new
@@ -48,7 +49,7 @@ function faultHome(sandbox: Sandbox, extra: NodeJS.ProcessEnv): FaultHome {
     dir,
     logFile: join(dir, 'state', 'docker-credential-eidf', 'agent.log'),
     cleanup: async () => {
-      await runCli(['daemon', 'stop'], { env }).catch(() => undefined);
+      await runInProcess(['daemon', 'stop'], { env }).catch(() => undefined);
       try {
         execFileSync('umount', [join(dir, 'data')], { stdio: 'ignore' });
       } catch {
@@ -163,12 +164,12 @@ describe('a rotated refresh token is never lost', { concurrency: false }, () => 
     assert.match(unsaved.session!.refreshTokenUnsaved!.reason, /no space left|ENOSPC/i);
     assert.equal(readFileSync(secrets, 'utf8'), atLogin, 'the store still holds the login token');
     // Then status and doctor say so, in one line each
-    const text = await runCli(['status'], { env: home.env });
+    const text = await runInProcess(['status'], { env: home.env });
     assert.match(
       text.stdout,
       /^ {2}warning: +the refresh token could not be saved: .*; the session lasts while this agent runs$/m,
     );
-    const doctor = await runCli(['doctor'], { env: home.env });
+    const doctor = await runInProcess(['doctor'], { env: home.env });
     assert.match(
       doctor.stderr + doctor.stdout,
       /the refresh token could not be saved: [^\n]*the session lasts while this agent runs/,
@@ -203,7 +204,7 @@ describe('a rotated refresh token is never lost', { concurrency: false }, () => 
     assert.match(unsavedRo.session!.refreshTokenUnsaved!.reason, /read-only|EROFS/i);
     await refreshesPass(sandbox, refreshGrants(sandbox).length, 2);
     // When the agent is stopped, it tries once more and says it failed
-    const stop = await runCli(['daemon', 'stop'], { env: home.env });
+    const stop = await runInProcess(['daemon', 'stop'], { env: home.env });
     assert.equal(stop.code, 1);
     assert.equal(stop.stdout, 'agent stopped\n');
     assert.match(

@@ -65,7 +65,9 @@ export function isolatedHome(extraEnv: NodeJS.ProcessEnv = {}): {
     home,
     env,
     cleanup: async () => {
-      await runCli(['daemon', 'stop'], { env }).catch(() => undefined);
+      // In-process (helpers/headless.ts): one process start less per home.
+      const { runInProcess } = await import('./headless.ts');
+      await runInProcess(['daemon', 'stop'], { env }).catch(() => undefined);
       rmSync(home, { recursive: true, force: true });
     },
   };

@@ -25,6 +25,9 @@ export function connectAgent(config: Config, deps: CliDeps, options: ConnectOpti
     uid: deps.uid,
     version: callerIdentity(deps.version, settings),
     serviceRestartMarker: restartingMarker(config.paths.runtimeDir),
-    spawnAgent: () => spawnDetachedAgent(deps.agentCommand, config.paths.logFile, env, deps.uid),
+    spawnAgent: () =>
+      deps.startAgent
+        ? deps.startAgent(env)
+        : spawnDetachedAgent(deps.agentCommand, config.paths.logFile, env, deps.uid),
   });
 }
