@@ -15,6 +15,8 @@ export const SEA_ASSETS = {
   keychainWorker: 'keychain-worker.cjs',
   /** The @napi-rs/keyring native addon for the platform the executable was built on. */
   keyringAddon: 'keyring.node',
+  /** src/cli/main.ts bundled: what the executable's fast entry (src/cli/fast-main.ts) loads for anything but a protocol verb. */
+  cli: 'cli.cjs',
 } as const;
 
 let sea: SeaModule | null | undefined; // undefined = not asked yet, null = not a SEA
