@@ -10,12 +10,12 @@
  *   lives only while the keychain is in use).
  * - dist/protocol-helper.cjs and dist/compile-cache.cjs: the checkout launcher's (bin/) protocol
  *   verbs and its compile-cache preload.
- * - dist/build-stamp: the newest modification time of the files these are built from, which the
- *   launcher compares so that it never runs a bundle older than the sources.
+ * - dist/build-stamp: its modification time is the newest of the files these are built from, which
+ *   the launcher compares (`find -newer`) so that it never runs a bundle older than the sources.
  *
  * Type-stripped sources loaded as ~15 ES modules cost ~20 ms more per call than one bundled file.
  */
-import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 
@@ -58,6 +58,10 @@ await build({
   entryPoints: [join(root, 'src/cli/main.ts')],
   outfile: join(root, 'dist/cli.cjs'),
   external: ['@napi-rs/keyring'],
+  // Half the source text the agent keeps in memory; names stay for logs and errors.
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
   // main.ts names itself as the agent's script: the installed entry beside this file.
   // keychain.ts starts its worker from src/store/keychain-worker.ts of this checkout.
   define: { 'import.meta.filename': '__eidf_entry', 'import.meta.url': '__eidf_keychain_url' },
@@ -68,7 +72,12 @@ await build({
     ].join('\n'),
   },
 });
-writeFileSync(join(root, 'dist/build-stamp'), `${newestSource}\n`);
+// The launcher asks `find … -newer dist/build-stamp`: the stamp carries the newest source's time.
+const stamp = join(root, 'dist/build-stamp');
+writeFileSync(stamp, `${new Date(newestSource).toISOString()}\n`);
+// Rounded up a millisecond: `find -newer` compares nanoseconds, and utimes takes less precision.
+const stampSeconds = (Math.ceil(newestSource) + 1) / 1000;
+utimesSync(stamp, stampSeconds, stampSeconds);
 
 /** The newest mtime (whole seconds, as `find -newer` and `test -nt` compare) under the given paths. */
 function newestMtime(paths: string[]): number {
@@ -76,7 +85,7 @@ function newestMtime(paths: string[]): number {
   for (const path of paths) {
     const stat = statSync(path);
     if (stat.isDirectory()) newest = Math.max(newest, newestMtime(readdirSync(path).map((name) => join(path, name))));
-    else newest = Math.max(newest, Math.floor(stat.mtimeMs / 1000));
+    else newest = Math.max(newest, stat.mtimeMs);
   }
   return newest;
 }

@@ -28,7 +28,9 @@ function loadFullCli(): void {
   };
   const { compileFunction } = process.getBuiltinModule('node:vm');
   const params = ['require', 'module', 'exports', '__filename', '__dirname'];
-  const body = compileFunction(sea.getAsset(SEA_ASSETS.cli, 'utf8'), params, { filename: SEA_ASSETS.cli });
+  const body = compileFunction(sea.getAsset(SEA_ASSETS.cli, 'utf8'), params, { filename: SEA_ASSETS.cli }) as (
+    ...args: unknown[]
+  ) => void;
   const module = { exports: {} };
   body(
     requireBuiltin,

@@ -1,13 +1,12 @@
 import { createServer } from 'node:http';
+import { Router } from 'express';
 import type { Config, Env } from '../../config.ts';
 import type { Clock, Fetch, Logger, SecretStore, StoreKind } from '../../core/ports.ts';
 import { agentSettings, describeSettings, settingsFingerprint } from '../settings.ts';
 import type { FinalSave } from '../../session/types.ts';
 import { createAgentServices } from './services.ts';
 import { createAgentApp } from './app.ts';
-import { createDoctorRouter } from './routes-doctor.ts';
 import { keptRobots } from '../../credentials/robot-secrets.ts';
-import { createRobotRouter } from './routes-robots.ts';
 import { createSessionRouter } from './routes-session.ts';
 import { prepareRuntimeDir } from './runtime-dir.ts';
 import { markRestarting, SERVICE_RESTART_EXIT, serviceRestartNote } from '../service-restart.ts';
@@ -109,21 +108,26 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
         clock: deps.clock,
         store: opened.store,
       }),
-      doctor: createDoctorRouter({
-        config,
-        fetch: deps.fetch,
-        session: services.session,
-        keeper: services.keeper,
-        settled: () => services.settled(5_000),
-      }),
-      robots: createRobotRouter({
-        harbor: services.harbor,
-        registry: config.registry,
-        idToken: () => services.idToken(),
-        store: opened.store,
-        clock: deps.clock,
-        logger,
-      }),
+      // Loaded on their first request: most agents never serve one.
+      doctor: lazyRouter(async () =>
+        (await import('./routes-doctor.ts')).createDoctorRouter({
+          config,
+          fetch: deps.fetch,
+          session: services.session,
+          keeper: services.keeper,
+          settled: () => services.settled(5_000),
+        }),
+      ),
+      robots: lazyRouter(async () =>
+        (await import('./routes-robots.ts')).createRobotRouter({
+          harbor: services.harbor,
+          registry: config.registry,
+          idToken: () => services.idToken(),
+          store: opened.store,
+          clock: deps.clock,
+          logger,
+        }),
+      ),
     },
     store: { kind: opened.kind, reason: opened.reason, ...(opened.path ? { path: opened.path } : {}) },
     requestShutdown: (reason) => stop(reason),
@@ -185,4 +189,14 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     };
   });
   return { stopped, stop: (reason) => stop(reason), exitCode: () => (restartByService ? SERVICE_RESTART_EXIT : 0) };
+}
+
+/** A router made by `load` on its first request (its module is imported then), the same one after. */
+function lazyRouter(load: () => Promise<Router>): Router {
+  const router = Router();
+  let loaded: Promise<Router> | undefined;
+  router.use((req, res, next) => {
+    (loaded ??= load()).then((inner) => inner(req, res, next), next);
+  });
+  return router;
 }
