@@ -48,7 +48,18 @@ const FLAG_VARIANTS: Array<{ name: string; flags: string[]; env?: Record<string,
   { name: '+ --v8-pool-size=1', flags: ['--max-semi-space-size=1', '--v8-pool-size=1'] },
   { name: '+ --lite-mode', flags: ['--max-semi-space-size=1', '--lite-mode'] },
   { name: '+ --jitless', flags: ['--max-semi-space-size=1', '--jitless'] },
+  { name: '+ --no-memory-reducer', flags: ['--max-semi-space-size=1', '--no-memory-reducer'] },
   { name: '+ MALLOC_ARENA_MAX=2', flags: ['--max-semi-space-size=1'], env: { MALLOC_ARENA_MAX: '2' } },
+  {
+    name: '+ pool 1 + MALLOC_ARENA_MAX=2',
+    flags: ['--max-semi-space-size=1', '--v8-pool-size=1'],
+    env: { MALLOC_ARENA_MAX: '2' },
+  },
+  {
+    name: '+ pool 1 + size + ARENA 2',
+    flags: ['--max-semi-space-size=1', '--v8-pool-size=1', '--optimize-for-size'],
+    env: { MALLOC_ARENA_MAX: '2' },
+  },
 ];
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -236,6 +247,8 @@ async function inTimer<T>(
   return JSON.parse(result.stdout) as T;
 }
 
+const FLAGS_ONLY = process.env.BENCH_FLAGS === 'only';
+class FlagsDone extends Error {}
 const hasStrace = spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
 const scratch = mkdtempSync(join(tmpdir(), 'eidf-bench-scratch-'));
 let keyring: PrivateKeyring | undefined;
@@ -246,6 +259,17 @@ try {
     `bench: Node ${execFileSync(node, ['--version']).toString().trim()}, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}, ${RUNS} rounds, idle ${IDLE_S} s`,
   );
   out(`installed by default: ${INSTALLED === SEA ? 'the single executable' : 'dist/docker-credential-eidf.cjs'}`);
+  if (FLAGS_ONLY) {
+    const slow = await startSandbox({
+      registry: false,
+      devicePollInterval: 0.05,
+      autoApprove: 'alice',
+      accessTokenTtl: 3600,
+    });
+    sandboxes.push(slow);
+    await flagSweep(slow);
+    throw new FlagsDone();
+  }
   // A 30 s token: the agent refreshes every ~20 s, so one falls inside section 2.
   const fast = await startSandbox({
     registry: false,
@@ -376,36 +400,9 @@ try {
   );
   await stopAgent(agents.pop()!);
 
-  // 5. Memory flags, each on its own agent (the script shape, which takes flags on its command line), run side by side.
-  if (process.env.BENCH_FLAGS === '1') {
-    out('\n5. agent memory by flag (dist/cli.cjs; RssAnon MB: idle / after the burst / idle again; errors; login)');
-    const runs = FLAG_VARIANTS.map(async (variant) => {
-      let flagged: Agent;
-      let child: ReturnType<typeof spawn> | undefined;
-      try {
-        flagged = await loggedInAgent(slow, (env) => {
-          child = spawn(node, [...variant.flags, join(root, 'dist/cli.cjs'), 'daemon', 'run'], {
-            env: { ...env, ...variant.env },
-            detached: true,
-            stdio: 'ignore',
-          });
-          child.unref();
-        });
-      } catch (err) {
-        child?.kill();
-        return `${variant.name.padEnd(30)} fails: ${(err as Error).message.split('\n')[0].slice(0, 100)}`;
-      }
-      agents.push(flagged);
-      await sleep(IDLE_S * 1000);
-      const a = memoryOf(flagged.pid);
-      const failures = await burst(flagged, slow.registryHost, BURST);
-      const b = memoryOf(flagged.pid);
-      await sleep(IDLE_S * 1000);
-      const c = memoryOf(flagged.pid);
-      return `${variant.name.padEnd(30)} ${a.rssAnon.toFixed(1)} / ${b.rssAnon.toFixed(1)} / ${c.rssAnon.toFixed(1)}  (VmRSS idle ${a.vmRss.toFixed(1)}), ${failures.length} errors`;
-    });
-    for (const line of await Promise.all(runs)) out(line);
-  }
+  if (process.env.BENCH_FLAGS === '1') await flagSweep(slow);
+} catch (err) {
+  if (!(err instanceof FlagsDone)) throw err;
 } finally {
   for (const agent of agents) await stopAgent(agent);
   if (keyring) {
@@ -416,3 +413,34 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 process.exit(0);
+
+/** 5. Memory flags, each on its own agent (dist/cli.cjs, which takes flags on its command line), side by side. */
+async function flagSweep(slow: Sandbox): Promise<void> {
+  out('\n5. agent memory by flag (dist/cli.cjs; RssAnon MB: idle / after the burst / idle again; errors; login)');
+  const runs = FLAG_VARIANTS.map(async (variant) => {
+    let flagged: Agent;
+    let child: ReturnType<typeof spawn> | undefined;
+    try {
+      flagged = await loggedInAgent(slow, (env) => {
+        child = spawn(node, [...variant.flags, join(root, 'dist/cli.cjs'), 'daemon', 'run'], {
+          env: { ...env, ...variant.env },
+          detached: true,
+          stdio: 'ignore',
+        });
+        child.unref();
+      });
+    } catch (err) {
+      child?.kill();
+      return `${variant.name.padEnd(30)} fails: ${(err as Error).message.split('\n')[0].slice(0, 100)}`;
+    }
+    agents.push(flagged);
+    await sleep(IDLE_S * 1000);
+    const a = memoryOf(flagged.pid);
+    const failures = await burst(flagged, slow.registryHost, BURST);
+    const b = memoryOf(flagged.pid);
+    const idleAgain = await idleWakeups(flagged.pid, IDLE_S);
+    const c = memoryOf(flagged.pid);
+    return `${variant.name.padEnd(30)} ${a.rssAnon.toFixed(1)} / ${b.rssAnon.toFixed(1)} / ${c.rssAnon.toFixed(1)}  (VmRSS ${a.vmRss.toFixed(1)} / ${c.vmRss.toFixed(1)}), ${failures.length} errors, ${idleAgain.perMinute.toFixed(0)} wake-ups/min`;
+  });
+  for (const line of await Promise.all(runs)) out(line);
+}

@@ -32,14 +32,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { SEA_ASSETS } from '../src/platform/runtime.ts';
+import { AGENT_V8_FLAGS, SEA_ASSETS } from '../src/platform/runtime.ts';
 
 const root = join(import.meta.dirname, '..');
 const pinnedNode = join(root, 'node_modules/node/bin/node');
 /** The fuse every Node binary carries; postject flips it so Node looks for the blob. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /** Node flags of every run of the executable; the same the checkout gives its agent. */
-const EXEC_ARGV = ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=1'];
+const EXEC_ARGV = ['--disable-warning=ExperimentalWarning', ...AGENT_V8_FLAGS];
 
 const USAGE = 'usage: node scripts/build-sea.ts [--output FILE] [--no-strip]';
 let options: { output?: string | undefined; 'no-strip'?: boolean | undefined };

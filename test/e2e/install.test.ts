@@ -6,6 +6,7 @@ import {
   mkdtempSync,
   readFileSync,
   readlinkSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { after, it } from 'node:test';
+import { AGENT_V8_FLAGS } from '../../src/platform/runtime.ts';
 import { REPO_ROOT, runProcess } from '../helpers/cli.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'eidf-install-'));
@@ -111,5 +113,17 @@ it(
     // The whole CLI (dist/cli.cjs) and the sources stay unread.
     const opened = lines.filter((line) => /openat\(.*"[^"]*(cli\.cjs|\/src\/)/.test(line));
     assert.deepEqual(opened, []);
+    // The agent it started runs the same script with the memory-saving flags and two malloc arenas.
+    const status = spawnSync(script, ['status', '--json'], { env, encoding: 'utf8' });
+    const pid = (JSON.parse(status.stdout) as { agent: { pid: number } }).agent.pid;
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    assert.deepEqual(argv.slice(1), [
+      '--disable-warning=ExperimentalWarning',
+      ...AGENT_V8_FLAGS,
+      realpathSync(script),
+      'daemon',
+      'run',
+    ]);
+    assert.ok(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes('MALLOC_ARENA_MAX=2'));
   },
 );

@@ -136,7 +136,9 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
       lastActivity = deps.clock.now();
     },
   });
-  const server = createServer(app);
+  // Node checks open requests for their timeouts every 30 s by default: once a minute is enough for
+  // an agent that is idle nearly always (each check wakes it).
+  const server = createServer({ connectionsCheckingInterval: 60_000 }, app);
   // A refresh token held only in memory (its save failed) dies with this process: one more try, said aloud.
   let finalSave: Promise<FinalSave | null> | undefined;
   const lastSave = () =>
