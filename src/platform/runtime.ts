@@ -40,7 +40,7 @@ export function runningAsSea(): boolean {
  * measured each; RssAnon of an idle agent): a 1 MB young generation (-2.6 MB idle, and 98 → 10 wake-ups
  * a minute), one V8 worker thread (-6 MB after a burst of requests), and sizes before speed (V8's memory
  * reducer then stops polling every 8 s). --jitless and --lite-mode would save more but break fetch
- * (undici needs WebAssembly). The single executable bakes the same flags in (scripts/build-sea.ts).
+ * (undici needs WebAssembly). The single executable bakes in only the first (scripts/build-sea.ts says why).
  */
 export const AGENT_V8_FLAGS = ['--max-semi-space-size=1', '--v8-pool-size=1', '--optimize-for-size'] as const;
 
