@@ -1,9 +1,11 @@
 #!/bin/sh
 # Installs docker-credential-eidf for the current user from this checkout:
-#   ./install.sh [--prefix DIR] [--no-setup]     link the helper into DIR (default ~/.local/bin),
-#                                                 then wire it in with `docker-credential-eidf setup`
-#   ./install.sh --binary [--from FILE] [...]    copy the single executable into DIR instead (built
-#                                                 with `npm run build:sea` unless FILE is given)
+#   ./install.sh [--prefix DIR] [--no-setup]     copy the single executable into DIR (default
+#                                                 ~/.local/bin; built with `npm run build:sea`), then
+#                                                 wire it in with `docker-credential-eidf setup`
+#   ./install.sh --from FILE [...]               the same with an executable built elsewhere
+#   ./install.sh --script [...]                  link dist/docker-credential-eidf.cjs (run by this
+#                                                 checkout's Node through its #! line) instead
 #   ./install.sh --systemd [...]                 also run the agent as a systemd user service, so it
 #                                                 keeps the registry secret alive from login on
 #   ./install.sh --uninstall [--purge] [--prefix DIR]
@@ -17,7 +19,7 @@ root=$(cd "$(dirname "$0")" && pwd)
 prefix=${HOME:?HOME is not set}/.local/bin
 setup=yes
 action=install
-binary=no
+binary=yes
 systemd=no
 purge=no
 from=
@@ -26,11 +28,12 @@ while [ $# -gt 0 ]; do
     --prefix) [ $# -ge 2 ] || { echo "install.sh: --prefix needs a folder" >&2; exit 2; }; prefix=$2; shift 2 ;;
     --no-setup) setup=no; shift ;;
     --binary) binary=yes; shift ;;
+    --script) binary=no; from=; shift ;;
     --from) [ $# -ge 2 ] || { echo "install.sh: --from needs a file" >&2; exit 2; }; binary=yes; from=$2; shift 2 ;;
     --uninstall) action=uninstall; shift ;;
     --systemd) systemd=yes; shift ;;
     --purge) purge=yes; shift ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -111,15 +114,13 @@ if [ "$action" = uninstall ]; then
 fi
 [ "$purge" = no ] || { echo "install.sh: --purge goes with --uninstall" >&2; exit 2; }
 
-if [ "$binary" = yes ]; then
+# The single executable: the faster `get` (npm run bench compares the two shapes), and no checkout needed.
+install_binary() {
   if [ -z "$from" ]; then
     from=$root/dist/sea/docker-credential-eidf
     # Build when there is no executable yet, or a source file is newer than it.
     if [ ! -x "$from" ] || [ -n "$(find "$root/src" "$root/scripts/build-sea.ts" -newer "$from" -print 2>/dev/null | head -n 1)" ]; then
-      if [ ! -x "$root/node_modules/node/bin/node" ]; then
-        echo "installing npm dependencies (npm ci)" >&2
-        (cd "$root" && npm ci --no-audit --no-fund >&2)
-      fi
+      ensure_npm_deps
       echo "building the single executable (npm run build:sea)" >&2
       (cd "$root" && npm run --silent build:sea >&2)
     fi
@@ -132,15 +133,33 @@ if [ "$binary" = yes ]; then
   chmod 0755 "$link.tmp.$$"
   mv -f "$link.tmp.$$" "$link"
   echo "copied $from to $link" >&2
-else
-  if [ ! -x "$root/node_modules/node/bin/node" ] || [ ! -f "$root/dist/protocol-helper.cjs" ]; then
+}
+
+# The bundled script: docker runs it with no shell in front (its #! line names this checkout's
+# pinned Node). Built again each time, so the #! line follows the checkout wherever it is.
+install_script() {
+  ensure_npm_deps
+  target=$root/dist/docker-credential-eidf.cjs
+  case $root in
+    *[[:space:]]*)
+      # A #! line cannot name a path with white space in it: the sh launcher then.
+      echo "note: $root has white space in its path, so the helper runs through bin/docker-credential-eidf (sh)" >&2
+      target=$root/bin/docker-credential-eidf ;;
+    *) (cd "$root" && npm run --silent build >&2) ;;
+  esac
+  mkdir -p "$prefix"
+  ln -sf "$target" "$link"
+  echo "linked $link -> $target" >&2
+}
+
+ensure_npm_deps() {
+  if [ ! -x "$root/node_modules/node/bin/node" ]; then
     echo "installing npm dependencies (npm ci)" >&2
     (cd "$root" && npm ci --no-audit --no-fund >&2)
   fi
-  mkdir -p "$prefix"
-  ln -sf "$root/bin/docker-credential-eidf" "$link"
-  echo "linked $link -> $root/bin/docker-credential-eidf" >&2
-fi
+}
+
+if [ "$binary" = yes ]; then install_binary; else install_script; fi
 "$link" version >&2
 
 case ":${PATH:-}:" in
@@ -161,6 +180,8 @@ Description=docker-credential-eidf agent: keeps the EIDF registry login and secr
 
 [Service]
 ExecStart=$link daemon run
+# Two malloc arenas, as the agents the helper starts get: less resident memory for an idle agent.
+Environment=MALLOC_ARENA_MAX=2
 # Also after an upgrade: the agent exits 75 for a command of another version, to come back as the new one.
 Restart=on-failure
 

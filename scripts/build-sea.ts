@@ -8,8 +8,10 @@
  *
  * Steps (intermediate files in a temp folder, the executable made beside the output and renamed
  * onto it):
- * 1. esbuild bundles src/cli/main.ts with every package (express, openid-client, uqr) into one
- *    CommonJS script: a SEA's `require` loads only builtins, so nothing may stay external.
+ * 1. esbuild bundles src/cli/fast-main.ts (the protocol verbs) as the main script, and
+ *    src/cli/main.ts with every package (express, openid-client, uqr) as the asset `cli.cjs`, which
+ *    the main script compiles for any other command: a SEA's `require` loads only builtins, so
+ *    nothing may stay external.
  * 2. esbuild bundles src/store/keychain-worker.ts alone; it becomes an asset that the keychain
  *    store starts with `new Worker(code, { eval: true })` (see src/platform/sea-keychain.ts).
  * 3. The @napi-rs/keyring addon the checkout would load becomes an asset too; the executable
@@ -30,14 +32,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { SEA_ASSETS } from '../src/platform/runtime.ts';
+import { AGENT_V8_FLAGS, SEA_ASSETS } from '../src/platform/runtime.ts';
 
 const root = join(import.meta.dirname, '..');
 const pinnedNode = join(root, 'node_modules/node/bin/node');
 /** The fuse every Node binary carries; postject flips it so Node looks for the blob. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
-/** Node flags of every run of the executable; the same the checkout gives its agent. */
-const EXEC_ARGV = ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=1'];
+/**
+ * Node flags of every run of the executable. Only the young generation's size of the agent's flags
+ * (AGENT_V8_FLAGS): V8 flags such as --optimize-for-size change the hash V8 checks its code cache
+ * against (the cache is made without them), so `get` would parse its script again (+0.1x node -e 0).
+ */
+const EXEC_ARGV = ['--disable-warning=ExperimentalWarning', AGENT_V8_FLAGS[0]];
 
 const USAGE = 'usage: node scripts/build-sea.ts [--output FILE] [--no-strip]';
 let options: { output?: string | undefined; 'no-strip'?: boolean | undefined };
@@ -64,8 +70,12 @@ const staged = `${output}.${process.pid}.tmp`;
 try {
   const started = Date.now();
   const mainScript = join(work, 'main.cjs');
+  const cliScript = join(work, SEA_ASSETS.cli);
   const workerScript = join(work, SEA_ASSETS.keychainWorker);
-  await bundle(join(root, 'src/cli/main.ts'), mainScript, []);
+  // The main script is the fast-first entry (argv first; the protocol verbs only); the whole CLI is
+  // an asset it compiles for any other command and for the agent.
+  await bundle(join(root, 'src/cli/fast-main.ts'), mainScript, []);
+  await bundle(join(root, 'src/cli/main.ts'), cliScript, []);
   // The worker never imports the package in the executable (it loads the addon file it is
   // given), so the package stays out of its bundle.
   await bundle(join(root, 'src/store/keychain-worker.ts'), workerScript, ['@napi-rs/keyring']);
@@ -78,11 +88,15 @@ try {
       main: mainScript,
       output: blob,
       disableExperimentalSEAWarning: true,
-      // V8's compiled code for the 1.3 MB script: without it every run parses it again (~20 ms
-      // more per `get`, measured). The cache is made by the same pinned Node that runs it.
+      // V8's compiled code for the main script (the protocol path): without it every `get` parses it
+      // again. The cache is made by the same pinned Node that runs it.
       useCodeCache: true,
       execArgv: EXEC_ARGV,
-      assets: { [SEA_ASSETS.keychainWorker]: workerScript, [SEA_ASSETS.keyringAddon]: keyringAddonFile() },
+      assets: {
+        [SEA_ASSETS.cli]: cliScript,
+        [SEA_ASSETS.keychainWorker]: workerScript,
+        [SEA_ASSETS.keyringAddon]: keyringAddonFile(),
+      },
     }),
   );
   // It says "Wrote single executable preparation blob…" on success: shown only on failure.

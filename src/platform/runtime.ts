@@ -15,6 +15,8 @@ export const SEA_ASSETS = {
   keychainWorker: 'keychain-worker.cjs',
   /** The @napi-rs/keyring native addon for the platform the executable was built on. */
   keyringAddon: 'keyring.node',
+  /** src/cli/main.ts bundled: what the executable's fast entry (src/cli/fast-main.ts) loads for anything but a protocol verb. */
+  cli: 'cli.cjs',
 } as const;
 
 let sea: SeaModule | null | undefined; // undefined = not asked yet, null = not a SEA
@@ -34,6 +36,15 @@ export function runningAsSea(): boolean {
 }
 
 /**
+ * The agent is idle nearly always: V8 flags that trade speed for memory (npm run bench, BENCH_FLAGS=1,
+ * measured each; RssAnon of an idle agent): a 1 MB young generation (-2.6 MB idle, and 98 → 10 wake-ups
+ * a minute), one V8 worker thread (-6 MB after a burst of requests), and sizes before speed (V8's memory
+ * reducer then stops polling every 8 s). --jitless and --lite-mode would save more but break fetch
+ * (undici needs WebAssembly). The single executable bakes in only the first (scripts/build-sea.ts says why).
+ */
+export const AGENT_V8_FLAGS = ['--max-semi-space-size=1', '--v8-pool-size=1', '--optimize-for-size'] as const;
+
+/**
  * The argv prefix that runs this CLI again (`… daemon run` is appended). From a checkout: the
  * pinned Node with the agent's flags and `script` (src/cli/main.ts). In the single executable the
  * binary is the whole program and takes no Node flags on its command line; its flags (the 1 MB
@@ -41,6 +52,5 @@ export function runningAsSea(): boolean {
  */
 export function agentCommand(execPath: string, script: string): string[] {
   if (runningAsSea()) return [execPath];
-  // A 1 MB young generation: the agent is idle nearly always, and this halves its heap (~30 MB).
-  return [execPath, '--disable-warning=ExperimentalWarning', '--max-semi-space-size=1', script];
+  return [execPath, '--disable-warning=ExperimentalWarning', ...AGENT_V8_FLAGS, script];
 }

@@ -1,8 +1,20 @@
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { after, it } from 'node:test';
+import { AGENT_V8_FLAGS } from '../../src/platform/runtime.ts';
 import { REPO_ROOT, runProcess } from '../helpers/cli.ts';
 import { tree } from '../helpers/setup-rig.ts';
 
@@ -19,10 +31,17 @@ const env = {
 };
 after(() => rmSync(home, { recursive: true, force: true }));
 
-it('install.sh links the helper onto PATH and wires credHelpers; --uninstall undoes both', async () => {
-  const install = await runProcess(join(REPO_ROOT, 'install.sh'), ['--prefix', prefix], { env });
+it('install.sh --script links the bundled helper onto PATH and wires credHelpers; --uninstall undoes both', async () => {
+  const install = await runProcess(join(REPO_ROOT, 'install.sh'), ['--script', '--prefix', prefix], { env });
   assert.equal(install.code, 0, install.stderr);
   assert.ok(lstatSync(join(prefix, 'docker-credential-eidf')).isSymbolicLink());
+  const script = join(REPO_ROOT, 'dist', 'docker-credential-eidf.cjs');
+  assert.equal(readlinkSync(join(prefix, 'docker-credential-eidf')), script);
+  // Run by the pinned Node itself, no shell in between.
+  assert.equal(
+    readFileSync(script, 'utf8').split('\n')[0],
+    `#!${join(REPO_ROOT, 'node_modules', 'node', 'bin', 'node')}`,
+  );
   // Through the link, as docker would run it (found on PATH).
   const version = await runProcess('docker-credential-eidf', ['version'], { env });
   assert.match(version.stdout, /^docker-credential-eidf 0\.1\.0 \(Node v[0-9.]+, linux\/\w+\)\n$/);
@@ -53,9 +72,13 @@ it('install.sh --systemd writes a user unit that runs the installed helper; --un
     mode: 0o755,
   });
   const systemdEnv = { ...env, XDG_CONFIG_HOME: config, PATH: `${fakeBin}:${prefix}:${process.env.PATH}` };
-  const install = await runProcess(join(REPO_ROOT, 'install.sh'), ['--prefix', prefix, '--no-setup', '--systemd'], {
-    env: systemdEnv,
-  });
+  const install = await runProcess(
+    join(REPO_ROOT, 'install.sh'),
+    ['--script', '--prefix', prefix, '--no-setup', '--systemd'],
+    {
+      env: systemdEnv,
+    },
+  );
   assert.equal(install.code, 0, install.stderr);
   const unit = join(config, 'systemd', 'user', 'docker-credential-eidf.service');
   const text = readFileSync(unit, 'utf8');
@@ -101,6 +124,8 @@ it('install.sh && install.sh --uninstall --purge leaves HOME byte for byte as it
     assert.equal(setup.code, 0, setup.stderr);
     assert.notDeepEqual(await tree(fresh), before);
 
+    // The installed shape decides whether a compile cache is made (the script: yes; the executable: its own code cache).
+    const compileCache = existsSync(join(fresh, '.cache', 'docker-credential-eidf'));
     const uninstall = await runProcess(join(REPO_ROOT, 'install.sh'), ['--uninstall', '--purge'], { env: userEnv });
     assert.equal(uninstall.code, 0, uninstall.stderr);
     assert.deepEqual(await tree(fresh), before);
@@ -108,7 +133,7 @@ it('install.sh && install.sh --uninstall --purge leaves HOME byte for byte as it
     for (const line of [
       `${join(fresh, '.docker', 'config.json')}: deleted (setup had created it and it held nothing else)`,
       `removed the helper (${join(fresh, '.local', 'bin', 'docker-credential-eidf')})`,
-      `removed the compile cache (${join(fresh, '.cache', 'docker-credential-eidf')})`,
+      ...(compileCache ? [`removed the compile cache (${join(fresh, '.cache', 'docker-credential-eidf')})`] : []),
       `removed the file store (${join(fresh, '.local', 'share', 'docker-credential-eidf')})`,
       `removed the agent log (${join(fresh, '.local', 'state', 'docker-credential-eidf')})`,
       `removed the config (${join(fresh, '.config', 'docker-credential-eidf')})`,
@@ -119,3 +144,40 @@ it('install.sh && install.sh --uninstall --purge leaves HOME byte for byte as it
     rmSync(runtime, { recursive: true, force: true });
   }
 });
+
+it(
+  'the installed script runs `get` as one process that loads only the protocol path',
+  { skip: spawnSync('strace', ['-V']).status !== 0 && 'strace is not installed' },
+  () => {
+    const trace = join(home, 'get.strace');
+    const script = join(REPO_ROOT, 'dist', 'docker-credential-eidf.cjs');
+    // An agent already runs, as it does for docker's `get`s (else `get` starts one, from the whole CLI).
+    assert.equal(spawnSync(script, ['daemon', 'start'], { env }).status, 0);
+    after(() => spawnSync(script, ['daemon', 'stop'], { env }));
+    const run = spawnSync('strace', ['-f', '-qq', '-e', 'trace=execve,openat', '-o', trace, script, 'get'], {
+      env,
+      input: 'registry.example',
+      encoding: 'utf8',
+    });
+    assert.equal(run.stdout, 'credentials not found in native keychain\n', run.stderr);
+    const lines = readFileSync(trace, 'utf8').split('\n');
+    // One program started (the script itself: the kernel hands it to the Node of its #! line); no sh.
+    const execs = lines.filter((line) => /execve\(/.test(line) && !/ENOENT/.test(line));
+    assert.equal(execs.length, 1, execs.join('\n'));
+    // The whole CLI (dist/cli.cjs) and the sources stay unread.
+    const opened = lines.filter((line) => /openat\(.*"[^"]*(cli\.cjs|\/src\/)/.test(line));
+    assert.deepEqual(opened, []);
+    // The agent it started runs the same script with the memory-saving flags and two malloc arenas.
+    const status = spawnSync(script, ['status', '--json'], { env, encoding: 'utf8' });
+    const pid = (JSON.parse(status.stdout) as { agent: { pid: number } }).agent.pid;
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    assert.deepEqual(argv.slice(1), [
+      '--disable-warning=ExperimentalWarning',
+      ...AGENT_V8_FLAGS,
+      realpathSync(script),
+      'daemon',
+      'run',
+    ]);
+    assert.ok(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes('MALLOC_ARENA_MAX=2'));
+  },
+);

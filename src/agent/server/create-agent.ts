@@ -4,6 +4,7 @@
  * drive the same app with supertest or their own socket.
  */
 import type express from 'express';
+import { Router } from 'express';
 import type { Config, Env } from '../../config.ts';
 import type { Clock, Fetch, Logger, SecretStore, StoreKind } from '../../core/ports.ts';
 import { keptRobots } from '../../credentials/robot-secrets.ts';
@@ -11,8 +12,6 @@ import type { FinalSave } from '../../session/types.ts';
 import { serviceRestartNote } from '../service-restart.ts';
 import { agentSettings, describeSettings, settingsFingerprint } from '../settings.ts';
 import { createAgentApp } from './app.ts';
-import { createDoctorRouter } from './routes-doctor.ts';
-import { createRobotRouter } from './routes-robots.ts';
 import { createSessionRouter } from './routes-session.ts';
 import { createAgentServices, type AgentServices } from './services.ts';
 
@@ -147,21 +146,26 @@ export function createAgent(deps: CreateAgentDeps): Agent {
         clock: deps.clock,
         store: opened.store,
       }),
-      doctor: createDoctorRouter({
-        config,
-        fetch: deps.fetch,
-        session: services.session,
-        keeper: services.keeper,
-        settled: () => services.settled(5_000),
-      }),
-      robots: createRobotRouter({
-        harbor: services.harbor,
-        registry: config.registry,
-        idToken: () => services.idToken(),
-        store: opened.store,
-        clock: deps.clock,
-        logger,
-      }),
+      // Loaded on their first request: most agents never serve one.
+      doctor: lazyRouter(async () =>
+        (await import('./routes-doctor.ts')).createDoctorRouter({
+          config,
+          fetch: deps.fetch,
+          session: services.session,
+          keeper: services.keeper,
+          settled: () => services.settled(5_000),
+        }),
+      ),
+      robots: lazyRouter(async () =>
+        (await import('./routes-robots.ts')).createRobotRouter({
+          harbor: services.harbor,
+          registry: config.registry,
+          idToken: () => services.idToken(),
+          store: opened.store,
+          clock: deps.clock,
+          logger,
+        }),
+      ),
     },
     store: { kind: opened.kind, reason: opened.reason, ...(opened.path ? { path: opened.path } : {}) },
     requestShutdown: (reason) => deps.requestShutdown?.(reason),
@@ -169,4 +173,14 @@ export function createAgent(deps: CreateAgentDeps): Agent {
     ...(deps.onActivity ? { onActivity: deps.onActivity } : {}),
   });
   return { app, services, lastSave, restartByService: () => restartByService };
+}
+
+/** A router that builds the real one on its first request (a dynamic import), then hands every request to it. */
+function lazyRouter(load: () => Promise<Router>): Router {
+  const router = Router();
+  let loaded: Promise<Router> | undefined;
+  router.use((req, res, next) => {
+    (loaded ??= load()).then((inner) => inner(req, res, next), next);
+  });
+  return router;
 }

@@ -59,7 +59,9 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
       armIdle();
     },
   });
-  const server = createServer(app);
+  // Node checks open requests for their timeouts every 30 s by default: once a minute is enough for
+  // an agent that is idle nearly always (each check wakes it).
+  const server = createServer({ connectionsCheckingInterval: 60_000 }, app);
   try {
     await listenOnSocket(server, config.paths.socket, deps.pid);
   } catch (err) {
