@@ -18,7 +18,7 @@
 import { EidfError, oneLine, type ErrorCode } from '../core/errors.ts';
 import type { Clock, Logger, RegistryCredential } from '../core/ports.ts';
 import type { HarborHttp } from '../harbor/http.ts';
-import { probeSecret, readCurrentUser, type ProbeResult } from '../harbor/users.ts';
+import { probeSecret, readCurrentUser, type HarborUser, type ProbeResult } from '../harbor/users.ts';
 
 export type SecretState =
   'unknown' | 'no-credential' | 'valid' | 'needs-web-login' | 'not-onboarded' | 'unreachable' | 'error';
@@ -279,7 +279,7 @@ export class SecretKeeper {
     const { session } = this.#deps;
     if (session?.isLoggedIn()) {
       try {
-        const user = await readCurrentUser(this.#deps.http, await session.getIdToken());
+        const user = await this.#currentUser(session);
         if (!user.cliSecret) throw new EidfError('HARBOR_ERROR', 'Harbor returned no CLI secret: is it in OIDC mode?');
         // An explicit store for another user (docker login -u bob) wins until it is erased; a store
         // that cannot be read (locked) has nothing usable to win with.
@@ -313,6 +313,26 @@ export class SecretKeeper {
       ? 'not logged in: keeping the stored secret alive'
       : 'no OIDC issuer configured: keeping the stored secret alive';
     return { credential: stored, mode: 'stored-secret', modeReason };
+  }
+
+  /**
+   * users/current with the session's ID token. The token can expire between the session handing it
+   * out and Harbor reading it: the agent was paused (SIGSTOP, a suspended laptop) or Harbor was slow.
+   * Harbor's 401 then says nothing about the user, so it is asked once more with the token the session
+   * gives now (refreshed first, or after the refresh in flight, when the old one has expired). The
+   * same token again means the session still holds it as fresh: that 401 stands.
+   */
+  async #currentUser(session: NonNullable<SecretKeeperDeps['session']>): Promise<HarborUser> {
+    const used = await session.getIdToken();
+    try {
+      return await readCurrentUser(this.#deps.http, used);
+    } catch (err) {
+      if (!(err instanceof EidfError) || err.code !== 'NOT_ONBOARDED') throw err;
+      const fresh = await session.getIdToken();
+      if (fresh === used) throw err;
+      this.#deps.logger.info('Harbor did not accept an ID token that has been renewed since; asking with the new one');
+      return readCurrentUser(this.#deps.http, fresh);
+    }
   }
 
   #set(state: SecretState, credential: RegistryCredential | null): void {

@@ -158,8 +158,11 @@ export function createOidcClient(settings: OidcSettings, deps: OidcDeps = {}): O
     async refreshTokens(refreshToken) {
       const config = await configured();
       try {
+        // Lifetimes count from the request: the tokens are no older, and an answer read late (the
+        // agent paused while it waited, a slow IdP) must not stretch them past the IdP's `exp`.
+        const sentAt = clock.now();
         const response = await oidc.refreshTokenGrant(config, refreshToken);
-        return toTokenSet(response, clock.now(), issuer, false);
+        return toTokenSet(response, sentAt, issuer, false);
       } catch (err) {
         throw toEidfError(err, 'refresh', issuer, [refreshToken]);
       }

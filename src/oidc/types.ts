@@ -55,7 +55,7 @@ export interface TokenSet {
   accessToken: string;
   /** Absent when the IdP did not rotate (refresh) or issued none. */
   refreshToken: string | undefined;
-  /** When the response arrived. */
+  /** When the response arrived; for a refresh, when its request was sent (the tokens are no older). */
   receivedAt: number;
   idTokenExpiresAt: number;
   /**

@@ -7,11 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
-import { loadConfig } from '../../src/config.ts';
 import type { Fetch } from '../../src/core/ports.ts';
 import type { AgentServices } from '../../src/agent/server/services.ts';
-import { createAgent, type Agent } from '../../src/agent/server/create-agent.ts';
-import { MemoryStore } from '../../src/store/memory.ts';
+import { keeperAgentLoggedIn } from '../helpers/keeper-agent.ts';
+import type { Agent } from '../../src/agent/server/create-agent.ts';
 
 /**
  * The secret keeper in-process, wired as the agent wires it (createAgent), against the
@@ -61,29 +60,7 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
     closedOrigin = await closedPortOrigin();
     blackhole = await startBlackhole();
     garbage = await startGarbage();
-    const env = { ...sandbox.env, EIDF_HOME: dir, EIDF_STORE: 'memory', EIDF_KEEPALIVE_SECONDS: '86400' };
-    const config = loadConfig(env, process.getuid?.() ?? 1000, () => undefined);
-    const logger = {
-      info: (l: string) => logLines.push(l),
-      warn: (l: string) => logLines.push(l),
-      debug: (l: string) => logLines.push(l),
-    };
-    ({ app, services } = createAgent({
-      config,
-      opened: { store: new MemoryStore(), kind: 'memory', reason: 'test' },
-      version: 'test',
-      pid: process.pid,
-      fetch: routedFetch,
-      clock: { now: () => Date.now() },
-      logger,
-    }));
-    services.start();
-    await services.settled(10_000);
-    const session = services.session!;
-    const start = await session.login();
-    await sandbox.approveDevice(start.prompt.verification_uri_complete as string, 'alice');
-    const outcome = await session.waitForLogin();
-    assert.ok(outcome.ok);
+    ({ app, services } = await keeperAgentLoggedIn(sandbox, dir, routedFetch, logLines));
   });
 
   after(async () => {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { EidfError } from '../../src/core/errors.ts';
 import { createOidcClient, discover, oidcSettingsFromConfig } from '../../src/oidc/client.ts';
 import type { OidcSettings } from '../../src/oidc/types.ts';
+import { jwtExpiry } from '../../src/oidc/jwt-expiry.ts';
 import { startTestIdp, TEST_SCOPES } from '../helpers/test-idp.ts';
 import type { TestIdp } from '../helpers/test-idp.ts';
 
@@ -67,6 +68,28 @@ describe('oidc client against a real oidc-provider', () => {
       assert.ok(!(err as Error).message.includes(tokens.refreshToken!), 'the token is not in the message');
       return true;
     });
+  });
+
+  it('a refresh answer read late (the agent paused meanwhile) does not stretch the ID token past its exp', async () => {
+    let late = 0;
+    const client = createOidcClient(settingsFor(idp), {
+      // The answer arrives, then waits 1.5 s before the client reads it, as when the process is stopped.
+      fetch: async (url, init) => {
+        const answer = await fetch(url, init);
+        if (String(url).endsWith('/token') && late > 0) await new Promise((r) => setTimeout(r, late));
+        return answer;
+      },
+    });
+    const authorization = await client.startDeviceAuthorization();
+    const polling = client.pollDeviceAuthorization(authorization);
+    await idp.approve(authorization.verification_uri_complete!, 'alice');
+    const tokens = await polling;
+    late = 1500;
+    const refreshed = await client.refreshTokens(tokens.refreshToken!);
+    const exp = jwtExpiry(refreshed.idToken)!;
+    // `exp` has whole seconds: the local expiry may be up to 1 s past it, not the 1.5 s the answer waited.
+    assert.ok(refreshed.idTokenExpiresAt <= exp + 1000, `local expiry ${refreshed.idTokenExpiresAt - exp} ms past exp`);
+    assert.equal(refreshed.idTokenExpiresAt - refreshed.receivedAt, 60_000);
   });
 
   it('maps a denied login to LOGIN_DENIED', async () => {

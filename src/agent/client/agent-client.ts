@@ -7,7 +7,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { EidfError, errnoCode } from '../../core/errors.ts';
 import { checkAgentSocket } from '../../platform/private-path.ts';
-import { socketRequest } from './socket-http.ts';
+import { diedBeforeAnswering, socketRequest } from './socket-http.ts';
 import {
   endpointParts,
   errorFromWire,
@@ -54,9 +54,15 @@ export interface AgentAnswer {
 
 const NO_AGENT = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK']);
 
+/** Requests with no effect (reads, and `credentials/get`), so safe to send again to a new agent. */
+function repeatable(method: string, path: string): boolean {
+  return method === 'GET' || path === endpointParts('POST /v1/credentials/get').path;
+}
+
 export class AgentClient {
   readonly #options: AgentClientOptions;
   #spawned = false;
+  #repeated = false;
 
   constructor(options: AgentClientOptions) {
     this.#options = options;
@@ -94,7 +100,13 @@ export class AgentClient {
       answer = await this.#raw(method, path, body);
     } catch (err) {
       if (NO_AGENT.has(errnoCode(err) ?? '')) return undefined;
-      throw unreachable(err);
+      const after = await this.#afterDeath(method, path, err);
+      if (after === 'gone') return undefined;
+      try {
+        answer = await this.#raw(method, path, body);
+      } catch (again) {
+        throw unreachable(again);
+      }
     }
     if (answer.status >= 200 && answer.status < 300) return answer.body as ResponseOf<E>;
     throw errorFromWire(answer.status, answer.body);
@@ -110,8 +122,14 @@ export class AgentClient {
     try {
       return await this.#raw(method, path, body, options);
     } catch (err) {
-      const code = errnoCode(err) ?? '';
-      if (!NO_AGENT.has(code) || this.#spawned || !spawn) throw unreachable(err);
+      if (this.#spawned || !spawn) throw unreachable(err);
+      if (!NO_AGENT.has(errnoCode(err) ?? '') && (await this.#afterDeath(method, path, err)) === 'answers') {
+        try {
+          return await this.#raw(method, path, body, options);
+        } catch (again) {
+          throw unreachable(again);
+        }
+      }
     }
     const marker = this.#options.serviceRestartMarker;
     if (marker !== undefined && existsSync(marker)) {
@@ -150,6 +168,30 @@ export class AgentClient {
       'AGENT_UNREACHABLE',
       'the agent is the systemd service docker-credential-eidf; it stopped to restart with the new version but did not come back: systemctl --user status docker-credential-eidf shows why',
     );
+  }
+
+  /**
+   * After `err` on a request: when the agent died before answering it (socket-http.ts says how that
+   * looks) and the request is safe to repeat, once per client, waits until the socket either answers
+   * (an agent someone else started: send it there) or refuses (gone: start one, as for no agent).
+   * Anything else, or a socket still dying after the start timeout, throws `err` as it is.
+   */
+  async #afterDeath(method: string, path: string, err: unknown): Promise<'answers' | 'gone'> {
+    if (this.#repeated || !repeatable(method, path) || !diedBeforeAnswering(err)) throw unreachable(err);
+    this.#repeated = true;
+    let state: 'answers' | 'gone' | 'dying' = 'dying';
+    await this.#waitUntil(async () => {
+      try {
+        await this.#raw('GET', '/v1/health', undefined);
+        state = 'answers';
+      } catch (probe) {
+        if (probe instanceof EidfError) throw probe;
+        state = NO_AGENT.has(errnoCode(probe) ?? '') ? 'gone' : 'dying';
+      }
+      return state !== 'dying';
+    });
+    if (state === 'dying') throw unreachable(err);
+    return state;
   }
 
   async #answers(): Promise<boolean> {

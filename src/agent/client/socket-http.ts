@@ -29,6 +29,20 @@ const RETRY_BASE_MS = 2;
 const RETRY_CAP_MS = 50;
 
 /**
+ * True when the connection was made but not a byte of the answer came back: the agent closed or
+ * reset it. That is what a request meets when the agent is SIGKILLed (or crashes) while it still
+ * holds the socket: connect succeeds (the dying process's listener is still open), and when the
+ * kernel closes that listener, the connections waiting in its backlog are reset (ECONNRESET on
+ * read); one it had already accepted ends without an answer. Once the process is gone, connect
+ * fails with ECONNREFUSED. Whether the request was acted on is unknown: only a request safe to
+ * repeat may be sent again.
+ */
+export function diedBeforeAnswering(err: unknown): boolean {
+  const { code, connected, answered } = err as NodeJS.ErrnoException & { connected?: boolean; answered?: boolean };
+  return connected === true && answered === false && (code === 'ECONNRESET' || code === 'EPIPE');
+}
+
+/**
  * One request to the agent. When the agent is too busy to take the connection (EAGAIN: the listen
  * backlog is full; ECONNRESET while connecting) it is tried again after a short jittered, doubling
  * pause, within `timeoutMs` overall. Nothing is retried once connected (the request may have been
@@ -80,7 +94,7 @@ function requestOnce(socketPath: string, request: SocketRequest): Promise<Socket
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (err) => {
       clearTimeout(timer);
-      reject(Object.assign(err, { connected }));
+      reject(Object.assign(err, { connected, answered: chunks.length > 0 }));
     });
     socket.on('end', () => {
       clearTimeout(timer);
@@ -88,7 +102,7 @@ function requestOnce(socketPath: string, request: SocketRequest): Promise<Socket
       try {
         resolve(parseAnswer(Buffer.concat(chunks)));
       } catch (err) {
-        reject(Object.assign(err as Error, { connected }));
+        reject(Object.assign(err as Error, { connected, answered: chunks.length > 0 }));
       }
     });
   });
