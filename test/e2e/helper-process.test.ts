@@ -143,7 +143,7 @@ describe('agent lifecycle', () => {
     }
   });
 
-  it('an agent that dies mid-request gives one line and exit 1', async () => {
+  it('an agent that dies mid-request: `get` (safe to repeat) asks a new agent; `store` gives one line and exit 1', async () => {
     const ctx = isolatedHome();
     try {
       const pid = await agentPid(ctx.env);
@@ -151,8 +151,20 @@ describe('agent lifecycle', () => {
       const pending = runCli(['get'], { env: ctx.env, input: 'reg.example' });
       await new Promise((r) => setTimeout(r, 300));
       process.kill(pid, 'SIGKILL');
-      const result = await pending;
-      assertOneLineError(result, /^the agent (closed the connection|is not reachable)/);
+      const got = await pending;
+      // The memory store died with the agent: the new one honestly has nothing for reg.example.
+      assert.deepEqual([got.code, got.stdout], [1, 'credentials not found in native keychain\n']);
+      const second = await agentPid(ctx.env);
+      assert.notEqual(second, pid, 'a new agent answered');
+
+      process.kill(second, 'SIGSTOP');
+      const stored = runCli(['store'], {
+        env: ctx.env,
+        input: JSON.stringify({ ServerURL: 'reg.example', Username: 'u', Secret: 's3cret' }),
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      process.kill(second, 'SIGKILL');
+      assertOneLineError(await stored, /^the agent (closed the connection|is not reachable)/);
     } finally {
       await ctx.cleanup();
     }
