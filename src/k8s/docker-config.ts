@@ -1,4 +1,5 @@
 import { EidfError } from '../core/errors.ts';
+import { goJson } from '../core/go-json.ts';
 
 /** One registry login as Docker and Kubernetes store it. */
 export interface RegistryLogin {
@@ -19,21 +20,8 @@ export function renderDockerConfigJson(login: RegistryLogin): string {
   checkLogin(login);
   const { server, username, password } = login;
   const auth = Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
-  const entry = `{"username":${goJsonString(username)},"password":${goJsonString(password)},"auth":${goJsonString(auth)}}`;
-  return `{"auths":{${goJsonString(server)}:${entry}}}`;
-}
-
-/**
- * A JSON string literal as Go's `json.Marshal` writes it (kubectl is Go). Differences from
- * `JSON.stringify`: Go also escapes `<`, `>`, `&` (HTML-safe) and U+2028/U+2029. Both write \b \f \n \r \t
- * short and other control characters as lower-case `\u00xx` (Go ≥ 1.22). Lone surrogates are refused
- * before this runs, so the two never differ elsewhere.
- */
-export function goJsonString(value: string): string {
-  return JSON.stringify(value).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  const entry = `{"username":${goJson(username)},"password":${goJson(password)},"auth":${goJson(auth)}}`;
+  return `{"auths":{${goJson(server)}:${entry}}}`;
 }
 
 function checkLogin(login: RegistryLogin): void {

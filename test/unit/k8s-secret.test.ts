@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { EidfError } from '../../src/core/errors.ts';
-import { goJsonString, renderDockerConfigJson } from '../../src/k8s/docker-config.ts';
+import { goJson } from '../../src/core/go-json.ts';
+import { renderDockerConfigJson } from '../../src/k8s/docker-config.ts';
 import { renderPullSecret, type PullSecretSpec } from '../../src/k8s/secret.ts';
 import { yamlName } from '../../src/k8s/yaml-name.ts';
 
@@ -82,7 +83,7 @@ test('strings are escaped like Go encoding/json (HTML characters, U+2028/9, cont
     ['\x01\x1f\x7f', '"\\u0001\\u001f\x7f"'],
     ['é😀', '"é😀"'],
   ];
-  for (const [input, expected] of cases) assert.equal(goJsonString(input), expected, JSON.stringify(input));
+  for (const [input, expected] of cases) assert.equal(goJson(input), expected, JSON.stringify(input));
 });
 
 test('names that YAML would read as bool, null, number or date are double-quoted, others plain', () => {
