@@ -48,7 +48,7 @@ export async function exportK8sCommand({ values }: ParsedArgs, deps: CliDeps, co
     if (robot !== undefined) validateRobotName(robot);
     if (days !== undefined) validateRobotDays(days);
   }
-  checkKubectlAvailable(delivery, deps.env);
+  await checkKubectlAvailable(delivery, deps.env);
 
   const agent = connectAgent(config, deps);
   let login: { username: string; password: string };
