@@ -16,6 +16,7 @@
  */
 
 import { EidfError, oneLine, type ErrorCode } from '../core/errors.ts';
+import { oneAtATime } from '../core/one-at-a-time.ts';
 import type { Clock, Logger, RegistryCredential } from '../core/ports.ts';
 import type { HarborHttp } from '../harbor/http.ts';
 import { probeSecret, readCurrentUser, type ProbeResult } from '../harbor/users.ts';
@@ -99,7 +100,7 @@ export class SecretKeeper {
   /** Whose secret Harbor refused, for status (the secret itself is dropped). */
   #deadUser: string | null = null;
   /** Probes (the keeper's and probe()'s) run one at a time: Harbor refreshes without a lock. */
-  #probes: Promise<unknown> = Promise.resolve();
+  readonly #oneAtATime = oneAtATime();
   #nextCheckAt: number | null = null;
   #lastError: EidfError | null = null;
   #failures = 0;
@@ -170,12 +171,6 @@ export class SecretKeeper {
     return this.#oneAtATime(() =>
       probeTwice(this.#deps.http, credential, this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS),
     );
-  }
-
-  #oneAtATime<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#probes.then(task, task);
-    this.#probes = result.catch(() => undefined);
-    return result;
   }
 
   stop(): void {

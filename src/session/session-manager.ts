@@ -1,4 +1,5 @@
 import { EidfError, oneLine } from '../core/errors.ts';
+import { oneAtATime } from '../core/one-at-a-time.ts';
 import type { Clock, Logger, SecretStore } from '../core/ports.ts';
 import { DEFAULT_REFRESH_POLICY } from '../core/refresh-policy.ts';
 import { refreshTokenKey } from '../core/store-keys.ts';
@@ -48,7 +49,8 @@ export class SessionManager {
   #login: LoginAttempt | null = null;
   #lastLoginOutcome: LoginOutcome | null = null;
   #epoch = 0; // bumped by login and logout: a refresh begun in an older epoch must not commit
-  #commits: Promise<unknown> = Promise.resolve();
+  /** Runs store-changing steps one at a time, in call order. */
+  readonly #commit = oneAtATime();
 
   constructor(deps: SessionDeps) {
     this.#oidc = deps.oidc;
@@ -370,13 +372,6 @@ export class SessionManager {
     this.#saveTimer.clear();
     this.#held.end(reason);
     this.#lastLoginOutcome = null;
-  }
-
-  /** Runs store-changing steps one at a time, in call order. */
-  #commit<T>(step: () => Promise<T>): Promise<T> {
-    const run = this.#commits.then(step, step);
-    this.#commits = run.catch(() => undefined);
-    return run;
   }
 
   #emit(event: SessionEvent): void {
