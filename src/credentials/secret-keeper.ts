@@ -18,6 +18,7 @@
 import { EidfError, oneLine, type ErrorCode } from '../core/errors.ts';
 import { oneAtATime } from '../core/one-at-a-time.ts';
 import type { Clock, Logger, RegistryCredential } from '../core/ports.ts';
+import { backoffDelay } from '../core/refresh-policy.ts';
 import type { HarborHttp } from '../harbor/http.ts';
 import { probeSecret, readCurrentUser, type ProbeResult } from '../harbor/users.ts';
 
@@ -319,8 +320,8 @@ export class SecretKeeper {
     const random = this.#deps.random ?? Math.random;
     const interval = this.#deps.intervalMs;
     if (this.#state === 'unreachable' || this.#state === 'error') {
-      const backoff = Math.min(interval, RETRY_MIN_MS * 2 ** Math.min(this.#failures - 1, 10));
-      return backoff * (0.8 + 0.2 * random());
+      const policy = { backoffBaseMs: RETRY_MIN_MS, backoffCapMs: interval, backoffJitterFraction: 0.2 };
+      return backoffDelay(this.#failures, random(), policy);
     }
     // Jitter spreads many agents' probes; checks stay well inside the interval.
     return interval * (0.9 + 0.1 * random());
