@@ -17,9 +17,10 @@
 
 import { EidfError, oneLine, type ErrorCode } from '../core/errors.ts';
 import { oneAtATime } from '../core/one-at-a-time.ts';
-import type { Clock, Logger, RegistryCredential } from '../core/ports.ts';
+import type { Clock, Logger, RegistryCredential, Timer, Timers } from '../core/ports.ts';
 import { backoffDelay } from '../core/refresh-policy.ts';
 import type { HarborHttp } from '../harbor/http.ts';
+import { realTimers } from '../platform/timers.ts';
 import { probeSecret, readCurrentUser, type ProbeResult } from '../harbor/users.ts';
 
 export type SecretState =
@@ -57,7 +58,8 @@ export interface SecretKeeperDeps {
   intervalMs: number;
   /** Wait before asking Harbor again after a first 401 (default 3 s). */
   reprobeDelayMs?: number;
-  setTimer?(callback: () => void, delayMs: number): { cancel(): void };
+  /** Default: real timers, unref'd. */
+  timers?: Timers;
 }
 
 const RETRY_MIN_MS = 5_000;
@@ -108,7 +110,7 @@ export class SecretKeeper {
   #running: Promise<SecretStatus> | null = null;
   /** Bumped by forget(): a check begun before it must not commit its (stale) verdict. */
   #generation = 0;
-  #timer: { cancel(): void } | null = null;
+  #timer: Timer | null = null;
   #stopped = false;
 
   constructor(deps: SecretKeeperDeps) {
@@ -330,15 +332,8 @@ export class SecretKeeper {
   #arm(delayMs: number): void {
     if (this.#stopped) return;
     this.#timer?.cancel();
-    const setTimer =
-      this.#deps.setTimer ??
-      ((callback: () => void, ms: number) => {
-        const handle = setTimeout(callback, ms);
-        handle.unref();
-        return { cancel: () => clearTimeout(handle) };
-      });
     this.#nextCheckAt = this.#deps.clock.now() + delayMs;
-    this.#timer = setTimer(() => void this.check(), delayMs);
+    this.#timer = (this.#deps.timers ?? realTimers).setTimer(() => void this.check(), delayMs);
   }
 
   #action(): string | null {

@@ -7,7 +7,8 @@ import type { TokenSet } from '../oidc/types.ts';
 import { HeldTokens } from './held-tokens.ts';
 import { LoginAttempt, waitOrAbandon } from './login-attempt.ts';
 import { revokeAndForget } from './logout-steps.ts';
-import { realScheduler, RefreshTimer } from './refresh-timer.ts';
+import { realTimers } from '../platform/timers.ts';
+import { RefreshTimer } from './refresh-timer.ts';
 import type {
   FinalSave,
   LoginOutcome,
@@ -57,8 +58,8 @@ export class SessionManager {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#logger = deps.logger;
-    this.#timer = new RefreshTimer(deps.scheduler ?? realScheduler, deps.clock);
-    this.#saveTimer = new RefreshTimer(deps.scheduler ?? realScheduler, deps.clock);
+    this.#timer = new RefreshTimer(deps.timers ?? realTimers, deps.clock);
+    this.#saveTimer = new RefreshTimer(deps.timers ?? realTimers, deps.clock);
     this.#random = deps.random ?? Math.random;
     this.#held = new HeldTokens(deps.policy ?? DEFAULT_REFRESH_POLICY);
     this.#key = refreshTokenKey(deps.oidc.issuer, deps.oidc.clientId);
