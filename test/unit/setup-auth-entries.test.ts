@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { RegistryCredential } from '../../src/core/ports.ts';
 import { findPlaintextAuths, readHelper, removeAuths, writeHelper } from '../../src/setup/auth-entries.ts';
 
 const HOST = 'registry.example.org';
@@ -10,32 +11,32 @@ const found: Array<{
   name: string;
   config: Record<string, unknown>;
   keys: string[];
-  credential: { username: string; secret: string } | null;
+  credential: RegistryCredential | null;
 }> = [
   { name: 'no auths', config: {}, keys: [], credential: null },
   {
     name: 'auth as base64 user:password',
     config: { auths: { [HOST]: { auth: b64('alice:pa:ss') } } },
     keys: [HOST],
-    credential: { username: 'alice', secret: 'pa:ss' },
+    credential: { Username: 'alice', Secret: 'pa:ss' },
   },
   {
     name: 'username + password under https://host/v2/',
     config: { auths: { [`https://${HOST}/v2/`]: { username: 'bob', password: 'pw' } } },
     keys: [`https://${HOST}/v2/`],
-    credential: { username: 'bob', secret: 'pw' },
+    credential: { Username: 'bob', Secret: 'pw' },
   },
   {
     name: 'identitytoken wins and is moved as <token>',
     config: { auths: { [`http://${HOST}/`]: { auth: b64('carol:'), identitytoken: 'tok' } } },
     keys: [`http://${HOST}/`],
-    credential: { username: '<token>', secret: 'tok' },
+    credential: { Username: '<token>', Secret: 'tok' },
   },
   {
     name: 'the same secret under two spellings: both keys go',
     config: { auths: { [HOST]: { auth: b64('a:b') }, [`https://${HOST}`]: { username: 'a', password: 'b' } } },
     keys: [HOST, `https://${HOST}`],
-    credential: { username: 'a', secret: 'b' },
+    credential: { Username: 'a', Secret: 'b' },
   },
   {
     name: 'the empty entry docker login writes holds no secret',
