@@ -41,7 +41,12 @@ await writeFile(join(bin, 'kubectl'), FAKE_KUBECTL, { mode: 0o755 });
 
 const password = 'Sup3r"secret:$(id)`id`\\ é';
 const manifest = renderPullSecret(
-  { name: 'eidf-pull', namespace: 'demo', server: 'registry.eidf.ac.uk', username: 'robot$demo+k8s-pull', password },
+  {
+    name: 'eidf-pull',
+    namespace: 'demo',
+    server: 'registry.eidf.ac.uk',
+    credential: { Username: 'robot$demo+k8s-pull', Secret: password },
+  },
   'yaml',
 );
 const data = manifest.match(/\.dockerconfigjson: (\S+)/)![1];

@@ -115,7 +115,12 @@ async function rotate(
   let delivered = false;
   if (delivery.kind !== 'stdout' && namespace !== undefined) {
     const manifest = renderPullSecret(
-      { name, namespace, server: config.registry, username: rotated.username, password: rotated.secret },
+      {
+        name,
+        namespace,
+        server: config.registry,
+        credential: { Username: rotated.username, Secret: rotated.secret },
+      },
       format,
     );
     try {
