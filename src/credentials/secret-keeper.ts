@@ -58,28 +58,12 @@ export interface SecretKeeperDeps {
   intervalMs: number;
   /** Wait before asking Harbor again after a first 401 (default 3 s). */
   reprobeDelayMs?: number;
-  /** Default: real timers, unref'd. */
+  /** Default: real timers (the check timer unref'd). */
   timers?: Timers;
 }
 
 const RETRY_MIN_MS = 5_000;
 const REPROBE_DELAY_MS = 3_000;
-
-/**
- * Probes `username:secret`, and after a 401 once more `delayMs` later: 'invalid' only when Harbor
- * refused twice. `onFirstRefusal` learns when the first refusal came.
- */
-export async function probeTwice(
-  http: HarborHttp,
-  credential: RegistryCredential,
-  delayMs: number,
-  onFirstRefusal: () => void = () => {},
-): Promise<ProbeResult> {
-  if ((await probeSecret(http, credential.Username, credential.Secret)) === 'valid') return 'valid';
-  onFirstRefusal();
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
-  return probeSecret(http, credential.Username, credential.Secret);
-}
 
 /** A secret worth probing, and where it came from. */
 interface Candidate {
@@ -171,9 +155,19 @@ export class SecretKeeper {
    * probes; changes nothing. For a secret about to be stored.
    */
   probe(credential: RegistryCredential): Promise<ProbeResult> {
-    return this.#oneAtATime(() =>
-      probeTwice(this.#deps.http, credential, this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS),
-    );
+    return this.#oneAtATime(() => this.#probeTwice(credential));
+  }
+
+  /**
+   * Probes the credential, and after a 401 once more `reprobeDelayMs` later: 'invalid' only when Harbor
+   * refused twice. `onFirstRefusal` learns when the first refusal came.
+   */
+  async #probeTwice(credential: RegistryCredential, onFirstRefusal: () => void = () => {}): Promise<ProbeResult> {
+    const { http } = this.#deps;
+    if ((await probeSecret(http, credential.Username, credential.Secret)) === 'valid') return 'valid';
+    onFirstRefusal();
+    await (this.#deps.timers ?? realTimers).sleep(this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS);
+    return probeSecret(http, credential.Username, credential.Secret);
   }
 
   stop(): void {
@@ -209,7 +203,7 @@ export class SecretKeeper {
         candidate === null
           ? null
           : await this.#oneAtATime(() =>
-              probeTwice(this.#deps.http, candidate.credential, this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS, () => {
+              this.#probeTwice(candidate.credential, () => {
                 firstRefusalAt = this.#deps.clock.now();
                 logger.info(
                   'Harbor refused the registry secret once; asking again shortly (it may have been refreshing its session)',
