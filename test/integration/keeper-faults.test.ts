@@ -12,6 +12,7 @@ import type { Fetch } from '../../src/core/ports.ts';
 import type { AgentServices } from '../../src/agent/server/services.ts';
 import { createAgent, type Agent } from '../../src/agent/server/create-agent.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 /**
  * The secret keeper in-process, wired as the agent wires it (createAgent), against the
@@ -100,11 +101,7 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
     const status = await services.keeper.check();
     assert.equal(status.state, 'not-onboarded');
     assert.match(status.action ?? '', new RegExp(`${sandbox.registryUrl}/c/oidc/login`));
-    await assert.rejects(
-      get(),
-      (err: { code?: string; reason?: string; message: string }) =>
-        err.code === 'NOT_FOUND' && err.reason === 'not-onboarded' && err.message.includes('/c/oidc/login'),
-    );
+    await assert.rejects(get(), eidfError('NOT_FOUND', /\/c\/oidc\/login/, [], 'not-onboarded'));
     await sandbox.webLogin('alice');
     const fixed = await services.keeper.check();
     assert.equal(fixed.state, 'valid');
