@@ -121,8 +121,9 @@ install_binary() {
     # Build when there is no executable yet, or a source file is newer than it.
     if [ ! -x "$from" ] || [ -n "$(find "$root/src" "$root/scripts/build-sea.ts" -newer "$from" -print 2>/dev/null | head -n 1)" ]; then
       ensure_npm_deps
-      echo "building the single executable (npm run build:sea)" >&2
-      (cd "$root" && npm run --silent build:sea >&2)
+      echo "building the single executable (scripts/build-sea.ts)" >&2
+      # The pinned Node directly, not `npm run`: npm would leave its logs in the user's ~/.npm.
+      (cd "$root" && "$root/node_modules/node/bin/node" scripts/build-sea.ts >&2)
     fi
   fi
   [ -f "$from" ] && [ -x "$from" ] || { echo "install.sh: $from is not an executable file" >&2; exit 2; }
@@ -145,7 +146,7 @@ install_script() {
       # A #! line cannot name a path with white space in it: the sh launcher then.
       echo "note: $root has white space in its path, so the helper runs through bin/docker-credential-eidf (sh)" >&2
       target=$root/bin/docker-credential-eidf ;;
-    *) (cd "$root" && npm run --silent build >&2) ;;
+    *) (cd "$root" && "$root/node_modules/node/bin/node" scripts/build.ts >&2) ;;
   esac
   mkdir -p "$prefix"
   ln -sf "$target" "$link"

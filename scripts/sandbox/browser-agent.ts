@@ -47,9 +47,15 @@ export class HeadlessBrowser {
 
   /**
    * Opens `startUrl` and keeps following redirects and submitting forms (filling `fill`
-   * into inputs of the same name) until `done` says the page reached is the goal.
+   * into inputs of the same name, and sending `press` with every form: the name and value of a button the
+   * person presses instead of the first, e.g. `{ abort: 'yes' }`) until `done` says the page reached is the goal.
    */
-  async walk(startUrl: string, fill: Record<string, string>, done: (page: PageResult) => boolean): Promise<PageResult> {
+  async walk(
+    startUrl: string,
+    fill: Record<string, string>,
+    done: (page: PageResult) => boolean,
+    press: Record<string, string> = {},
+  ): Promise<PageResult> {
     let url = startUrl;
     let res = await this.request('GET', url);
     for (let step = 0; step < 25; step++) {
@@ -66,6 +72,7 @@ export class HeadlessBrowser {
         throw new Error(`sign-in stopped at ${new URL(url).pathname} (HTTP ${res.status}): ${summary(page.html)}`);
       }
       for (const name of Object.keys(form.fields)) if (name in fill) form.fields[name] = fill[name];
+      Object.assign(form.fields, press);
       url = new URL(form.action || url, url).href;
       res = await this.request(form.method, url, form.fields);
     }

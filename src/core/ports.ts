@@ -8,6 +8,22 @@ export interface Clock {
   now(): number;
 }
 
+/** A pending timer; cancelling it after it fired does nothing. */
+export interface Timer {
+  cancel(): void;
+}
+
+/**
+ * Time that passes: the one timer port (real ones in `platform/timers.ts`, a manual one for tests in
+ * `test/helpers/manual-timers.ts`).
+ */
+export interface Timers {
+  /** Calls `callback` once, `delayMs` from now. A real timer does not keep the process alive. */
+  setTimer(callback: () => void, delayMs: number): Timer;
+  /** Resolves `delayMs` from now, or as soon as `signal` aborts. Keeps the process alive meanwhile. */
+  sleep(delayMs: number, signal?: AbortSignal): Promise<void>;
+}
+
 /** Which backend holds secrets. Shown by `status`; chosen by EIDF_STORE. */
 export type StoreKind = 'keychain' | 'memory' | 'file';
 

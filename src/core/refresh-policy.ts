@@ -3,7 +3,17 @@
  * [0, 1)). All times are milliseconds on the local clock. Nothing here reads a clock or a timer.
  */
 
-export interface RefreshPolicy {
+/** An exponential back-off: the first retry delay, its cap, and how much of each delay jitter may remove. */
+export interface BackoffPolicy {
+  /** First retry after a failure; doubles with each further failure … */
+  backoffBaseMs: number;
+  /** … up to this cap. */
+  backoffCapMs: number;
+  /** Each retry delay is shortened at random by up to this fraction (keeps the cap a hard cap). */
+  backoffJitterFraction: number;
+}
+
+export interface RefreshPolicy extends BackoffPolicy {
   /** Refresh this fraction of the token's lifetime before it expires … */
   marginFraction: number;
   /** … but at least this long before … */
@@ -12,12 +22,6 @@ export interface RefreshPolicy {
   maxMarginMs: number;
   /** Refresh up to this fraction of the margin earlier still, at random, so agents do not move in step. */
   jitterFraction: number;
-  /** First retry after a failed refresh; doubles with each further failure … */
-  backoffBaseMs: number;
-  /** … up to this cap. */
-  backoffCapMs: number;
-  /** Each retry delay is shortened at random by up to this fraction (keeps the cap a hard cap). */
-  backoffJitterFraction: number;
   /** A token is handed out only with at least this much life left (or a quarter of its lifetime, if less). */
   minRemainingMs: number;
 }
@@ -68,8 +72,9 @@ export function nextRefreshAt(
 /**
  * The delay before retry number `failures` (1 = after the first failure): backoffBaseMs doubled per
  * further failure, capped at backoffCapMs, then shortened by up to backoffJitterFraction at random.
+ * The one back-off: token refreshes and the secret keeper's probes both use it.
  */
-export function backoffDelay(failures: number, random: number, policy: RefreshPolicy = DEFAULT_REFRESH_POLICY): number {
+export function backoffDelay(failures: number, random: number, policy: BackoffPolicy = DEFAULT_REFRESH_POLICY): number {
   const n = Math.max(1, Math.floor(failures));
   const exponential = Math.min(policy.backoffBaseMs * 2 ** (n - 1), policy.backoffCapMs);
   return Math.floor(exponential * (1 - policy.backoffJitterFraction * unit(random)));

@@ -16,8 +16,11 @@
  */
 
 import { EidfError, oneLine, type ErrorCode } from '../core/errors.ts';
-import type { Clock, Logger, RegistryCredential } from '../core/ports.ts';
+import { oneAtATime } from '../core/one-at-a-time.ts';
+import type { Clock, Logger, RegistryCredential, Timer, Timers } from '../core/ports.ts';
+import { backoffDelay } from '../core/refresh-policy.ts';
 import type { HarborHttp } from '../harbor/http.ts';
+import { realTimers } from '../platform/timers.ts';
 import { probeSecret, readCurrentUser, type HarborUser, type ProbeResult } from '../harbor/users.ts';
 
 export type SecretState =
@@ -55,27 +58,12 @@ export interface SecretKeeperDeps {
   intervalMs: number;
   /** Wait before asking Harbor again after a first 401 (default 3 s). */
   reprobeDelayMs?: number;
-  setTimer?(callback: () => void, delayMs: number): { cancel(): void };
+  /** Default: real timers (the check timer unref'd). */
+  timers?: Timers;
 }
 
 const RETRY_MIN_MS = 5_000;
 const REPROBE_DELAY_MS = 3_000;
-
-/**
- * Probes `username:secret`, and after a 401 once more `delayMs` later: 'invalid' only when Harbor
- * refused twice. `onFirstRefusal` learns when the first refusal came.
- */
-export async function probeTwice(
-  http: HarborHttp,
-  credential: RegistryCredential,
-  delayMs: number,
-  onFirstRefusal: () => void = () => {},
-): Promise<ProbeResult> {
-  if ((await probeSecret(http, credential.Username, credential.Secret)) === 'valid') return 'valid';
-  onFirstRefusal();
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
-  return probeSecret(http, credential.Username, credential.Secret);
-}
 
 /** A secret worth probing, and where it came from. */
 interface Candidate {
@@ -99,14 +87,14 @@ export class SecretKeeper {
   /** Whose secret Harbor refused, for status (the secret itself is dropped). */
   #deadUser: string | null = null;
   /** Probes (the keeper's and probe()'s) run one at a time: Harbor refreshes without a lock. */
-  #probes: Promise<unknown> = Promise.resolve();
+  readonly #oneAtATime = oneAtATime();
   #nextCheckAt: number | null = null;
   #lastError: EidfError | null = null;
   #failures = 0;
   #running: Promise<SecretStatus> | null = null;
   /** Bumped by forget(): a check begun before it must not commit its (stale) verdict. */
   #generation = 0;
-  #timer: { cancel(): void } | null = null;
+  #timer: Timer | null = null;
   #stopped = false;
 
   constructor(deps: SecretKeeperDeps) {
@@ -167,15 +155,19 @@ export class SecretKeeper {
    * probes; changes nothing. For a secret about to be stored.
    */
   probe(credential: RegistryCredential): Promise<ProbeResult> {
-    return this.#oneAtATime(() =>
-      probeTwice(this.#deps.http, credential, this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS),
-    );
+    return this.#oneAtATime(() => this.#probeTwice(credential));
   }
 
-  #oneAtATime<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#probes.then(task, task);
-    this.#probes = result.catch(() => undefined);
-    return result;
+  /**
+   * Probes the credential, and after a 401 once more `reprobeDelayMs` later: 'invalid' only when Harbor
+   * refused twice. `onFirstRefusal` learns when the first refusal came.
+   */
+  async #probeTwice(credential: RegistryCredential, onFirstRefusal: () => void = () => {}): Promise<ProbeResult> {
+    const { http } = this.#deps;
+    if ((await probeSecret(http, credential.Username, credential.Secret)) === 'valid') return 'valid';
+    onFirstRefusal();
+    await (this.#deps.timers ?? realTimers).sleep(this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS);
+    return probeSecret(http, credential.Username, credential.Secret);
   }
 
   stop(): void {
@@ -211,7 +203,7 @@ export class SecretKeeper {
         candidate === null
           ? null
           : await this.#oneAtATime(() =>
-              probeTwice(this.#deps.http, candidate.credential, this.#deps.reprobeDelayMs ?? REPROBE_DELAY_MS, () => {
+              this.#probeTwice(candidate.credential, () => {
                 firstRefusalAt = this.#deps.clock.now();
                 logger.info(
                   'Harbor refused the registry secret once; asking again shortly (it may have been refreshing its session)',
@@ -344,8 +336,8 @@ export class SecretKeeper {
     const random = this.#deps.random ?? Math.random;
     const interval = this.#deps.intervalMs;
     if (this.#state === 'unreachable' || this.#state === 'error') {
-      const backoff = Math.min(interval, RETRY_MIN_MS * 2 ** Math.min(this.#failures - 1, 10));
-      return backoff * (0.8 + 0.2 * random());
+      const policy = { backoffBaseMs: RETRY_MIN_MS, backoffCapMs: interval, backoffJitterFraction: 0.2 };
+      return backoffDelay(this.#failures, random(), policy);
     }
     // Jitter spreads many agents' probes; checks stay well inside the interval.
     return interval * (0.9 + 0.1 * random());
@@ -354,15 +346,8 @@ export class SecretKeeper {
   #arm(delayMs: number): void {
     if (this.#stopped) return;
     this.#timer?.cancel();
-    const setTimer =
-      this.#deps.setTimer ??
-      ((callback: () => void, ms: number) => {
-        const handle = setTimeout(callback, ms);
-        handle.unref();
-        return { cancel: () => clearTimeout(handle) };
-      });
     this.#nextCheckAt = this.#deps.clock.now() + delayMs;
-    this.#timer = setTimer(() => void this.check(), delayMs);
+    this.#timer = (this.#deps.timers ?? realTimers).setTimer(() => void this.check(), delayMs);
   }
 
   #action(): string | null {

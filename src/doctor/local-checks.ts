@@ -1,8 +1,8 @@
-import { constants } from 'node:fs';
-import { access, realpath, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Env } from '../config.ts';
 import { oneLine } from '../core/errors.ts';
+import { lookPath } from '../platform/look-path.ts';
 import { check, type DoctorCheck } from './verdicts.ts';
 import { locateAuthFiles, type AuthFileLocation } from '../setup/auth-files.ts';
 import { findPlaintextAuths, HELPER_NAME, readHelper } from '../setup/auth-entries.ts';
@@ -34,18 +34,7 @@ export function thisProgram(agentCommand: readonly string[]): string | null {
  * it is another copy than this program.
  */
 export async function pathCheck(env: Env, platform: NodeJS.Platform, program: string | null): Promise<DoctorCheck> {
-  const windows = platform === 'win32';
-  const names = windows ? ['.exe', '.cmd', '.bat'].map((ext) => PROGRAM + ext) : [PROGRAM];
-  const folders = (env.PATH ?? env.Path ?? '').split(windows ? ';' : ':').filter((folder) => folder !== '');
-  let found: string | undefined;
-  search: for (const folder of folders) {
-    for (const name of names) {
-      if (await isExecutableFile(join(folder, name), windows)) {
-        found = join(folder, name);
-        break search;
-      }
-    }
-  }
+  const found = await lookPath(PROGRAM, env, platform);
   if (found === undefined) {
     const action = program
       ? `add ${dirname(program)} to PATH (export PATH="${dirname(program)}:$PATH"), or run install.sh`
@@ -184,16 +173,6 @@ export function judgeAuthFile(
     findings.map((f) => f.message).join('; '),
     findings.find((f) => f.action !== null)?.action ?? null,
   );
-}
-
-async function isExecutableFile(path: string, windows: boolean): Promise<boolean> {
-  try {
-    if (!(await stat(path)).isFile()) return false;
-    if (!windows) await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function realOrSelf(path: string): Promise<string> {

@@ -1,12 +1,16 @@
 import { EidfError } from '../core/errors.ts';
-import { renderDockerConfigJson, type RegistryLogin } from './docker-config.ts';
+import type { RegistryCredential } from '../core/ports.ts';
+import { renderDockerConfigJson } from './docker-config.ts';
 import { validateNamespace, validateSecretName } from './names.ts';
 import { yamlName } from './yaml-name.ts';
 
 /** What goes into a pull Secret: its name, its namespace (omitted from metadata when undefined) and the login. */
-export interface PullSecretSpec extends RegistryLogin {
+export interface PullSecretSpec {
   name: string;
   namespace?: string;
+  /** The registry, verbatim (`--docker-server`). */
+  server: string;
+  credential: RegistryCredential;
 }
 
 export type ManifestFormat = 'yaml' | 'json';
@@ -29,7 +33,7 @@ export const DOCKER_CONFIG_JSON_TYPE = 'kubernetes.io/dockerconfigjson';
 export function renderPullSecret(spec: PullSecretSpec, format: ManifestFormat): string {
   validateSecretName(spec.name);
   if (spec.namespace !== undefined) validateNamespace(spec.namespace);
-  const data = Buffer.from(renderDockerConfigJson(spec), 'utf8').toString('base64');
+  const data = Buffer.from(renderDockerConfigJson(spec.server, spec.credential), 'utf8').toString('base64');
   switch (format) {
     case 'yaml':
       return yamlManifest(spec.name, spec.namespace, data);

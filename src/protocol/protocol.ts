@@ -1,4 +1,5 @@
 import { EidfError, oneLine } from '../core/errors.ts';
+import { goJson } from '../core/go-json.ts';
 import { registryKey } from '../core/registry-url.ts';
 import type { RegistryCredential } from '../core/ports.ts';
 
@@ -122,5 +123,5 @@ export function parseCredentials(text: string): Credentials {
 
 /** JSON as Go's json.Encoder writes it: HTML-escaped, newline-terminated. */
 export function encode(value: unknown): string {
-  return `${JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+  return `${goJson(value)}\n`;
 }

@@ -1,4 +1,5 @@
 import { EidfError, oneLine } from '../core/errors.ts';
+import { oneAtATime } from '../core/one-at-a-time.ts';
 import type { Clock, Logger, SecretStore } from '../core/ports.ts';
 import { DEFAULT_REFRESH_POLICY } from '../core/refresh-policy.ts';
 import { refreshTokenKey } from '../core/store-keys.ts';
@@ -6,7 +7,8 @@ import type { TokenSet } from '../oidc/types.ts';
 import { HeldTokens } from './held-tokens.ts';
 import { LoginAttempt, waitOrAbandon } from './login-attempt.ts';
 import { revokeAndForget } from './logout-steps.ts';
-import { realScheduler, RefreshTimer } from './refresh-timer.ts';
+import { realTimers } from '../platform/timers.ts';
+import { RefreshTimer } from './refresh-timer.ts';
 import type {
   FinalSave,
   LoginOutcome,
@@ -48,15 +50,16 @@ export class SessionManager {
   #login: LoginAttempt | null = null;
   #lastLoginOutcome: LoginOutcome | null = null;
   #epoch = 0; // bumped by login and logout: a refresh begun in an older epoch must not commit
-  #commits: Promise<unknown> = Promise.resolve();
+  /** Runs store-changing steps one at a time, in call order. */
+  readonly #commit = oneAtATime();
 
   constructor(deps: SessionDeps) {
     this.#oidc = deps.oidc;
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#logger = deps.logger;
-    this.#timer = new RefreshTimer(deps.scheduler ?? realScheduler, deps.clock);
-    this.#saveTimer = new RefreshTimer(deps.scheduler ?? realScheduler, deps.clock);
+    this.#timer = new RefreshTimer(deps.timers ?? realTimers, deps.clock);
+    this.#saveTimer = new RefreshTimer(deps.timers ?? realTimers, deps.clock);
     this.#random = deps.random ?? Math.random;
     this.#held = new HeldTokens(deps.policy ?? DEFAULT_REFRESH_POLICY);
     this.#key = refreshTokenKey(deps.oidc.issuer, deps.oidc.clientId);
@@ -370,13 +373,6 @@ export class SessionManager {
     this.#saveTimer.clear();
     this.#held.end(reason);
     this.#lastLoginOutcome = null;
-  }
-
-  /** Runs store-changing steps one at a time, in call order. */
-  #commit<T>(step: () => Promise<T>): Promise<T> {
-    const run = this.#commits.then(step, step);
-    this.#commits = run.catch(() => undefined);
-    return run;
   }
 
   #emit(event: SessionEvent): void {

@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../core/errors.ts';
 import type { EidfError } from '../core/errors.ts';
-import type { Clock, Logger, SecretStore } from '../core/ports.ts';
+import type { Clock, Logger, SecretStore, Timers } from '../core/ports.ts';
 import type { RefreshPolicy } from '../core/refresh-policy.ts';
 import type { OidcClient } from '../oidc/types.ts';
 
@@ -94,12 +94,6 @@ export interface SessionChange {
   status: SessionStatus;
 }
 
-/** A `setTimeout`-like port, so tests can drive the refresh timer. */
-export interface Scheduler {
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 /** The OIDC operations the session needs (satisfied by `createOidcClient`). */
 export type SessionOidc = Pick<
   OidcClient,
@@ -118,7 +112,7 @@ export interface SessionDeps {
   clock: Clock;
   logger: Logger;
   /** Default: real timers, unref'd. */
-  scheduler?: Scheduler;
+  timers?: Timers;
   /** A source of numbers in [0, 1) for jitter (default Math.random). */
   random?: () => number;
   policy?: RefreshPolicy;

@@ -1,4 +1,5 @@
 import { EidfError } from '../core/errors.ts';
+import type { RegistryCredential } from '../core/ports.ts';
 import { registryKey } from '../core/registry-url.ts';
 import { isJsonObject, type JsonObject } from './json-file.ts';
 
@@ -14,16 +15,11 @@ export const HELPER_NAME = 'eidf';
 /** The username Docker's native stores use for an OAuth identity token. */
 export const IDENTITY_TOKEN_USERNAME = '<token>';
 
-export interface PlaintextCredential {
-  username: string;
-  secret: string;
-}
-
 /** The `auths` entries for one registry that hold a secret, and that secret. */
 export interface PlaintextAuths {
   /** Keys of `auths` (as written in the file) whose entries hold the secret. */
   keys: string[];
-  credential: PlaintextCredential | null;
+  credential: RegistryCredential | null;
 }
 
 /** The current `credHelpers[host]`, or null when there is none. */
@@ -62,13 +58,13 @@ export function findPlaintextAuths(config: JsonObject, host: string, file: strin
   if (auths === undefined) return { keys: [], credential: null };
   if (!isJsonObject(auths)) throw invalid(file, 'auths must be a JSON object');
   const keys: string[] = [];
-  let credential: PlaintextCredential | null = null;
+  let credential: RegistryCredential | null = null;
   for (const [key, entry] of Object.entries(auths)) {
     if (!namesHost(key, host)) continue;
     if (!isJsonObject(entry)) throw invalid(file, `auths["${key}"] must be a JSON object`);
     const found = entryCredential(entry, `auths["${key}"]`, file);
     if (found === null) continue;
-    if (credential !== null && (credential.username !== found.username || credential.secret !== found.secret)) {
+    if (credential !== null && (credential.Username !== found.Username || credential.Secret !== found.Secret)) {
       throw invalid(file, `auths holds different credentials for ${host}; keep one entry and run setup again`);
     }
     credential = found;
@@ -92,7 +88,7 @@ function namesHost(key: string, host: string): boolean {
   }
 }
 
-function entryCredential(entry: JsonObject, where: string, file: string): PlaintextCredential | null {
+function entryCredential(entry: JsonObject, where: string, file: string): RegistryCredential | null {
   const field = (name: string): string => {
     const value = entry[name];
     if (value === undefined || value === null) return '';
@@ -100,29 +96,29 @@ function entryCredential(entry: JsonObject, where: string, file: string): Plaint
     return value;
   };
   const identityToken = field('identitytoken');
-  if (identityToken !== '') return { username: IDENTITY_TOKEN_USERNAME, secret: identityToken };
+  if (identityToken !== '') return { Username: IDENTITY_TOKEN_USERNAME, Secret: identityToken };
   const auth = field('auth');
   if (auth !== '') {
     const decoded = decodeAuth(auth);
     if (decoded === null) throw invalid(file, `${where}.auth is not base64 of "user:password"`);
-    if (decoded.secret === '') return null;
-    if (decoded.username === '') throw invalid(file, `${where}.auth has a password but no username`);
+    if (decoded.Secret === '') return null;
+    if (decoded.Username === '') throw invalid(file, `${where}.auth has a password but no username`);
     return decoded;
   }
   const password = field('password');
   if (password === '') return null;
   const username = field('username');
   if (username === '') throw invalid(file, `${where} has a password but no username`);
-  return { username, secret: password };
+  return { Username: username, Secret: password };
 }
 
 /** Docker's `decodeAuth`: strict standard base64 of `user:password`, split at the first colon. */
-function decodeAuth(auth: string): PlaintextCredential | null {
+function decodeAuth(auth: string): RegistryCredential | null {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth) || auth.length % 4 !== 0) return null;
   const text = Buffer.from(auth, 'base64').toString('utf8');
   const colon = text.indexOf(':');
   if (colon < 0) return null;
-  return { username: text.slice(0, colon), secret: text.slice(colon + 1) };
+  return { Username: text.slice(0, colon), Secret: text.slice(colon + 1) };
 }
 
 function invalid(file: string, problem: string): EidfError {

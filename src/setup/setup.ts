@@ -23,18 +23,12 @@
 import { lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EidfError, errnoCode, oneLine } from '../core/errors.ts';
+import type { RegistryCredential } from '../core/ports.ts';
 import { registryKey } from '../core/registry-url.ts';
 import type { Env, Paths } from '../config.ts';
 import { applyChanges, removeEmptyDirs, type FileChange } from './atomic-write.ts';
 import { locateAuthFiles, nextBackupFor, setupStateFile, type AuthFileLocation } from './auth-files.ts';
-import {
-  findPlaintextAuths,
-  HELPER_NAME,
-  readHelper,
-  removeAuths,
-  writeHelper,
-  type PlaintextCredential,
-} from './auth-entries.ts';
+import { findPlaintextAuths, HELPER_NAME, readHelper, removeAuths, writeHelper } from './auth-entries.ts';
 import {
   cloneJson,
   formatJson,
@@ -61,7 +55,7 @@ export interface SetupInput {
   /** Folder relative DOCKER_CONFIG / REGISTRY_AUTH_FILE / XDG_RUNTIME_DIR are resolved against; without it they are refused. */
   cwd?: string;
   /** Puts a credential into the product's store (the agent). Only called by setup, before any file is written. */
-  saveCredential(registry: string, username: string, secret: string): Promise<void>;
+  saveCredential(registry: string, credential: RegistryCredential): Promise<void>;
   /** One line for people (stderr). */
   log(line: string): void;
 }
@@ -80,7 +74,7 @@ interface Plan {
   next: JsonObject;
   changed: boolean;
   reports: FileReport[];
-  credential: PlaintextCredential | null;
+  credential: RegistryCredential | null;
   movedKeys: string[];
   updates: StateUpdate[];
   /** Undo: delete the file (setup created it and it now holds nothing else); the topmost path setup created. */
@@ -337,14 +331,14 @@ function recordedElsewhere(selected: SetupStateEntry[], locations: Target[]): Ta
   return files.map((file) => ({ kind: 'recorded', path: file, source: 'setup state' }));
 }
 /** The one credential to move; files that disagree are refused rather than guessed between. */
-function singleCredential(plans: Plan[], host: string): { credential: PlaintextCredential; files: string[] } | null {
+function singleCredential(plans: Plan[], host: string): { credential: RegistryCredential; files: string[] } | null {
   const holders = plans.filter((p) => p.credential !== null);
   const first = holders[0];
   if (first === undefined) return null;
   for (const other of holders.slice(1)) {
     if (
-      other.credential!.username !== first.credential!.username ||
-      other.credential!.secret !== first.credential!.secret
+      other.credential!.Username !== first.credential!.Username ||
+      other.credential!.Secret !== first.credential!.Secret
     ) {
       throw new EidfError(
         'CONFIG_INVALID',
@@ -355,9 +349,9 @@ function singleCredential(plans: Plan[], host: string): { credential: PlaintextC
   return { credential: first.credential!, files: holders.map((p) => p.file.path) };
 }
 
-async function save(input: SetupInput, host: string, credential: PlaintextCredential, files: string[]): Promise<void> {
+async function save(input: SetupInput, host: string, credential: RegistryCredential, files: string[]): Promise<void> {
   try {
-    await input.saveCredential(host, credential.username, credential.secret);
+    await input.saveCredential(host, credential);
   } catch (err) {
     const code = err instanceof EidfError ? err.code : 'INTERNAL';
     throw new EidfError(

@@ -1,6 +1,7 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { platform, userInfo } from 'node:os';
 import { EidfError, errnoCode, oneLine } from '../core/errors.ts';
+import { oneAtATime } from '../core/one-at-a-time.ts';
 import type { SecretStore } from '../core/ports.ts';
 import { writeFileAtomic } from '../platform/atomic-file.ts';
 
@@ -24,7 +25,8 @@ interface SecretsFile {
 export class FileStore implements SecretStore {
   readonly kind = 'file' as const;
   readonly path: string;
-  #tail: Promise<unknown> = Promise.resolve();
+  /** Runs `task` after every earlier operation of this store has settled. */
+  readonly #serialise = oneAtATime();
 
   constructor(path: string) {
     this.path = path;
@@ -54,13 +56,6 @@ export class FileStore implements SecretStore {
 
   keys(): Promise<string[]> {
     return this.#serialise(async () => Object.keys(await this.#read()));
-  }
-
-  /** Runs `task` after every earlier operation of this store has settled. */
-  #serialise<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(task, task);
-    this.#tail = run.catch(() => undefined);
-    return run;
   }
 
   async #read(): Promise<Record<string, string>> {

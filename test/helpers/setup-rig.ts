@@ -52,9 +52,9 @@ export async function setupRig(t: TestContext): Promise<SetupRig> {
         env: options.env ?? rig.env,
         paths,
         cwd: dir,
-        saveCredential: async (registry, username, secret) => {
+        saveCredential: async (registry, { Username, Secret }) => {
           if (rig.failSave) throw rig.failSave;
-          rig.saved.push({ registry, username, secret });
+          rig.saved.push({ registry, username: Username, secret: Secret });
         },
         log: (line) => rig.lines.push(line),
       }),

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
+import { HeadlessBrowser } from '../../scripts/sandbox/browser-agent.ts';
 
 /**
  * A small in-process OIDC provider (oidc-provider 9) for tests: device flow, rotating refresh
@@ -147,64 +148,16 @@ function listen(server: http.Server, port: number): Promise<void> {
 }
 
 /**
- * The headless browser: a cookie jar, manual redirects, and on each page the first form submitted
- * with its own hidden fields (login → any password; device confirmation → confirm or abort).
+ * Walks the provider's own pages in the sandbox's headless browser: login with any password, then the
+ * device confirmation continued (approve), or the device code aborted on its first page (deny: the provider
+ * shows its code page again, "The Sign-in request was interrupted").
  */
 async function drive(startUrl: string, login: string, decision: 'approve' | 'deny'): Promise<void> {
-  const jar = new Map<string, string>();
-  const request = async (method: string, url: string, form?: Record<string, string>): Promise<Response> => {
-    const headers: Record<string, string> = { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') };
-    let body: string | undefined;
-    if (form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(form).toString();
-    }
-    const res = await fetch(url, { method, headers, body, redirect: 'manual' });
-    for (const cookie of res.headers.getSetCookie()) {
-      const [pair = '', ...attrs] = cookie.split(';');
-      const i = pair.indexOf('=');
-      const name = pair.slice(0, i).trim();
-      const value = pair.slice(i + 1);
-      const gone =
-        value === '' ||
-        attrs.some(
-          (a) => /^\s*max-age=0/i.test(a) || (/^\s*expires=/i.test(a) && new Date(a.split('=')[1]) < new Date()),
-        );
-      if (gone) jar.delete(name);
-      else jar.set(name, value);
-    }
-    return res;
-  };
-
-  let url = startUrl;
-  let res = await request('GET', url);
-  for (let step = 0; step < 20; step++) {
-    if (res.status >= 300 && res.status < 400) {
-      url = new URL(res.headers.get('location')!, url).href;
-      res = await request('GET', url);
-      continue;
-    }
-    const html = await res.text();
-    if (/Sign-in Success/.test(html)) return;
-    const form = html.match(/<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/);
-    if (!form) throw new Error(`test IdP: no form on the page at ${url} (status ${res.status})`);
-    const fields: Record<string, string> = {};
-    for (const input of form[2].matchAll(/<input([^>]*)>/g)) {
-      const name = input[1].match(/name="([^"]+)"/)?.[1];
-      if (name) fields[name] = input[1].match(/value="([^"]*)"/)?.[1] ?? '';
-    }
-    if ('login' in fields) Object.assign(fields, { login, password: 'any' });
-    const abort = 'confirm' in fields && decision === 'deny';
-    if (abort) {
-      delete fields.confirm;
-      fields.abort = 'yes';
-    }
-    url = new URL(form[1].replaceAll('&amp;', '&'), url).href;
-    res = await request('POST', url, fields);
-    if (abort) {
-      await res.text(); // the provider re-renders its code page with "the interaction was aborted"
-      return;
-    }
-  }
-  throw new Error('test IdP: the device login did not finish in 20 steps');
+  const fill = { login, password: 'any' };
+  if (decision === 'approve')
+    await new HeadlessBrowser().walk(startUrl, fill, (page) => /Sign-in Success/.test(page.html));
+  else
+    await new HeadlessBrowser().walk(startUrl, fill, (page) => /request was interrupted/.test(page.html), {
+      abort: 'yes',
+    });
 }

@@ -7,9 +7,9 @@ import { delimiter, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { EidfError } from '../../src/core/errors.ts';
 import { applyWithKubectl, type KubectlOptions } from '../../src/k8s/kubectl.ts';
 import { renderPullSecret } from '../../src/k8s/secret.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 // No cluster can run here, so `kubectl` is a stand-in script on a temp PATH that records the argv and
 // stdin it received (argv NUL-separated) and behaves as FAKE_KUBECTL_MODE says.
@@ -41,7 +41,12 @@ await writeFile(join(bin, 'kubectl'), FAKE_KUBECTL, { mode: 0o755 });
 
 const password = 'Sup3r"secret:$(id)`id`\\ é';
 const manifest = renderPullSecret(
-  { name: 'eidf-pull', namespace: 'demo', server: 'registry.eidf.ac.uk', username: 'robot$demo+k8s-pull', password },
+  {
+    name: 'eidf-pull',
+    namespace: 'demo',
+    server: 'registry.eidf.ac.uk',
+    credential: { Username: 'robot$demo+k8s-pull', Secret: password },
+  },
   'yaml',
 );
 const data = manifest.match(/\.dockerconfigjson: (\S+)/)![1];
@@ -61,16 +66,7 @@ async function rig(mode = '', overrides: Partial<KubectlOptions> = {}) {
   return { out, lines, options, argv, stdin };
 }
 
-function kubectlFailed(message: string | RegExp) {
-  return (err: unknown): true => {
-    assert.ok(err instanceof EidfError);
-    assert.equal(err.code, 'KUBECTL_FAILED');
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    assert.ok(!err.message.includes('\n'));
-    return true;
-  };
-}
+const kubectlFailed = (message: string | RegExp) => eidfError('KUBECTL_FAILED', message);
 
 test('the manifest reaches kubectl on stdin, byte for byte, and never in argv', async () => {
   const r = await rig();

@@ -29,8 +29,8 @@ async function kubectl(spec: PullSecretSpec, format: 'yaml' | 'json'): Promise<s
     'docker-registry',
     spec.name,
     `--docker-server=${spec.server}`,
-    `--docker-username=${spec.username}`,
-    `--docker-password=${spec.password}`,
+    `--docker-username=${spec.credential.Username}`,
+    `--docker-password=${spec.credential.Secret}`,
     ...(spec.namespace === undefined ? [] : [`--namespace=${spec.namespace}`]),
     '--dry-run=client',
     '-o',
@@ -49,13 +49,17 @@ const logins: Array<{ label: string; spec: PullSecretSpec }> = [
       name: 'eidf-pull',
       namespace: 'demo',
       server: 'registry.eidf.ac.uk',
-      username: 'robot$demo+k8s-pull',
-      password: 'Q4yZpW0vN8kR2mT6cJ1hL5sX9dF3gB7a',
+      credential: { Username: 'robot$demo+k8s-pull', Secret: 'Q4yZpW0vN8kR2mT6cJ1hL5sX9dF3gB7a' },
     },
   },
   {
     label: 'server with a port, password with " and :',
-    spec: { name: 'x', namespace: 'eidf', server: 'registry.example:5000', username: 'alice', password: 'p@ss:w"rd' },
+    spec: {
+      name: 'x',
+      namespace: 'eidf',
+      server: 'registry.example:5000',
+      credential: { Username: 'alice', Secret: 'p@ss:w"rd' },
+    },
   },
   {
     label: 'backslash, unicode, HTML characters, U+2028, control characters',
@@ -63,8 +67,7 @@ const logins: Array<{ label: string; spec: PullSecretSpec }> = [
       name: 'tricky.secret',
       namespace: 'ns-1',
       server: 'https://registry.example:8443/v1/',
-      username: 'jürgen',
-      password: 'a\\b"c:d é 😀 <tag>&amp; \u2028\u2029 \t\n\r\b\f\x01\x1f\x7f',
+      credential: { Username: 'jürgen', Secret: 'a\\b"c:d é 😀 <tag>&amp; \u2028\u2029 \t\n\r\b\f\x01\x1f\x7f' },
     },
   },
   {
@@ -72,8 +75,7 @@ const logins: Array<{ label: string; spec: PullSecretSpec }> = [
     spec: {
       name: 'regcred',
       server: 'localhost:5000',
-      username: 'robot$p+n',
-      password: '--namespace=kube-system -o json',
+      credential: { Username: 'robot$p+n', Secret: '--namespace=kube-system -o json' },
     },
   },
   {
@@ -82,8 +84,7 @@ const logins: Array<{ label: string; spec: PullSecretSpec }> = [
       name: 'long',
       namespace: 'default',
       server: 'registry.eidf.ac.uk',
-      username: 'u',
-      password: 'Zz9'.repeat(100),
+      credential: { Username: 'u', Secret: 'Zz9'.repeat(100) },
     },
   },
 ];
@@ -97,9 +98,9 @@ for (const { label, spec } of logins) {
     // And the decoded JSON really carries the login.
     const entry = JSON.parse(decoded(parse(ours)).toString('utf8')).auths[spec.server];
     assert.deepEqual(entry, {
-      username: spec.username,
-      password: spec.password,
-      auth: Buffer.from(`${spec.username}:${spec.password}`).toString('base64'),
+      username: spec.credential.Username,
+      password: spec.credential.Secret,
+      auth: Buffer.from(`${spec.credential.Username}:${spec.credential.Secret}`).toString('base64'),
     });
   });
 
@@ -133,7 +134,7 @@ test('names YAML would misread are quoted exactly where kubectl quotes them', { 
     'yes-no',
     '0x',
   ];
-  const login = { server: 'registry.example', username: 'u', password: 'p' };
+  const login = { server: 'registry.example', credential: { Username: 'u', Secret: 'p' } };
   await Promise.all(
     names.map(async (name) => {
       const spec = { ...login, name, ...(name.includes('.') ? {} : { namespace: name }) };
@@ -149,7 +150,7 @@ test(
     // Impossible dates, hex beyond 64 bits, `e3`: go-yaml leaves them plain, but other parsers misread them
     // (the `yaml` package reads kubectl's plain 0x1ffffffffffffffff as a number, `e3` as a float in 1.1).
     for (const name of ['2024-13-45', '0x1ffffffffffffffff', 'e3']) {
-      const spec = { server: 'registry.example', username: 'u', password: 'p', name, namespace: 'demo' };
+      const spec = { server: 'registry.example', credential: { Username: 'u', Secret: 'p' }, name, namespace: 'demo' };
       const [ours, theirs] = [renderPullSecret(spec, 'yaml'), await kubectl(spec, 'yaml')];
       assert.match(ours, new RegExp(`name: "${name}"`));
       assert.match(theirs, new RegExp(`name: ${name}\\n`));

@@ -11,6 +11,7 @@ import type { Fetch } from '../../src/core/ports.ts';
 import type { AgentServices } from '../../src/agent/server/services.ts';
 import { keeperAgentLoggedIn } from '../helpers/keeper-agent.ts';
 import type { Agent } from '../../src/agent/server/create-agent.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 /**
  * The secret keeper in-process, wired as the agent wires it (createAgent), against the
@@ -77,11 +78,7 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
     const status = await services.keeper.check();
     assert.equal(status.state, 'not-onboarded');
     assert.match(status.action ?? '', new RegExp(`${sandbox.registryUrl}/c/oidc/login`));
-    await assert.rejects(
-      get(),
-      (err: { code?: string; reason?: string; message: string }) =>
-        err.code === 'NOT_FOUND' && err.reason === 'not-onboarded' && err.message.includes('/c/oidc/login'),
-    );
+    await assert.rejects(get(), eidfError('NOT_FOUND', /\/c\/oidc\/login/, [], 'not-onboarded'));
     await sandbox.webLogin('alice');
     const fixed = await services.keeper.check();
     assert.equal(fixed.state, 'valid');

@@ -2,12 +2,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EidfError } from '../../src/core/errors.ts';
 import { createOidcClient, discover, oidcSettingsFromConfig } from '../../src/oidc/client.ts';
 import type { OidcSettings } from '../../src/oidc/types.ts';
 import { jwtExpiry } from '../../src/oidc/jwt-expiry.ts';
 import { startTestIdp, TEST_SCOPES } from '../helpers/test-idp.ts';
 import type { TestIdp } from '../helpers/test-idp.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 const settingsFor = (idp: TestIdp): OidcSettings => ({
   issuer: idp.issuer,
@@ -15,17 +15,6 @@ const settingsFor = (idp: TestIdp): OidcSettings => ({
   scopes: TEST_SCOPES,
   allowInsecureLoopback: true,
 });
-
-/** Asserts an EidfError with `code`, a one-line message matching `pattern`. */
-function expectError(code: string, pattern: RegExp) {
-  return (err: unknown) => {
-    assert.ok(err instanceof EidfError, `not an EidfError: ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    assert.match(err.message, pattern);
-    assert.ok(!err.message.includes('\n'), 'message is one line');
-    return true;
-  };
-}
 
 describe('oidc client against a real oidc-provider', () => {
   let idp: TestIdp;
@@ -64,7 +53,7 @@ describe('oidc client against a real oidc-provider', () => {
     const refreshed = await client.refreshTokens(tokens.refreshToken);
     assert.ok(refreshed.refreshToken && refreshed.refreshToken !== tokens.refreshToken);
     await assert.rejects(client.refreshTokens(tokens.refreshToken), (err: unknown) => {
-      expectError('NOT_LOGGED_IN', /session has ended/)(err);
+      eidfError('NOT_LOGGED_IN', /session has ended/)(err);
       assert.ok(!(err as Error).message.includes(tokens.refreshToken!), 'the token is not in the message');
       return true;
     });
@@ -97,7 +86,7 @@ describe('oidc client against a real oidc-provider', () => {
     const authorization = await client.startDeviceAuthorization();
     const polling = client.pollDeviceAuthorization(authorization);
     await idp.deny(authorization.verification_uri_complete!);
-    await assert.rejects(polling, expectError('LOGIN_DENIED', /denied/));
+    await assert.rejects(polling, eidfError('LOGIN_DENIED', /denied/));
   });
 
   it('stops with LOGIN_CANCELLED when the signal aborts', async () => {
@@ -106,7 +95,7 @@ describe('oidc client against a real oidc-provider', () => {
     const controller = new AbortController();
     const polling = client.pollDeviceAuthorization(authorization, controller.signal);
     controller.abort();
-    await assert.rejects(polling, expectError('LOGIN_CANCELLED', /cancelled/));
+    await assert.rejects(polling, eidfError('LOGIN_CANCELLED', /cancelled/));
   });
 
   it('revokes a refresh token, which the IdP then refuses', async () => {
@@ -116,7 +105,7 @@ describe('oidc client against a real oidc-provider', () => {
     await idp.approve(authorization.verification_uri_complete!);
     const { refreshToken } = await polling;
     assert.equal(await client.revokeRefreshToken(refreshToken!), 'revoked');
-    await assert.rejects(client.refreshTokens(refreshToken!), expectError('NOT_LOGGED_IN', /invalid_grant/));
+    await assert.rejects(client.refreshTokens(refreshToken!), eidfError('NOT_LOGGED_IN', /invalid_grant/));
   });
 });
 
@@ -127,7 +116,7 @@ describe('oidc client edge cases', () => {
       const client = createOidcClient(settingsFor(idp));
       const authorization = await client.startDeviceAuthorization();
       assert.equal(authorization.expires_in, 1);
-      await assert.rejects(client.pollDeviceAuthorization(authorization), expectError('LOGIN_EXPIRED', /expired/));
+      await assert.rejects(client.pollDeviceAuthorization(authorization), eidfError('LOGIN_EXPIRED', /expired/));
     } finally {
       await idp.stop();
     }
@@ -146,15 +135,15 @@ describe('oidc client edge cases', () => {
     const base = { clientId: 'c', scopes: 'openid offline_access' };
     assert.throws(
       () => createOidcClient({ ...base, issuer: 'http://idp.example', allowInsecureLoopback: true }),
-      expectError('CONFIG_INVALID', /https/),
+      eidfError('CONFIG_INVALID', /https/),
     );
     assert.throws(
       () => createOidcClient({ ...base, issuer: 'http://127.0.0.1:9', allowInsecureLoopback: false }),
-      expectError('CONFIG_INVALID', /EIDF_ALLOW_INSECURE_LOOPBACK/),
+      eidfError('CONFIG_INVALID', /EIDF_ALLOW_INSECURE_LOOPBACK/),
     );
     assert.throws(
       () => createOidcClient({ ...base, issuer: 'not a url', allowInsecureLoopback: true }),
-      expectError('CONFIG_INVALID', /must be a URL/),
+      eidfError('CONFIG_INVALID', /must be a URL/),
     );
     assert.doesNotThrow(() =>
       createOidcClient({ ...base, issuer: 'https://idp.example', allowInsecureLoopback: false }),
@@ -177,7 +166,7 @@ describe('oidc client edge cases', () => {
     });
     assert.throws(
       () => oidcSettingsFromConfig({ ...config, oidcIssuer: undefined }),
-      expectError('CONFIG_INVALID', /EIDF_OIDC_ISSUER/),
+      eidfError('CONFIG_INVALID', /EIDF_OIDC_ISSUER/),
     );
   });
 });
@@ -236,7 +225,7 @@ describe('oidc client against a broken IdP', () => {
     it(`discovery answered with ${name} → ${code}`, async () => {
       answer = respond;
       const settings = { issuer, clientId: 'c', scopes: TEST_SCOPES, allowInsecureLoopback: true };
-      await assert.rejects(discover(settings, { requestTimeoutMs: 300 }), expectError(code, pattern));
+      await assert.rejects(discover(settings, { requestTimeoutMs: 300 }), eidfError(code, pattern));
     });
   }
 
@@ -246,7 +235,7 @@ describe('oidc client against a broken IdP', () => {
     const client = createOidcClient(settingsFor(idp));
     await assert.rejects(
       client.startDeviceAuthorization(),
-      expectError('IDP_UNREACHABLE', /could not reach .*ECONNREFUSED/),
+      eidfError('IDP_UNREACHABLE', /could not reach .*ECONNREFUSED/),
     );
     await idp.start();
     try {

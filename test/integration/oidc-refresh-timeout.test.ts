@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { EidfError } from '../../src/core/errors.ts';
 import { createOidcClient } from '../../src/oidc/client.ts';
 import { startTestIdp, TEST_SCOPES, type TestIdp } from '../helpers/test-idp.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 /**
  * A refresh we abandon may still rotate the token at the IdP, so it gets three times the bound of
@@ -47,19 +47,15 @@ it('a slow IdP: a refresh may take longer than the request bound; a device autho
   assert.notEqual(refreshed.refreshToken, tokens.refreshToken, 'rotated');
   assert.equal(idp.refreshRequests(), before + 1);
 
-  await assert.rejects(client.startDeviceAuthorization(), (err: unknown) => {
-    assert.ok(err instanceof EidfError);
-    assert.equal(err.code, 'IDP_UNREACHABLE');
-    assert.match(err.message, /did not answer in time \(device authorization\)$/);
-    return true;
-  });
+  await assert.rejects(
+    client.startDeviceAuthorization(),
+    eidfError('IDP_UNREACHABLE', /did not answer in time \(device authorization\)$/),
+  );
 
   // Past the refresh's bound too: a refresh is bounded all the same.
   delayMs = 2_500;
-  await assert.rejects(client.refreshTokens(refreshed.refreshToken!), (err: unknown) => {
-    assert.ok(err instanceof EidfError);
-    assert.equal(err.code, 'IDP_UNREACHABLE');
-    assert.match(err.message, /did not answer in time \(refresh\)$/);
-    return true;
-  });
+  await assert.rejects(
+    client.refreshTokens(refreshed.refreshToken!),
+    eidfError('IDP_UNREACHABLE', /did not answer in time \(refresh\)$/),
+  );
 });

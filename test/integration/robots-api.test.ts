@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
-import { EidfError } from '../../src/core/errors.ts';
 import type { HarborHttp } from '../../src/harbor/http.ts';
 import { findProject } from '../../src/harbor/projects.ts';
 import {
@@ -14,19 +13,11 @@ import {
 } from '../../src/harbor/robots.ts';
 import { probeSecret } from '../../src/harbor/users.ts';
 import { deviceLogin } from '../sandbox/helpers.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 const DAY_MS = 86_400_000;
 
-function rejectsWith(code: string, pattern: RegExp, reason?: string) {
-  return (err: unknown): true => {
-    assert.ok(err instanceof EidfError, String(err));
-    assert.equal(err.code, code);
-    assert.match(err.message, pattern);
-    assert.ok(!err.message.includes('\n'));
-    if (reason !== undefined) assert.equal(err.reason, reason);
-    return true;
-  };
-}
+const rejectsWith = (code: string, pattern: RegExp, reason?: string) => eidfError(code, pattern, [], reason);
 
 describe('Harbor projects and robots API (against the sandbox)', () => {
   let sandbox: Sandbox;

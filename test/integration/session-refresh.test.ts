@@ -6,8 +6,8 @@ import { refreshTokenKey } from '../../src/core/store-keys.ts';
 import { createOidcClient } from '../../src/oidc/client.ts';
 import type { OidcClient } from '../../src/oidc/types.ts';
 import { SessionManager } from '../../src/session/session-manager.ts';
-import type { Scheduler } from '../../src/session/types.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
+import { ManualTimers } from '../helpers/manual-timers.ts';
 import { startTestIdp, TEST_SCOPES } from '../helpers/test-idp.ts';
 import type { TestIdp } from '../helpers/test-idp.ts';
 
@@ -19,34 +19,6 @@ class FakeClock {
   now = () => this.#now;
   advance(ms: number): void {
     this.#now += ms;
-  }
-}
-
-/** Holds timers until the test fires them. */
-class ManualScheduler implements Scheduler {
-  #next = 1;
-  readonly pending = new Map<number, { callback: () => void; delayMs: number }>();
-  setTimeout(callback: () => void, delayMs: number): unknown {
-    this.pending.set(this.#next, { callback, delayMs });
-    return this.#next++;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  /** The delay of the one pending timer. */
-  get delay(): number {
-    assert.equal(this.pending.size, 1, 'exactly one timer is pending');
-    return [...this.pending.values()][0].delayMs;
-  }
-  fire(): void {
-    const timers = [...this.pending.values()];
-    this.pending.clear();
-    for (const timer of timers) timer.callback();
-  }
-  fireOne(handle: number): void {
-    const timer = this.pending.get(handle)!;
-    this.pending.delete(handle);
-    timer.callback();
   }
 }
 
@@ -79,7 +51,7 @@ interface Rig {
   idp: TestIdp;
   oidc: OidcClient;
   clock: FakeClock;
-  scheduler: ManualScheduler;
+  timers: ManualTimers;
   store: FlakyStore;
   key: string;
   fetches: string[];
@@ -96,18 +68,18 @@ async function rig(options: { revocation?: boolean } = {}): Promise<Rig> {
     { issuer: idp.issuer, clientId: idp.clientId, scopes: TEST_SCOPES, allowInsecureLoopback: true },
     { clock, fetch: (url, init) => (fetches.push(String(url)), fetch(url, init)), requestTimeoutMs: 2000 },
   );
-  const scheduler = new ManualScheduler();
+  const timers = new ManualTimers();
   const store = new FlakyStore();
   const r: Rig = {
     idp,
     oidc,
     clock,
-    scheduler,
+    timers,
     store,
     fetches,
     key: refreshTokenKey(idp.issuer, idp.clientId),
     newSession() {
-      const session = new SessionManager({ oidc, store, clock, scheduler, logger, random: () => 0 });
+      const session = new SessionManager({ oidc, store, clock, timers, logger, random: () => 0 });
       cleanups.push(() => session.close());
       return session;
     },
@@ -158,14 +130,14 @@ describe('SessionManager refresh', () => {
     const r = await rig();
     const session = await loggedIn(r);
     // 4 s token: refreshed at half-life (random is 0, so no jitter)
-    assert.equal(r.scheduler.delay, 2000);
+    assert.equal(r.timers.delay, 2000);
     r.clock.advance(2000);
-    r.scheduler.fire();
+    r.timers.fire();
     assert.equal(session.status().state, 'refreshing');
     await nextEvent(session, 'refreshed');
     assert.equal(r.idp.refreshRequests(), 1);
     assert.equal(session.status().state, 'logged-in');
-    assert.equal(r.scheduler.delay, 2000, 'the next refresh is scheduled');
+    assert.equal(r.timers.delay, 2000, 'the next refresh is scheduled');
   });
 
   it('a rotated refresh token whose save fails is kept in memory, used, retried with back-off, and saved later', async () => {
@@ -188,11 +160,11 @@ describe('SessionManager refresh', () => {
     assert.equal(await r.store.get(r.key), consumed, 'the store still holds the consumed token');
     // The save is retried on its own timer, with doubling back-off
     // The save retry is armed after the refresh timer each time, so it is the newest pending timer.
-    const saveTimer = () => Math.max(...r.scheduler.pending.keys());
+    const saveTimer = () => Math.max(...r.timers.pending.keys());
     assert.equal(r.store.failedSets, 1);
     assert.equal(Date.parse(status.refreshTokenUnsaved.nextSaveAt!) - r.clock.now(), 2000);
     r.clock.advance(2000);
-    r.scheduler.fireOne(saveTimer());
+    r.timers.fireOne(saveTimer());
     await until(() => r.store.failedSets === 2);
     status = session.status();
     assert.equal(Date.parse(status.refreshTokenUnsaved!.nextSaveAt!) - r.clock.now(), 4000, 'second retry after 4 s');
@@ -209,7 +181,7 @@ describe('SessionManager refresh', () => {
     // When the store works again, the next retry saves the newest token and clears the warning
     r.store.broken = false;
     r.clock.advance(60_000);
-    r.scheduler.fireOne(saveTimer());
+    r.timers.fireOne(saveTimer());
     await until(() => session.status().refreshTokenUnsaved === null);
     const saved = (await r.store.get(r.key))!;
     assert.notEqual(saved, consumed);
@@ -272,21 +244,21 @@ describe('SessionManager refresh', () => {
     await assert.rejects(session.getIdToken(), { code: 'IDP_UNREACHABLE' });
     assert.equal(r.fetches.length, fetchesBefore);
     // The timer retries, doubling the delay
-    r.clock.advance(r.scheduler.delay);
-    r.scheduler.fire();
+    r.clock.advance(r.timers.delay);
+    r.timers.fire();
     await assert.rejects(session.getIdToken(), { code: 'IDP_UNREACHABLE' });
-    assert.equal(r.scheduler.delay, 4000);
+    assert.equal(r.timers.delay, 4000);
     // When the IdP is back and the next retry runs
     await r.idp.start();
-    r.clock.advance(r.scheduler.delay);
-    r.scheduler.fire();
+    r.clock.advance(r.timers.delay);
+    r.timers.fire();
     const token = await session.getIdToken();
     // Then the session has recovered
     assert.ok(token);
     status = session.status();
     assert.equal(status.state, 'logged-in');
     assert.equal(status.lastError, null);
-    assert.equal(r.scheduler.delay, 2000, 'back to the normal schedule');
+    assert.equal(r.timers.delay, 2000, 'back to the normal schedule');
   });
 
   it('restore() picks the session up from the stored refresh token in a new manager', async () => {
@@ -321,14 +293,14 @@ describe('SessionManager refresh', () => {
     assert.equal(status.state, 'error');
     assert.equal(status.lastError?.code, 'STORE_LOCKED');
     // Then the retry reaches the IdP, which is down
-    r.clock.advance(r.scheduler.delay);
-    r.scheduler.fire();
+    r.clock.advance(r.timers.delay);
+    r.timers.fire();
     await nextEvent(session, 'refresh-failed');
     assert.equal(session.status().lastError?.code, 'IDP_UNREACHABLE');
     // And once the IdP is back, the next retry restores the session
     await r.idp.start();
-    r.clock.advance(r.scheduler.delay);
-    r.scheduler.fire();
+    r.clock.advance(r.timers.delay);
+    r.timers.fire();
     await nextEvent(session, 'refreshed');
     status = session.status();
     assert.equal(status.state, 'logged-in');
@@ -359,7 +331,7 @@ describe('SessionManager refresh', () => {
     assert.equal(status.lastError?.code, 'NOT_LOGGED_IN');
     assert.equal(await r.store.get(r.key), null);
     assert.deepEqual(events, ['refresh-started', 'logged-out']);
-    assert.equal(r.scheduler.pending.size, 0, 'no more refreshes scheduled');
+    assert.equal(r.timers.pending.size, 0, 'no more refreshes scheduled');
   });
 });
 

@@ -7,11 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { EidfError } from '../../src/core/errors.ts';
 import { KeychainStore } from '../../src/store/keychain.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { applyEnv, startPrivateKeyring, type PrivateKeyring } from '../helpers/keyring.ts';
 import { storeTestConfig } from '../helpers/store-config.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 let keyring: PrivateKeyring;
 let restoreEnv: () => void;
@@ -36,12 +36,7 @@ after(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-const locked = (err: unknown) => {
-  assert.ok(err instanceof EidfError);
-  assert.equal(err.code, 'STORE_LOCKED');
-  assert.match(err.message, /^keychain is locked; unlock it/);
-  return true;
-};
+const locked = eidfError('STORE_LOCKED', /^keychain is locked; unlock it/);
 
 test('every call on a locked keychain is STORE_LOCKED, never null or empty', async () => {
   const store = new KeychainStore({ timeoutMs: 3000 });

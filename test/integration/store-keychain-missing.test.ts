@@ -9,11 +9,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { EidfError } from '../../src/core/errors.ts';
 import { KeychainStore } from '../../src/store/keychain.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { applyEnv, startPrivateBus, type PrivateBus } from '../helpers/keyring.ts';
 import { storeTestConfig } from '../helpers/store-config.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 let bus: PrivateBus;
 let restoreEnv: () => void;
@@ -33,13 +33,7 @@ after(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-const unavailable = (err: unknown) => {
-  assert.ok(err instanceof EidfError);
-  assert.equal(err.code, 'STORE_UNAVAILABLE');
-  assert.match(err.message, /org\.freedesktop\.secrets/);
-  assert.ok(!err.message.includes('\n'));
-  return true;
-};
+const unavailable = eidfError('STORE_UNAVAILABLE', /org\.freedesktop\.secrets/);
 
 test('every keychain call says STORE_UNAVAILABLE when there is no Secret Service', async () => {
   await assert.rejects(store.get('registry:x.example'), unavailable);

@@ -4,11 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { EidfError } from '../../src/core/errors.ts';
 import { KeychainStore } from '../../src/store/keychain.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { applyEnv } from '../helpers/keyring.ts';
 import { storeTestConfig } from '../helpers/store-config.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 let dir: string;
 let restoreEnv: () => void;
@@ -30,12 +30,7 @@ after(async () => {
 test('without a session bus the keychain is STORE_UNAVAILABLE and auto falls back to the file store', async () => {
   const store = new KeychainStore({ timeoutMs: 3000 });
   try {
-    await assert.rejects(store.get('registry:x.example'), (err) => {
-      assert.ok(err instanceof EidfError);
-      assert.equal(err.code, 'STORE_UNAVAILABLE');
-      assert.match(err.message, /no-such-bus/);
-      return true;
-    });
+    await assert.rejects(store.get('registry:x.example'), eidfError('STORE_UNAVAILABLE', /no-such-bus/));
   } finally {
     await store.close();
   }

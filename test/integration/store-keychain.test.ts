@@ -9,11 +9,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, mock, test } from 'node:test';
-import { EidfError } from '../../src/core/errors.ts';
 import { KEYCHAIN_SERVICE, KeychainStore } from '../../src/store/keychain.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { applyEnv, startPrivateKeyring, type PrivateKeyring } from '../helpers/keyring.ts';
 import { storeTestConfig } from '../helpers/store-config.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 let keyring: PrivateKeyring;
 let restoreEnv: () => void;
@@ -90,19 +90,19 @@ test('a keychain that does not answer gives STORE_TIMEOUT, then works again once
   assert.equal(await withoutBound(() => store.get('slow-key')), 'v');
   keyring.pause();
   try {
-    await assert.rejects(store.get('slow-key'), (err) =>
-      isCode(err, 'STORE_TIMEOUT', /did not answer \(get\) within 400 ms/),
-    );
-    await assert.rejects(store.set('slow-key', 'w'), (err) => isCode(err, 'STORE_TIMEOUT', /within 400 ms/));
+    await assert.rejects(store.get('slow-key'), eidfError('STORE_TIMEOUT', /did not answer \(get\) within 400 ms/));
+    await assert.rejects(store.set('slow-key', 'w'), eidfError('STORE_TIMEOUT', /within 400 ms/));
     // Two workers are now stuck inside D-Bus calls: the store stops starting more. (On a loaded
     // machine the second worker may time out while still starting, and then it is not stuck.)
-    await assert.rejects(store.keys(), (err) =>
-      isCode(err, 'STORE_TIMEOUT', /within 400 ms( \(earlier calls are still stuck\))?$/),
+    await assert.rejects(
+      store.keys(),
+      eidfError('STORE_TIMEOUT', /within 400 ms( \(earlier calls are still stuck\))?$/),
     );
 
     const warnings: string[] = [];
-    await assert.rejects(openStore(storeTestConfig(home, 'keychain', 400), { warn: (l) => warnings.push(l) }), (err) =>
-      isCode(err, 'STORE_TIMEOUT', /^EIDF_STORE=keychain but keychain did not answer/),
+    await assert.rejects(
+      openStore(storeTestConfig(home, 'keychain', 400), { warn: (l) => warnings.push(l) }),
+      eidfError('STORE_TIMEOUT', /^EIDF_STORE=keychain but keychain did not answer/),
     );
     const fallback = await openStore(storeTestConfig(home, 'auto', 400), { warn: (l) => warnings.push(l) });
     assert.equal(fallback.kind, 'file');
@@ -128,14 +128,6 @@ async function withoutBound<T>(call: () => Promise<T>): Promise<T> {
   } finally {
     mock.timers.reset();
   }
-}
-
-function isCode(err: unknown, code: string, message: RegExp): true {
-  assert.ok(err instanceof EidfError, `expected an EidfError, got ${String(err)}`);
-  assert.equal(err.code, code);
-  assert.match(err.message, message);
-  assert.ok(!err.message.includes('\n'));
-  return true;
 }
 
 async function waitUntil(condition: () => Promise<boolean>): Promise<void> {

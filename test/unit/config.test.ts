@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { loadConfig, type Env } from '../../src/config.ts';
 import { EidfError } from '../../src/core/errors.ts';
 import { registryKey } from '../../src/core/registry-url.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 const noFile = () => undefined;
 const load = (env: Env, file?: string) => loadConfig({ HOME: '/home/u', ...env }, 1000, () => file);
@@ -81,14 +82,7 @@ describe('loadConfig', () => {
   ];
   for (const [env, message, file] of bad) {
     it(`rejects ${JSON.stringify(env)}${file ? ` with file ${file}` : ''} in one line`, () => {
-      assert.throws(
-        () => load(env, file),
-        (err: unknown) =>
-          err instanceof EidfError &&
-          err.code === 'CONFIG_INVALID' &&
-          message.test(err.message) &&
-          !err.message.includes('\n'),
-      );
+      assert.throws(() => load(env, file), eidfError('CONFIG_INVALID', message));
     });
   }
 });

@@ -95,6 +95,15 @@ describe('backoffDelay', () => {
       previous = delay;
     }
   });
+
+  it("takes another policy's base and cap (the secret keeper's: 5 s up to its check interval)", () => {
+    const keeper = { backoffBaseMs: 5 * SECOND, backoffCapMs: MINUTE, backoffJitterFraction: 0.2 };
+    assert.deepEqual(
+      [1, 2, 4, 5, 50].map((n) => backoffDelay(n, 0, keeper)),
+      [5 * SECOND, 10 * SECOND, 40 * SECOND, MINUTE, MINUTE],
+    );
+    assert.equal(backoffDelay(1, 1, keeper), 4 * SECOND);
+  });
 });
 
 describe('isFreshEnough', () => {

@@ -3,21 +3,15 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { EidfError } from '../../src/core/errors.ts';
 import { FileStore } from '../../src/store/file.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'eidf-filestore-'));
 after(() => rm(root, { recursive: true, force: true }));
 let n = 0;
 const freshPath = () => join(root, `case-${++n}`, 'data', 'secrets.json');
 
-function assertStoreError(err: unknown, pattern: RegExp): true {
-  assert.ok(err instanceof EidfError);
-  assert.equal(err.code, 'STORE_UNAVAILABLE');
-  assert.match(err.message, pattern);
-  assert.ok(!err.message.includes('\n'), 'one line');
-  return true;
-}
+const storeError = (pattern: RegExp) => eidfError('STORE_UNAVAILABLE', pattern);
 
 test('file store round-trips secrets into a 0600 file in a 0700 folder', async () => {
   const path = freshPath();
@@ -58,7 +52,7 @@ test('a corrupt file is reported in one line, not read as empty, and left as it 
     () => store.delete('k'),
     () => store.keys(),
   ]) {
-    await assert.rejects(attempt(), (err) => assertStoreError(err, /not valid JSON; fix or remove it/));
+    await assert.rejects(attempt(), storeError(/not valid JSON; fix or remove it/));
   }
   await assert.rejects(store.get('k'), (err: Error) => !err.message.includes('SECRET-do-not-echo'));
   assert.equal(await readFile(path, 'utf8'), corrupt);
@@ -75,7 +69,7 @@ test('a file of the wrong shape is refused and left as it was', async () => {
     const path = freshPath();
     await new FileStore(path).set('seed', 'x');
     await writeFile(path, body, { mode: 0o600 });
-    await assert.rejects(new FileStore(path).set('k', 'v'), (err) => assertStoreError(err, /does not hold/));
+    await assert.rejects(new FileStore(path).set('k', 'v'), storeError(/does not hold/));
     assert.equal(await readFile(path, 'utf8'), body);
   }
 });
@@ -87,10 +81,8 @@ test('a group- or world-readable file is refused with the chmod to run, and left
   const before = await readFile(path, 'utf8');
   for (const mode of [0o644, 0o640, 0o604, 0o660]) {
     await chmod(path, mode);
-    await assert.rejects(store.get('k'), (err) =>
-      assertStoreError(err, new RegExp(`mode 0${mode.toString(8)}.*chmod 600`)),
-    );
-    await assert.rejects(store.set('k', 'new'), (err) => assertStoreError(err, /open to group or others/));
+    await assert.rejects(store.get('k'), storeError(new RegExp(`mode 0${mode.toString(8)}.*chmod 600`)));
+    await assert.rejects(store.set('k', 'new'), storeError(/open to group or others/));
     assert.equal((await stat(path)).mode & 0o777, mode, 'mode not changed behind the user');
     assert.equal(await readFile(path, 'utf8'), before);
   }
@@ -105,7 +97,7 @@ test('a symlink in place of the file is refused', async () => {
   await writeFile(elsewhere, '{"version":1,"secrets":{}}', { mode: 0o600 });
   await rm(path);
   await symlink(elsewhere, path);
-  await assert.rejects(new FileStore(path).set('k', 'v'), (err) => assertStoreError(err, /not a regular file/));
+  await assert.rejects(new FileStore(path).set('k', 'v'), storeError(/not a regular file/));
   assert.equal(await readFile(elsewhere, 'utf8'), '{"version":1,"secrets":{}}');
 });
 
@@ -128,7 +120,8 @@ test('concurrent writers in one process lose nothing', async () => {
 test('a path that cannot hold a file is a one-line error', async () => {
   const blocker = join(root, `file-not-folder-${++n}`);
   await writeFile(blocker, 'x');
-  await assert.rejects(new FileStore(join(blocker, 'secrets.json')).set('k', 'v'), (err) =>
-    assertStoreError(err, /could not (read|write) secrets file .*ENOTDIR/),
+  await assert.rejects(
+    new FileStore(join(blocker, 'secrets.json')).set('k', 'v'),
+    storeError(/could not (read|write) secrets file .*ENOTDIR/),
   );
 });

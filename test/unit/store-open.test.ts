@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { EidfError } from '../../src/core/errors.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { storeTestConfig } from '../helpers/store-config.ts';
+import { eidfError } from '../helpers/errors.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'eidf-openstore-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -35,10 +35,7 @@ test('EIDF_STORE=file with a corrupt file fails at open and leaves the file alon
   const config = storeTestConfig(join(root, 'c'), 'file');
   await mkdir(dirname(config.paths.fileStore), { recursive: true, mode: 0o700 });
   await writeFile(config.paths.fileStore, 'not json', { mode: 0o600 });
-  await assert.rejects(
-    openStore(config, { warn: () => undefined }),
-    (err) => err instanceof EidfError && err.code === 'STORE_UNAVAILABLE',
-  );
+  await assert.rejects(openStore(config, { warn: () => undefined }), eidfError('STORE_UNAVAILABLE', /not valid JSON/));
   assert.equal(await readFile(config.paths.fileStore, 'utf8'), 'not json');
 });
 

@@ -6,7 +6,9 @@
 
 import { existsSync, rmSync } from 'node:fs';
 import { EidfError, errnoCode } from '../../core/errors.ts';
+import type { Timers } from '../../core/ports.ts';
 import { checkAgentSocket } from '../../platform/private-path.ts';
+import { realTimers } from '../../platform/timers.ts';
 import { diedBeforeAnswering, socketRequest } from './socket-http.ts';
 import {
   endpointParts,
@@ -31,7 +33,8 @@ export interface AgentClientOptions {
   startTimeoutMs?: number;
   /** Upper bound on one request (the agent answers `get` from memory). */
   requestTimeoutMs?: number;
-  sleep?(ms: number): Promise<void>;
+  /** Default: real timers (the waits between start-up polls). */
+  timers?: Timers;
 }
 
 export interface RequestOptions {
@@ -210,11 +213,10 @@ export class AgentClient {
 
   /** Polls `condition` until it holds, the start timeout passes, or `giveUp` says so. */
   async #waitUntil(condition: () => Promise<boolean>, giveUp: () => boolean = () => false): Promise<boolean> {
-    const sleep = this.#options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const deadline = Date.now() + (this.#options.startTimeoutMs ?? 10_000);
     for (let delay = 5; Date.now() < deadline && !giveUp(); delay = Math.min(delay * 2, 100)) {
       if (await condition()) return true;
-      await sleep(delay);
+      await (this.#options.timers ?? realTimers).sleep(delay);
     }
     return condition();
   }

@@ -1,5 +1,6 @@
 import type { Config } from '../../config.ts';
 import { EidfError, oneLine } from '../../core/errors.ts';
+import type { RegistryCredential } from '../../core/ports.ts';
 import type { PullCredential } from '../../agent/api.ts';
 import { validateProjectName } from '../../harbor/projects.ts';
 import { validateRobotDays, validateRobotName } from '../../harbor/robots.ts';
@@ -48,16 +49,16 @@ export async function exportK8sCommand({ values }: ParsedArgs, deps: CliDeps, co
     if (robot !== undefined) validateRobotName(robot);
     if (days !== undefined) validateRobotDays(days);
   }
-  checkKubectlAvailable(delivery, deps.env);
+  await checkKubectlAvailable(delivery, deps.env);
 
   const agent = connectAgent(config, deps);
-  let login: { username: string; password: string };
+  let login: RegistryCredential;
   let created: PullCredential | undefined;
   if (useUser) {
     const own = await agent.call('POST /v1/credentials/get', {
       registry: config.registry,
     });
-    login = { username: own.Username, password: own.Secret };
+    login = { Username: own.Username, Secret: own.Secret };
     deps.stderr.write(
       `warning: exporting your own credential (${own.Username}): it stops working when your login session at Harbor ends; a project robot (--project) does not\n`,
     );
@@ -67,7 +68,7 @@ export async function exportK8sCommand({ values }: ParsedArgs, deps: CliDeps, co
       robot,
       days,
     });
-    login = { username: credential.username, password: credential.secret };
+    login = { Username: credential.username, Secret: credential.secret };
     if (credential.created) created = credential;
     const note = expiryNote(credential.expiresAt, deps.clock.now());
     const expires = credential.robotId === null ? 'expiry unknown (imported without a login)' : `expires ${note.text}`;
@@ -79,7 +80,7 @@ export async function exportK8sCommand({ values }: ParsedArgs, deps: CliDeps, co
   }
 
   try {
-    const manifest = renderPullSecret({ name, namespace, server: config.registry, ...login }, format);
+    const manifest = renderPullSecret({ name, namespace, server: config.registry, credential: login }, format);
     await deliverManifest(manifest, delivery, deps, `Secret ${name} (namespace ${namespace})`);
   } catch (err) {
     if (created && project !== undefined) await undoCreation(agent, project, created, deps);

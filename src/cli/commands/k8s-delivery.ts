@@ -1,8 +1,7 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
 import { EidfError } from '../../core/errors.ts';
 import { applyWithKubectl } from '../../k8s/kubectl.ts';
 import { writeSecretFile } from '../../k8s/secret-file.ts';
+import { lookPath } from '../../platform/look-path.ts';
 import type { ManifestFormat } from '../../k8s/secret.ts';
 import type { CliDeps } from '../deps.ts';
 import { stringFlag, type FlagValues } from '../args.ts';
@@ -39,18 +38,8 @@ export function deliveryFrom(values: FlagValues): { delivery: Delivery; format: 
  * Fails early (before anything is created in Harbor) when `--apply` is asked for and no executable
  * `kubectl` is on PATH. Reads the file system only.
  */
-export function checkKubectlAvailable(delivery: Delivery, env: CliDeps['env']): void {
-  if (delivery.kind !== 'apply') return;
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir === '' || !isAbsolute(dir)) continue;
-    const candidate = join(dir, 'kubectl');
-    try {
-      accessSync(candidate, constants.X_OK);
-      if (statSync(candidate).isFile()) return;
-    } catch {
-      // not here
-    }
-  }
+export async function checkKubectlAvailable(delivery: Delivery, env: CliDeps['env']): Promise<void> {
+  if (delivery.kind !== 'apply' || (await lookPath('kubectl', env)) !== undefined) return;
   throw new EidfError(
     'KUBECTL_FAILED',
     'kubectl not found on PATH: install kubectl to use --apply, or write the Secret with --output-file',

@@ -106,7 +106,7 @@ async function rotate(
     if (namespace === undefined) throw new EidfError('USAGE', '--namespace is required with --apply or --output-file');
     validateNamespace(namespace);
     validateSecretName(name);
-    checkKubectlAvailable(delivery, deps.env);
+    await checkKubectlAvailable(delivery, deps.env);
   }
   const rotated = await agent.call('POST /v1/robots/rotate', { project, robot });
   (json ? deps.stderr : deps.stdout).write(
@@ -115,7 +115,12 @@ async function rotate(
   let delivered = false;
   if (delivery.kind !== 'stdout' && namespace !== undefined) {
     const manifest = renderPullSecret(
-      { name, namespace, server: config.registry, username: rotated.username, password: rotated.secret },
+      {
+        name,
+        namespace,
+        server: config.registry,
+        credential: { Username: rotated.username, Secret: rotated.secret },
+      },
       format,
     );
     try {

@@ -25,8 +25,8 @@ export async function setupCommand(args: ParsedArgs, deps: CliDeps, config: Conf
     env: deps.env,
     paths: config.paths,
     cwd: deps.cwd,
-    saveCredential: async (registry, username, secret) => {
-      await agent.call('POST /v1/credentials/store', { registry, Username: username, Secret: secret });
+    saveCredential: async (registry, credential) => {
+      await agent.call('POST /v1/credentials/store', { registry, ...credential });
     },
     log: (line) => deps.stdout.write(`${line}\n`),
   });

@@ -3,6 +3,7 @@ import { EidfError } from '../../core/errors.ts';
 import type { AgentClient } from '../../agent/client/agent-client.ts';
 import type { SecretStatus } from '../../credentials/secret-keeper.ts';
 import { openBrowser } from '../../platform/browser.ts';
+import { realTimers } from '../../platform/timers.ts';
 import type { CliDeps } from '../deps.ts';
 
 const RECHECK_EVERY_MS = 3000;
@@ -31,7 +32,7 @@ export async function waitForWebLogin(
     `Waiting until the same secret works again (until ${new Date(deadline).toISOString().slice(11, 19)} UTC); Ctrl-C stops waiting.`,
   );
   for (;;) {
-    await sleep(RECHECK_EVERY_MS, options.signal);
+    await realTimers.sleep(RECHECK_EVERY_MS, options.signal);
     if (options.signal.aborted) throw new EidfError('LOGIN_CANCELLED', 'stopped waiting for the web login');
     const status = await agent
       .call('POST /v1/session/secret/check', undefined, { signal: options.signal })
@@ -47,18 +48,4 @@ export async function waitForWebLogin(
       );
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
