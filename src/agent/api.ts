@@ -122,7 +122,7 @@ export interface AgentStatusAnswer {
   agent: AgentHealth;
 }
 
-/** When the agent exits by itself: after `afterSeconds` idle, `when` (a phrase: "with no session and nothing stored"). */
+/** When the agent exits by itself: after `afterSeconds` idle, `when` (a phrase: "once it holds no session and nothing stored"). */
 export interface AgentIdleExit {
   afterSeconds: number;
   when: string;

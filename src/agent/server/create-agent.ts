@@ -131,7 +131,7 @@ export function createAgent(deps: CreateAgentDeps): Agent {
         log: deps.service === 'systemd' ? 'journalctl --user -u docker-credential-eidf' : config.paths.logFile,
         idleExit:
           config.agentIdleSeconds > 0 && deps.service === undefined
-            ? { afterSeconds: config.agentIdleSeconds, when: 'with no session and nothing stored' }
+            ? { afterSeconds: config.agentIdleSeconds, when: 'once it holds no session and nothing stored' }
             : null,
       },
     }),
