@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +10,16 @@ async function agentPid(env: NodeJS.ProcessEnv): Promise<number> {
   const status = await runCli(['status', '--json'], { env });
   assert.ok(status.code === 0 || status.code === 4, status.stderr);
   return JSON.parse(status.stdout).agent.pid as number;
+}
+
+/** Waits until a connection waits in the (stopped) agent's listen queue: `ss` shows it as the listener's Recv-Q. */
+async function connectionQueued(socket: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const fields = execFileSync('ss', ['-xlH', 'src', socket], { encoding: 'utf8' }).trim().split(/\s+/);
+    if (Number(fields[2]) >= 1) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no connection reached ${socket}`);
 }
 
 function assertOneLineError(result: CliResult, message: string | RegExp) {
@@ -146,10 +157,11 @@ describe('agent lifecycle', () => {
   it('an agent that dies mid-request: `get` (safe to repeat) asks a new agent; `store` gives one line and exit 1', async () => {
     const ctx = isolatedHome();
     try {
+      const socket = join(ctx.home, 'run', 'agent.sock');
       const pid = await agentPid(ctx.env);
       process.kill(pid, 'SIGSTOP');
       const pending = runCli(['get'], { env: ctx.env, input: 'reg.example' });
-      await new Promise((r) => setTimeout(r, 300));
+      await connectionQueued(socket);
       process.kill(pid, 'SIGKILL');
       const got = await pending;
       // The memory store died with the agent: the new one honestly has nothing for reg.example.
@@ -162,7 +174,7 @@ describe('agent lifecycle', () => {
         env: ctx.env,
         input: JSON.stringify({ ServerURL: 'reg.example', Username: 'u', Secret: 's3cret' }),
       });
-      await new Promise((r) => setTimeout(r, 300));
+      await connectionQueued(socket);
       process.kill(second, 'SIGKILL');
       assertOneLineError(await stored, /^the agent (closed the connection|is not reachable)/);
     } finally {
