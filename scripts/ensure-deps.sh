@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(docker-registry docker.io skopeo podman buildah gnome-keyring dbus dbus-x11 libsecret-tools
-  golang-docker-credential-helpers hyperfine apache2-utils jq openssl uidmap chromium iproute2)
+  golang-docker-credential-helpers hyperfine apache2-utils jq openssl uidmap chromium iproute2 zsh fish strace)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
