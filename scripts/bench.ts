@@ -159,6 +159,11 @@ interface Agent {
   socket: string;
 }
 
+/** A sandbox as an agent in use sees it: one-hour tokens, so no refresh falls inside a measurement. */
+function hourTokenSandbox(): Promise<Sandbox> {
+  return startSandbox({ registry: false, devicePollInterval: 0.05, autoApprove: 'alice', accessTokenTtl: 3600 });
+}
+
 /** A private home logged in at the sandbox (device login, file store), its agent started by `start`. */
 async function loggedInAgent(sandbox: Sandbox, start?: (env: NodeJS.ProcessEnv) => void): Promise<Agent> {
   const home = mkdtempSync(join(tmpdir(), 'eidf-bench-'));
@@ -260,12 +265,7 @@ try {
   );
   out(`installed by default: ${INSTALLED === SEA ? 'the single executable' : 'dist/docker-credential-eidf.cjs'}`);
   if (FLAGS_ONLY) {
-    const slow = await startSandbox({
-      registry: false,
-      devicePollInterval: 0.05,
-      autoApprove: 'alice',
-      accessTokenTtl: 3600,
-    });
+    const slow = await hourTokenSandbox();
     sandboxes.push(slow);
     await flagSweep(slow);
     throw new FlagsDone();
@@ -348,12 +348,7 @@ try {
   }
 
   // 4. An agent as in use (one-hour tokens): memory and wake-ups idle, after a burst, idle again.
-  const slow = await startSandbox({
-    registry: false,
-    devicePollInterval: 0.05,
-    autoApprove: 'alice',
-    accessTokenTtl: 3600,
-  });
+  const slow = await hourTokenSandbox();
   sandboxes.push(slow);
   await stopAgent(agents.pop()!);
   const idle = await loggedInAgent(slow);

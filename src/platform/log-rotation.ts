@@ -1,4 +1,5 @@
 import { chmodSync, copyFileSync, fstatSync, ftruncateSync, renameSync, statSync } from 'node:fs';
+import { errnoCode } from '../core/errors.ts';
 
 /** Past this size the agent log is moved to `<log>.1`, replacing the one before: two files at most. */
 export const MAX_LOG_BYTES = 1024 * 1024;
@@ -37,7 +38,7 @@ export function rotateLogAtStart(logFile: string, maxBytes = MAX_LOG_BYTES): voi
   try {
     if (statSync(logFile).size > maxBytes) renameSync(logFile, `${logFile}.1`);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (errnoCode(err) !== 'ENOENT') throw err;
   }
 }
 
