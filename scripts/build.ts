@@ -8,8 +8,8 @@
  * - dist/cli.cjs: the whole CLI and the agent (src/cli/main.ts) in one file, every package inside
  *   but the keychain addon; the keychain worker still runs from src/store (a worker thread that
  *   lives only while the keychain is in use).
- * - dist/protocol-helper.cjs and dist/compile-cache.cjs: the checkout launcher's (bin/) protocol
- *   verbs and its compile-cache preload.
+ * - dist/compile-cache.cjs: the checkout launcher's (bin/) compile-cache preload; the launcher runs
+ *   dist/docker-credential-eidf.cjs when it is current.
  * - dist/build-stamp: its modification time is the newest of the files these are built from, which
  *   the launcher compares (`find -newer`) so that it never runs a bundle older than the sources.
  *
@@ -25,16 +25,6 @@ const common: BuildOptions = { bundle: true, platform: 'node', format: 'cjs', ta
 // The stamp is taken before the build: a source saved during it makes the bundle stale, not current.
 const newestSource = newestMtime([join(root, 'src'), join(root, 'package-lock.json'), import.meta.filename]);
 
-await build({
-  ...common,
-  entryPoints: [join(root, 'src/cli/helper-main.ts')],
-  outfile: join(root, 'dist/protocol-helper.cjs'),
-  packages: 'external',
-  // helper-main.ts starts the agent from src/cli/main.ts, found next to itself (import.meta.dirname);
-  // in the bundle that folder is src/cli of this checkout, not dist/.
-  define: { 'import.meta.dirname': '__eidf_cli_dir' },
-  banner: { js: "const __eidf_cli_dir = require('node:path').join(__dirname, '..', 'src', 'cli');" },
-});
 // The launcher preloads this before either entry so the compile cache is on, in a folder checked
 // to be the user's own (src/platform/compile-cache.ts), before anything else is compiled.
 await build({

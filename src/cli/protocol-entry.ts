@@ -5,7 +5,7 @@ import { processDeps } from './process-deps.ts';
 
 /**
  * Runs one credential-helper verb (`get`, `store`, …) in this process, loading nothing a command
- * for people needs: the body of the fast entries (helper-main.ts, fast-main.ts). `cliEntry` is the
+ * for people needs: the body of the fast entry (fast-main.ts). `cliEntry` is the
  * script that starts the agent (see processDeps).
  */
 export function runProtocolEntry(argv: readonly string[], cliEntry: string): void {

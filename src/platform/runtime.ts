@@ -1,6 +1,6 @@
 /**
  * Where this program runs from: a checkout (the pinned Node running the TypeScript sources or
- * dist/protocol-helper.cjs) or the single executable (a Node SEA built by scripts/build-sea.ts).
+ * the bundles in dist/) or the single executable (a Node SEA built by scripts/build-sea.ts).
  * The two places that differ ask here: the command that starts the agent, and (sea-keychain.ts)
  * where the keychain worker and its native addon come from. `node:sea` is loaded on first
  * question only, and this file imports nothing: the checkout's `get` path loads it and must not

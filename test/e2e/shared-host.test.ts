@@ -85,7 +85,8 @@ function cleanTmp(): void {
 function prepareCheckout(): void {
   const needed = [
     'bin/docker-credential-eidf',
-    'dist/protocol-helper.cjs',
+    'dist/docker-credential-eidf.cjs',
+    'dist/cli.cjs',
     'dist/compile-cache.cjs',
     'src/cli/main.ts',
     'node_modules/node/bin/node',
