@@ -79,6 +79,12 @@ export interface Sandbox {
   cliSecretOf(user: string): string | undefined;
   /** Makes a robot expired now (test hook; Harbor's durations are whole days). */
   expireRobot(robotId: number): void;
+  /**
+   * Makes the OIDC token Harbor stored at the user's last web login count as expired now (test hook:
+   * its access token's lifetime over without waiting it out). Harbor's next check then refreshes it,
+   * which only works if Harbor holds a refresh token.
+   */
+  expireHarborToken(user: string): void;
   stop(): Promise<void>;
 }
 
@@ -219,6 +225,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         const robot = store.robotById(robotId);
         if (!robot) throw new Error(`no robot ${robotId}`);
         robot.expiresAt = Math.floor(Date.now() / 1000) - 1;
+      },
+      expireHarborToken: (user) => {
+        const row = store.userByName(user)?.oidc;
+        if (!row) throw new Error(`${user} has no web login at Harbor`);
+        row.token.expiry = Date.now();
       },
       stop: () => (stopped ??= cleanup()),
     };

@@ -16,8 +16,11 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** `login` refuses an unsafe issuer before anything starts, and fails cleanly when the IdP is down. */
-describe('login: issuer checks and an unreachable IdP', () => {
+/**
+ * `login` refuses an unsafe issuer before anything starts, and fails cleanly when the IdP is down.
+ * Each case has its own homes (and IdP stand-in): they run at once.
+ */
+describe('login: issuer checks and an unreachable IdP', { concurrency: true }, () => {
   const homes: Home[] = [];
   const home = (env: Record<string, string>) => {
     const ctx = loginHome(env);

@@ -12,10 +12,10 @@ import {
   type Home,
 } from './login-rig.ts';
 
-const LIFETIME_S = 4;
+const LIFETIME_S = 2;
 
 /**
- * The agent keeps the session alive by itself: with ID tokens living 4 s, it refreshes ahead of
+ * The agent keeps the session alive by itself: with ID tokens living 2 s, it refreshes ahead of
  * expiry, again and again, while nothing talks to it.
  */
 describe('the agent refreshes the session on its own', () => {
@@ -37,8 +37,8 @@ describe('the agent refreshes the session on its own', () => {
     const firstRefreshToken = storedRefreshToken(ctx.home);
     assert.ok(firstRefreshToken);
 
-    // Only the IdP is watched meanwhile: no request reaches the agent. (Tokens living 4 s are
-    // refreshed at half-life, 1.8-2 s apart: three refreshes outlast the first token.)
+    // Only the IdP is watched meanwhile: no request reaches the agent. (Tokens living 2 s are
+    // refreshed at half-life, 0.9-1 s apart: three refreshes outlast the first token.)
     await waitFor(
       () => idpRefreshes(sandbox).length >= 3,
       60_000,

@@ -117,13 +117,14 @@ describe('secret login without an OIDC issuer (on a terminal)', () => {
  * Issue 10, the EIDF world the registry's FAQ describes: Harbor holds no refresh token for the
  * IdP (no `offline_access`, no `prompt=consent`), so a CLI secret dies when Harbor's stored access
  * token expires. The agent notices (two refusals), `status` says since when and what fixes it, and
- * `get` on a terminal offers the web login and answers once the same secret works again.
+ * `get` on a terminal offers the web login and answers once the same secret works again. Harbor's
+ * stored token is made to expire at once (sandbox hook) rather than waited out; the agent checks
+ * every second.
  */
 describe('a secret Harbor cannot keep alive: notice at once, revive in one step', () => {
   let sandbox: Sandbox;
   let ctx: Home;
   let original: string;
-  const ACCESS_TTL = 20; // Harbor's stored token counts as expired 10 s early (oauth2 expiryDelta)
 
   before(async () => {
     sandbox = await startSandbox({
@@ -131,25 +132,27 @@ describe('a secret Harbor cannot keep alive: notice at once, revive in one step'
       cliOidc: false,
       harborRefreshToken: false,
       consentPrompt: false,
-      accessTokenTtl: ACCESS_TTL,
       onboarded: [],
     });
-    ctx = loginHome(sandbox.env, { EIDF_KEEPALIVE_SECONDS: '2' });
+    ctx = loginHome(sandbox.env, { EIDF_KEEPALIVE_SECONDS: '1' });
   });
   after(async () => {
     await ctx?.cleanup();
     await sandbox?.stop();
   });
 
-  const deadStatus = () =>
-    waitFor(
+  /** Harbor's stored token expires; resolves with `status` once the agent has found the secret dead. */
+  const dies = () => {
+    sandbox.expireHarborToken('alice');
+    return waitFor(
       async () => {
         const { report } = await status(ctx.env);
         return report.registrySecret.state === 'needs-web-login' ? report : undefined;
       },
-      40_000,
+      20_000,
       () => 'the agent never found the secret dead',
     );
+  };
 
   it('secret login right after a web login, then Harbor stops accepting it: status says since when and login --web', async () => {
     await sandbox.webLogin('alice');
@@ -159,7 +162,7 @@ describe('a secret Harbor cannot keep alive: notice at once, revive in one step'
       input: `${original}\n`,
     });
     assert.equal(stored.code, 0, stored.stderr);
-    const report = await deadStatus();
+    const report = await dies();
     const secret = report.registrySecret;
     assert.equal(secret.username, 'alice');
     assert.ok(
@@ -207,7 +210,7 @@ describe('a secret Harbor cannot keep alive: notice at once, revive in one step'
   });
 
   it('two gets at once when it died again: one browser window at /c/oidc/login, both answer after the web login', async () => {
-    await deadStatus();
+    await dies();
     const opened = join(ctx.home, 'opened.txt');
     const browser = join(ctx.home, 'browser.sh');
     writeFileSync(browser, `#!/bin/sh\nprintf '%s\\n' "$1" >> "${opened}"\n`);
@@ -225,7 +228,7 @@ describe('a secret Harbor cannot keep alive: notice at once, revive in one step'
   });
 
   it('when it dies again, a cancelled wait pauses the offer: the next get on a terminal says so at once', async () => {
-    await deadStatus();
+    await dies();
     const first = startOnTerminal(['get'], { env: ctx.env, input: sandbox.registryHost, dir: ctx.home });
     await first.waitForStderr(/Ctrl-C stops waiting/);
     first.child.stdin!.write('\x03');

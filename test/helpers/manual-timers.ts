@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Timer, Timers } from '../../src/core/ports.ts';
+import { realTimers } from '../../src/platform/timers.ts';
 
 /** The `Timers` port for tests: every timer (and sleep) waits until the test fires it. */
 export class ManualTimers implements Timers {
@@ -40,4 +41,29 @@ export class ManualTimers implements Timers {
     this.pending.delete(id);
     timer.callback();
   }
+}
+
+/**
+ * Time that jumps instead of passing: `timers.sleep(ms)` resolves at once and moves `clock` on by
+ * `ms` (recorded in `sleeps`); `timers.setTimer` is a real timer. For an in-process agent whose
+ * back-offs and re-probes should not be waited out, while its scheduled work still runs.
+ */
+export function skippedSleeps(base: () => number = Date.now): {
+  timers: Timers;
+  clock: { now(): number };
+  sleeps: number[];
+} {
+  const sleeps: number[] = [];
+  let skipped = 0;
+  return {
+    sleeps,
+    clock: { now: () => base() + skipped },
+    timers: {
+      setTimer: (callback, delayMs) => realTimers.setTimer(callback, delayMs),
+      sleep: async (delayMs) => {
+        sleeps.push(delayMs);
+        skipped += delayMs;
+      },
+    },
+  };
 }

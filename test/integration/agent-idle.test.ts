@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { loadConfig, SETTINGS } from '../../src/config.ts';
 import { runAgent } from '../../src/agent/server/run-agent.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
@@ -54,37 +54,40 @@ function call(socket: string, method: string, path: string, body?: unknown): Pro
   });
 }
 
-test('the idle exit defaults to 10 minutes; 0 turns it off', () => {
-  assert.equal(SETTINGS.find((s) => s.key === 'agentIdleSeconds')?.default, '600');
-});
+// Each agent has its own home and socket: the cases run at once.
+describe('the agent exits when idle', { concurrency: true }, () => {
+  test('the idle exit defaults to 10 minutes; 0 turns it off', () => {
+    assert.equal(SETTINGS.find((s) => s.key === 'agentIdleSeconds')?.default, '600');
+  });
 
-test('an agent holding nothing exits once idle; requests keep it running', async (t) => {
-  const { agent, socket, stopped } = await idleAgent(t, new MemoryStore());
-  // Requests more often than the idle period keep it alive well past one period.
-  for (let i = 0; i < 6; i++) {
-    assert.equal(await call(socket, 'GET', '/v1/health'), 200);
-    await sleep(300);
-  }
-  assert.equal(stopped(), undefined);
-  assert.equal(await agent.stopped, 'idle');
-});
+  test('an agent holding nothing exits once idle; requests keep it running', async (t) => {
+    const { agent, socket, stopped } = await idleAgent(t, new MemoryStore());
+    // Requests more often than the idle period keep it alive well past one period.
+    for (let i = 0; i < 6; i++) {
+      assert.equal(await call(socket, 'GET', '/v1/health'), 200);
+      await sleep(300);
+    }
+    assert.equal(stopped(), undefined);
+    assert.equal(await agent.stopped, 'idle');
+  });
 
-test('an agent holding a stored credential stays; once it is erased, it exits when idle', async (t) => {
-  const store = new MemoryStore();
-  const { agent, socket, stopped } = await idleAgent(t, store);
-  assert.equal(
-    await call(socket, 'POST', '/v1/credentials/store', { registry: 'other.example', Username: 'u', Secret: 's' }),
-    204,
-  );
-  await sleep(2500);
-  assert.equal(stopped(), undefined, 'the agent keeps a stored credential');
-  assert.equal(await call(socket, 'POST', '/v1/credentials/erase', { registry: 'other.example' }), 204);
-  assert.deepEqual(await store.keys(), []);
-  assert.equal(await agent.stopped, 'idle');
-});
+  test('an agent holding a stored credential stays; once it is erased, it exits when idle', async (t) => {
+    const store = new MemoryStore();
+    const { agent, socket, stopped } = await idleAgent(t, store);
+    assert.equal(
+      await call(socket, 'POST', '/v1/credentials/store', { registry: 'other.example', Username: 'u', Secret: 's' }),
+      204,
+    );
+    await sleep(2500);
+    assert.equal(stopped(), undefined, 'the agent keeps a stored credential');
+    assert.equal(await call(socket, 'POST', '/v1/credentials/erase', { registry: 'other.example' }), 204);
+    assert.deepEqual(await store.keys(), []);
+    assert.equal(await agent.stopped, 'idle');
+  });
 
-test('EIDF_AGENT_IDLE_SECONDS=0: never exits for idleness', async (t) => {
-  const { stopped } = await idleAgent(t, new MemoryStore(), { EIDF_AGENT_IDLE_SECONDS: '0' });
-  await sleep(2000);
-  assert.equal(stopped(), undefined);
+  test('EIDF_AGENT_IDLE_SECONDS=0: never exits for idleness', async (t) => {
+    const { stopped } = await idleAgent(t, new MemoryStore(), { EIDF_AGENT_IDLE_SECONDS: '0' });
+    await sleep(2000);
+    assert.equal(stopped(), undefined);
+  });
 });

@@ -12,12 +12,14 @@ import type { AgentServices } from '../../src/agent/server/services.ts';
 import { keeperAgentLoggedIn } from '../helpers/keeper-agent.ts';
 import type { Agent } from '../../src/agent/server/create-agent.ts';
 import { eidfError } from '../helpers/errors.ts';
+import { skippedSleeps } from '../helpers/manual-timers.ts';
 
 /**
  * The secret keeper in-process, wired as the agent wires it (createAgent), against the
  * real sandbox; faults come from the network between them: a fetch that sends Harbor's or the
  * IdP's requests to a closed port, to a server that accepts and never answers, or to a real HTTP
- * server of ours that answers garbage. It also counts (and can hold) the keeper's probes.
+ * server of ours that answers garbage. It also counts (and can hold) the keeper's probes. The
+ * agent's sleeps (the re-probe after a refusal) end at once; its timers are real.
  */
 type Route = 'up' | 'closed' | 'blackhole' | 'garbage';
 
@@ -27,6 +29,7 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
   let app: Agent['app'];
   let dir: string;
   const logLines: string[] = [];
+  const jump = skippedSleeps();
   const net = { harbor: 'up' as Route, idp: 'up' as Route, probes: 0, hold: null as Promise<void> | null };
   let closedOrigin: string;
   let blackhole: { origin: string; server: ReturnType<typeof createNetServer>; sockets: Set<Socket> };
@@ -61,7 +64,7 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
     closedOrigin = await closedPortOrigin();
     blackhole = await startBlackhole();
     garbage = await startGarbage();
-    ({ app, services } = await keeperAgentLoggedIn(sandbox, dir, routedFetch, logLines));
+    ({ app, services } = await keeperAgentLoggedIn(sandbox, dir, routedFetch, logLines, jump.timers));
   });
 
   after(async () => {
@@ -169,6 +172,7 @@ describe('the secret keeper under faults (real sandbox, real HTTP)', () => {
             body: JSON.stringify({ user_id: 3, username: 'alice', oidc_user_meta: { secret: secretOf() } }),
           };
     assert.equal((await services.keeper.check()).state, 'needs-web-login');
+    assert.deepEqual(jump.sleeps, [3_000], 'asked twice, 3 s apart');
     garbage.answer = () => ({ status: 500, type: 'text/html', body: '<h1>Internal Server Error</h1>' });
     assert.equal((await services.keeper.check()).state, 'unreachable');
     assert.equal(services.keeper.credential(), null);

@@ -8,12 +8,13 @@ import type { AgentServices } from '../../src/agent/server/services.ts';
 import { createAgent, type Agent } from '../../src/agent/server/create-agent.ts';
 import { PROMPT_PAUSE_MS } from '../../src/agent/server/routes-session.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
+import { skippedSleeps } from '../helpers/manual-timers.ts';
 
 /**
  * Issue 10 in the agent: POST /v1/session/secret asks Harbor before it stores anything; the
  * keeper calls a secret dead only after two refusals in a row; GET|POST /prompt-pause. The real
  * sandbox Harbor behind a fetch that can refuse the next probes or send Harbor's requests to a
- * closed port.
+ * closed port. The agent's sleeps (the re-probe's 3 s) move its clock on instead of passing.
  */
 describe('secret login in the agent: probe first, re-probe a refusal', () => {
   let sandbox: Sandbox;
@@ -21,8 +22,10 @@ describe('secret login in the agent: probe first, re-probe a refusal', () => {
   let app: Agent['app'];
   const logLines: string[] = [];
   const net = { probes: 0, refuseNext: 0, down: false };
-  // The clock stands still where a test sets it (the prompt pause), else it is the system's.
+  // The clock stands still where a test sets it (the prompt pause), else it is the system's plus the skipped sleeps.
   let frozenNow: number | undefined;
+  const jump = skippedSleeps();
+  const now = () => frozenNow ?? jump.clock.now();
 
   const routedFetch: Fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
@@ -59,7 +62,8 @@ describe('secret login in the agent: probe first, re-probe a refusal', () => {
       version: 'test',
       pid: process.pid,
       fetch: routedFetch,
-      clock: { now: () => frozenNow ?? Date.now() },
+      clock: { now },
+      timers: jump.timers,
       logger,
     }));
     services.start();
@@ -73,6 +77,7 @@ describe('secret login in the agent: probe first, re-probe a refusal', () => {
     net.probes = 0;
     net.refuseNext = 0;
     net.down = false;
+    jump.sleeps.length = 0;
   });
 
   it('a wrong secret: refused after two probes, as "Harbor refused user alice with this secret"; nothing stored', async () => {
@@ -82,6 +87,7 @@ describe('secret login in the agent: probe first, re-probe a refusal', () => {
     assert.equal(res.body.reason, 'secret-refused');
     assert.match(res.body.error_description, /^Harbor refused user alice with this secret/);
     assert.equal(net.probes, 2);
+    assert.deepEqual(jump.sleeps, [3_000], 'the second probe 3 s after the first');
     assert.equal(await services.credentials.get(sandbox.registryHost), null);
   });
 
@@ -94,7 +100,7 @@ describe('secret login in the agent: probe first, re-probe a refusal', () => {
   });
 
   it('the right secret: stored, valid, valid since now', async () => {
-    const before = Date.now();
+    const before = now();
     const res = await storeSecret(secret());
     assert.equal(res.status, 200);
     assert.equal(res.body.state, 'valid');
@@ -109,6 +115,7 @@ describe('secret login in the agent: probe first, re-probe a refusal', () => {
     net.refuseNext = 1;
     const status = await services.keeper.recheck();
     assert.equal(net.probes, 2);
+    assert.deepEqual(jump.sleeps, [3_000]);
     assert.equal(status.state, 'valid');
     assert.equal(status.validSince, validSince);
     assert.ok(logLines.some((l) => /Harbor refused the registry secret once; asking again shortly/.test(l)));
@@ -117,14 +124,14 @@ describe('secret login in the agent: probe first, re-probe a refusal', () => {
 
   it('two refusals: dead since the first, the user kept for status, the one command named; revived later', async () => {
     net.refuseNext = 2;
-    const before = Date.now();
+    const before = now();
     const dead = await services.keeper.recheck();
-    const after = Date.now();
+    const after = now();
     assert.equal(dead.state, 'needs-web-login');
     assert.equal(dead.username, 'alice');
     assert.equal(dead.validSince, null);
     const deadSince = Date.parse(dead.deadSince ?? '');
-    assert.ok(deadSince >= before && deadSince < after - 2_000, 'the first refusal, ~3 s before the verdict');
+    assert.ok(deadSince >= before && deadSince <= after - 3_000, 'the first refusal, 3 s before the verdict');
     assert.match(dead.action ?? '', /^run: docker-credential-eidf login --web/);
     assert.equal(services.keeper.credential(), null);
     const alive = await services.keeper.recheck();

@@ -77,7 +77,7 @@ describe('IdP: device flow, tokens, lifetimes, auto-approve', { concurrency: tru
       await sleep(1000);
       tokens = await client.refreshTokenGrant(config, tokens.refresh_token as string);
     }
-    await sleep(5300);
+    await sleep(4300); // lives at most 4 s after its last use
     await assert.rejects(
       client.refreshTokenGrant(config, tokens.refresh_token as string),
       (e: { error?: string }) => e.error === 'invalid_grant',

@@ -6,7 +6,7 @@
 import type express from 'express';
 import { Router } from 'express';
 import type { Config, Env } from '../../config.ts';
-import type { Clock, Fetch, Logger, SecretStore, StoreKind } from '../../core/ports.ts';
+import type { Clock, Fetch, Logger, SecretStore, StoreKind, Timers } from '../../core/ports.ts';
 import { keptRobots } from '../../credentials/robot-secrets.ts';
 import type { FinalSave } from '../../session/types.ts';
 import { serviceRestartNote } from '../service-restart.ts';
@@ -36,6 +36,8 @@ export interface CreateAgentDeps {
   /** Set when a service manager runs the agent: a command must not restart it then. */
   service?: 'systemd';
   random?: () => number;
+  /** The session's and the keeper's timers and sleeps (default: real ones). */
+  timers?: Timers;
   /** Asked to stop the agent (after the answer is sent); default: nothing. */
   requestShutdown?(reason: string): void;
   /** Called on every request, so the lifecycle can measure idleness. */
@@ -73,6 +75,7 @@ export function createAgent(deps: CreateAgentDeps): Agent {
     clock: deps.clock,
     logger,
     ...(deps.random ? { random: deps.random } : {}),
+    ...(deps.timers ? { timers: deps.timers } : {}),
   });
   const settings = agentSettings(config, deps.env ?? {});
   const restartNote =

@@ -6,7 +6,7 @@
 
 import type { Config } from '../../config.ts';
 import { EidfError } from '../../core/errors.ts';
-import type { Clock, Fetch, Logger, RegistryCredential, SecretStore } from '../../core/ports.ts';
+import type { Clock, Fetch, Logger, RegistryCredential, SecretStore, Timers } from '../../core/ports.ts';
 import type { HarborHttp } from '../../harbor/http.ts';
 import { SecretKeeper } from '../../credentials/secret-keeper.ts';
 import { createOidcClient, oidcSettingsFromConfig } from '../../oidc/client.ts';
@@ -46,6 +46,8 @@ export interface AgentServiceDeps {
   clock: Clock;
   logger: Logger;
   random?: () => number;
+  /** The session's and the keeper's timers and sleeps (default: real ones). */
+  timers?: Timers;
 }
 
 export function createAgentServices(deps: AgentServiceDeps): AgentServices {
@@ -60,6 +62,7 @@ export function createAgentServices(deps: AgentServiceDeps): AgentServices {
           clock,
           logger,
           ...(deps.random ? { random: deps.random } : {}),
+          ...(deps.timers ? { timers: deps.timers } : {}),
         })
       : undefined;
   const keeper = new SecretKeeper({
@@ -73,6 +76,7 @@ export function createAgentServices(deps: AgentServiceDeps): AgentServices {
     logger,
     intervalMs: config.keepAliveSeconds * 1000,
     ...(deps.random ? { random: deps.random } : {}),
+    ...(deps.timers ? { timers: deps.timers } : {}),
   });
   session?.onChange(({ event }) => {
     if (event === 'logged-in') void keeper.recheck();
