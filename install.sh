@@ -181,8 +181,9 @@ Description=docker-credential-eidf agent: keeps the EIDF registry login and secr
 
 [Service]
 ExecStart=$link daemon run
-# Two malloc arenas, as the agents the helper starts get: less resident memory for an idle agent.
+# glibc's malloc settings of the agents the helper starts (src/platform/runtime.ts): less resident memory.
 Environment=MALLOC_ARENA_MAX=2
+Environment=MALLOC_MMAP_THRESHOLD_=4096
 # Also after an upgrade: the agent exits 75 for a command of another version, to come back as the new one.
 Restart=on-failure
 

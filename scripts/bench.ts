@@ -13,8 +13,10 @@
  * 4. A second agent (a one-hour token, as in use): VmRSS / RssAnon / RssFile idle, after a burst
  *    of 1000 concurrent `get`s over its socket (errors, refreshes at the IdP), and idle again;
  *    wake-ups per minute while idle (voluntary context switches of all its threads: each is a
- *    thread that slept and was woken).
- * 5. BENCH_FLAGS=1: the same memory figures for agents run with each V8/Node memory flag.
+ *    thread that slept and was woken). "Idle" starts once the agent has given memory back (its
+ *    full GC 30 s after the last request: src/agent/server/memory-release.ts).
+ * 5. BENCH_FLAGS=1: the same memory figures for agents run with each V8/Node memory flag and
+ *    glibc malloc setting (BENCH_FLAGS=only: this section alone).
  *
  * BENCH_RUNS (200) rounds for 1; BENCH_IDLE_S (30) seconds for each idle wait. NODE_EXTRA_CA_CERTS is
  * unset for every process timed: when set, Node reads the whole CA bundle at start (~30 ms).
@@ -24,6 +26,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { socketRequest } from '../src/agent/client/socket-http.ts';
+import { RELEASE_AFTER_QUIET_MS } from '../src/agent/server/memory-release.ts';
+import { AGENT_MALLOC_ENV, AGENT_V8_FLAGS } from '../src/platform/runtime.ts';
 import { startSandbox, type Sandbox } from './sandbox/sandbox.ts';
 import { HELPER_BIN, runProcess } from '../test/helpers/cli.ts';
 import { startPrivateKeyring, type PrivateKeyring } from '../test/helpers/keyring.ts';
@@ -38,8 +42,11 @@ const SEA = join(root, 'dist/sea/docker-credential-eidf');
 const SCRIPT = join(root, 'dist/docker-credential-eidf.cjs');
 /** What install.sh installs by default (the faster shape, measured here). */
 const INSTALLED = existsSync(SEA) ? SEA : SCRIPT;
-/** The flags the script shape gives its agent (src/platform/runtime.ts), for the BENCH_FLAGS runs. */
-const FLAG_VARIANTS: Array<{ name: string; flags: string[]; env?: Record<string, string> }> = [
+/**
+ * Agents for section 5: `dist/cli.cjs` run by node with V8/Node flags (the script shape's agent), or the single
+ * executable (its flags baked in) with glibc malloc settings. Each starts with exactly the environment given.
+ */
+const FLAG_VARIANTS: Array<{ name: string; flags?: string[]; sea?: true; env?: Record<string, string> }> = [
   { name: 'no flags', flags: [] },
   { name: '--max-semi-space-size=1', flags: ['--max-semi-space-size=1'] },
   { name: '+ --optimize-for-size', flags: ['--max-semi-space-size=1', '--optimize-for-size'] },
@@ -50,16 +57,14 @@ const FLAG_VARIANTS: Array<{ name: string; flags: string[]; env?: Record<string,
   { name: '+ --jitless', flags: ['--max-semi-space-size=1', '--jitless'] },
   { name: '+ --no-memory-reducer', flags: ['--max-semi-space-size=1', '--no-memory-reducer'] },
   { name: '+ MALLOC_ARENA_MAX=2', flags: ['--max-semi-space-size=1'], env: { MALLOC_ARENA_MAX: '2' } },
-  {
-    name: '+ pool 1 + MALLOC_ARENA_MAX=2',
-    flags: ['--max-semi-space-size=1', '--v8-pool-size=1'],
-    env: { MALLOC_ARENA_MAX: '2' },
-  },
-  {
-    name: '+ pool 1 + size + ARENA 2',
-    flags: ['--max-semi-space-size=1', '--v8-pool-size=1', '--optimize-for-size'],
-    env: { MALLOC_ARENA_MAX: '2' },
-  },
+  { name: 'AGENT_V8_FLAGS', flags: [...AGENT_V8_FLAGS] },
+  { name: 'AGENT_V8_FLAGS + AGENT_MALLOC_ENV', flags: [...AGENT_V8_FLAGS], env: { ...AGENT_MALLOC_ENV } },
+  { name: 'SEA, glibc defaults', sea: true },
+  { name: 'SEA, MALLOC_ARENA_MAX=2', sea: true, env: { MALLOC_ARENA_MAX: '2' } },
+  { name: 'SEA, + TRIM_THRESHOLD_=128k', sea: true, env: { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' } },
+  { name: 'SEA, + MMAP_THRESHOLD_=32k', sea: true, env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768' } },
+  { name: 'SEA, + MMAP_THRESHOLD_=8k', sea: true, env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '8192' } },
+  { name: 'SEA, AGENT_MALLOC_ENV (kept)', sea: true, env: { ...AGENT_MALLOC_ENV } },
 ];
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -377,6 +382,7 @@ try {
   } else out('\n3. network calls on get: strace not installed, not counted');
 
   out(`\n4. agent of the default install (pid ${idle.pid}), after one get`);
+  await sleep(RELEASE_AFTER_QUIET_MS + 5000);
   let wake = await idleWakeups(idle.pid, IDLE_S);
   out(
     `idle ${IDLE_S} s:          ${showMemory(memoryOf(idle.pid))}; ${wake.perMinute.toFixed(1)} wake-ups/min (${wake.threads})`,
@@ -389,6 +395,7 @@ try {
     `${BURST} concurrent gets: ${errors.length} errors${errors.length ? ` (${errors.slice(0, 3).join('; ')})` : ''}, ${slowRefreshes() - before} refreshes at the IdP`,
   );
   out(`after the burst:       ${showMemory(memoryOf(idle.pid))}`);
+  await sleep(RELEASE_AFTER_QUIET_MS + 5000);
   wake = await idleWakeups(idle.pid, IDLE_S);
   out(
     `idle ${IDLE_S} s again:    ${showMemory(memoryOf(idle.pid))}; ${wake.perMinute.toFixed(1)} wake-ups/min (${wake.threads})`,
@@ -409,15 +416,21 @@ try {
 }
 process.exit(0);
 
-/** 5. Memory flags, each on its own agent (dist/cli.cjs, which takes flags on its command line), side by side. */
+/** 5. Memory flags, each on its own agent (dist/cli.cjs, which takes flags on its command line, or the executable), side by side. */
 async function flagSweep(slow: Sandbox): Promise<void> {
-  out('\n5. agent memory by flag (dist/cli.cjs; RssAnon MB: idle / after the burst / idle again; errors; login)');
-  const runs = FLAG_VARIANTS.map(async (variant) => {
+  out(
+    '\n5. agent memory by flag (RssAnon MB: idle / after the burst / idle again, each idle past the full GC; errors; wake-ups while idle again)',
+  );
+  const variants = FLAG_VARIANTS.filter((variant) => !variant.sea || existsSync(SEA));
+  const runs = variants.map(async (variant) => {
     let flagged: Agent;
     let child: ReturnType<typeof spawn> | undefined;
     try {
       flagged = await loggedInAgent(slow, (env) => {
-        child = spawn(node, [...variant.flags, join(root, 'dist/cli.cjs'), 'daemon', 'run'], {
+        const [command, args] = variant.sea
+          ? [SEA, ['daemon', 'run']]
+          : [node, [...(variant.flags ?? []), join(root, 'dist/cli.cjs'), 'daemon', 'run']];
+        child = spawn(command, args, {
           env: { ...env, ...variant.env },
           detached: true,
           stdio: 'ignore',
@@ -426,16 +439,17 @@ async function flagSweep(slow: Sandbox): Promise<void> {
       });
     } catch (err) {
       child?.kill();
-      return `${variant.name.padEnd(30)} fails: ${(err as Error).message.split('\n')[0].slice(0, 100)}`;
+      return `${variant.name.padEnd(34)} fails: ${(err as Error).message.split('\n')[0].slice(0, 100)}`;
     }
     agents.push(flagged);
-    await sleep(IDLE_S * 1000);
+    await sleep(Math.max(IDLE_S * 1000, RELEASE_AFTER_QUIET_MS + 5000));
     const a = memoryOf(flagged.pid);
     const failures = await burst(flagged, slow.registryHost, BURST);
     const b = memoryOf(flagged.pid);
+    await sleep(RELEASE_AFTER_QUIET_MS + 5000);
     const idleAgain = await idleWakeups(flagged.pid, IDLE_S);
     const c = memoryOf(flagged.pid);
-    return `${variant.name.padEnd(30)} ${a.rssAnon.toFixed(1)} / ${b.rssAnon.toFixed(1)} / ${c.rssAnon.toFixed(1)}  (VmRSS ${a.vmRss.toFixed(1)} / ${c.vmRss.toFixed(1)}), ${failures.length} errors, ${idleAgain.perMinute.toFixed(0)} wake-ups/min`;
+    return `${variant.name.padEnd(34)} ${a.rssAnon.toFixed(1)} / ${b.rssAnon.toFixed(1)} / ${c.rssAnon.toFixed(1)}  (VmRSS ${a.vmRss.toFixed(1)} / ${c.vmRss.toFixed(1)}), ${failures.length} errors, ${idleAgain.perMinute.toFixed(0)} wake-ups/min`;
   });
   for (const line of await Promise.all(runs)) out(line);
 }

@@ -32,18 +32,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { AGENT_V8_FLAGS, SEA_ASSETS } from '../src/platform/runtime.ts';
+import { CACHE_NEUTRAL_V8_FLAGS, SEA_ASSETS } from '../src/platform/runtime.ts';
 
 const root = join(import.meta.dirname, '..');
 const pinnedNode = join(root, 'node_modules/node/bin/node');
 /** The fuse every Node binary carries; postject flips it so Node looks for the blob. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /**
- * Node flags of every run of the executable. Only the young generation's size of the agent's flags
- * (AGENT_V8_FLAGS): V8 flags such as --optimize-for-size change the hash V8 checks its code cache
- * against (the cache is made without them), so `get` would parse its script again (+0.1x node -e 0).
+ * Node flags of every run of the executable: the agent's flags that leave V8's code-cache hash alone
+ * (CACHE_NEUTRAL_V8_FLAGS). Others, such as --optimize-for-size, change the hash the cache is checked
+ * against (it is made without them), so `get` would parse its script again (+0.1x node -e 0).
  */
-const EXEC_ARGV = ['--disable-warning=ExperimentalWarning', AGENT_V8_FLAGS[0]];
+const EXEC_ARGV = ['--disable-warning=ExperimentalWarning', ...CACHE_NEUTRAL_V8_FLAGS];
 
 const USAGE = 'usage: node scripts/build-sea.ts [--output FILE] [--no-strip]';
 let options: { output?: string | undefined; 'no-strip'?: boolean | undefined };

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { after, it } from 'node:test';
-import { AGENT_V8_FLAGS } from '../../src/platform/runtime.ts';
+import { AGENT_MALLOC_ENV, AGENT_V8_FLAGS } from '../../src/platform/runtime.ts';
 import { REPO_ROOT, runProcess } from '../helpers/cli.ts';
 import { tree } from '../helpers/setup-rig.ts';
 
@@ -84,6 +84,9 @@ it('install.sh --systemd writes a user unit that runs the installed helper; --un
   const text = readFileSync(unit, 'utf8');
   assert.match(text, new RegExp(`^ExecStart=${join(prefix, 'docker-credential-eidf')} daemon run$`, 'm'));
   assert.match(text, /^WantedBy=default\.target$/m);
+  // The service's agent gets the malloc settings of the agents the helper starts.
+  for (const [name, value] of Object.entries(AGENT_MALLOC_ENV))
+    assert.match(text, new RegExp(`^Environment=${name}=${value}$`, 'm'));
   // No systemd user manager runs here: the script says how to start it instead of failing.
   assert.match(install.stderr, /systemctl --user enable --now docker-credential-eidf\.service/);
   const uninstall = await runProcess(join(REPO_ROOT, 'install.sh'), ['--uninstall', '--prefix', prefix], {
@@ -167,7 +170,7 @@ it(
     // The whole CLI (dist/cli.cjs) and the sources stay unread.
     const opened = lines.filter((line) => /openat\(.*"[^"]*(cli\.cjs|\/src\/)/.test(line));
     assert.deepEqual(opened, []);
-    // The agent it started runs the same script with the memory-saving flags and two malloc arenas.
+    // The agent it started runs the same script with the memory-saving flags and malloc settings.
     const status = spawnSync(script, ['status', '--json'], { env, encoding: 'utf8' });
     const pid = (JSON.parse(status.stdout) as { agent: { pid: number } }).agent.pid;
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
@@ -178,6 +181,7 @@ it(
       'daemon',
       'run',
     ]);
-    assert.ok(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes('MALLOC_ARENA_MAX=2'));
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    for (const [name, value] of Object.entries(AGENT_MALLOC_ENV)) assert.ok(environ.includes(`${name}=${value}`), name);
   },
 );

@@ -8,11 +8,18 @@ import { describe, test } from 'node:test';
 import { loadConfig, SETTINGS } from '../../src/config.ts';
 import { runAgent } from '../../src/agent/server/run-agent.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
+import type { Clock, Timers } from '../../src/core/ports.ts';
+import { ManualTimers } from '../helpers/manual-timers.ts';
 
 const silent = { info() {}, warn() {}, debug() {} };
 
 /** An agent in this process on a real socket, with EIDF_AGENT_IDLE_SECONDS=1. */
-async function idleAgent(t: import('node:test').TestContext, store: MemoryStore, extra: Record<string, string> = {}) {
+async function idleAgent(
+  t: import('node:test').TestContext,
+  store: MemoryStore,
+  extra: Record<string, string> = {},
+  memory: { clock?: Clock; timers?: Timers; releaseMemory?(): void } = {},
+) {
   const home = mkdtempSync(join(tmpdir(), 'eidf-idle-'));
   const config = loadConfig(
     { HOME: home, EIDF_HOME: home, EIDF_STORE: 'memory', EIDF_AGENT_IDLE_SECONDS: '1', ...extra },
@@ -28,6 +35,7 @@ async function idleAgent(t: import('node:test').TestContext, store: MemoryStore,
     fetch,
     logger: silent,
     openStore: async () => ({ store, kind: 'memory', reason: 'test' }),
+    ...memory,
   });
   assert.ok(agent);
   let stopped: string | undefined;
@@ -90,4 +98,39 @@ describe('the agent exits when idle', { concurrency: true }, () => {
     await sleep(2000);
     assert.equal(stopped(), undefined);
   });
+});
+
+test('after a burst and 30 s of quiet the agent runs one GC; no timer is armed while nothing happens', async (t) => {
+  const timers = new ManualTimers();
+  let now = Date.now();
+  let releases = 0;
+  const { socket } = await idleAgent(
+    t,
+    new MemoryStore(),
+    { EIDF_AGENT_IDLE_SECONDS: '0' },
+    {
+      clock: { now: () => now },
+      timers,
+      releaseMemory: () => releases++,
+    },
+  );
+  // Starting leaves garbage too: one release 30 s after the start, then nothing armed.
+  assert.equal(timers.delay, 30_000);
+  now += 30_000;
+  timers.fire();
+  assert.equal(releases, 1);
+  assert.equal(timers.pending.size, 0, 'an agent that serves nothing has no timer');
+  const answers = await Promise.all(Array.from({ length: 50 }, () => call(socket, 'GET', '/v1/health')));
+  assert.deepEqual(new Set(answers), new Set([200]));
+  assert.equal(timers.delay, 30_000, 'one timer for the whole burst');
+  now += 20_000;
+  assert.equal(await call(socket, 'GET', '/v1/health'), 200);
+  now += 10_000;
+  timers.fire();
+  assert.equal(releases, 1, 'only 10 s of quiet since the last request');
+  assert.equal(timers.delay, 20_000, 're-armed for the rest of the quiet period');
+  now += 20_000;
+  timers.fire();
+  assert.equal(releases, 2);
+  assert.equal(timers.pending.size, 0);
 });

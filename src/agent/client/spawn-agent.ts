@@ -2,6 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensurePrivateDir } from '../../platform/private-path.ts';
 import { rotateLogAtStart } from '../../platform/log-rotation.ts';
+import { AGENT_MALLOC_ENV } from '../../platform/runtime.ts';
 
 /**
  * Starts `docker-credential-eidf daemon run` detached from this process, with its output
@@ -24,9 +25,8 @@ export async function spawnDetachedAgent(
     const child = spawn(command[0], [...command.slice(1), 'daemon', 'run'], {
       detached: true,
       stdio: ['ignore', log, log],
-      // Two malloc arenas instead of one per thread: -9 MB resident for an agent that is idle nearly
-      // always (npm run bench); read by glibc at start, so it goes in the environment.
-      env: { MALLOC_ARENA_MAX: '2', ...env },
+      // glibc's settings for an agent that is idle nearly always (runtime.ts); read at start.
+      env: { ...AGENT_MALLOC_ENV, ...env },
     });
     child.unref();
     // An agent that fails at start exits; the helper stops waiting for it then.

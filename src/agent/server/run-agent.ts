@@ -1,7 +1,10 @@
 import { createServer } from 'node:http';
 import type { Config, Env } from '../../config.ts';
-import type { Clock, Fetch, Logger } from '../../core/ports.ts';
+import type { Clock, Fetch, Logger, Timers } from '../../core/ports.ts';
+import { fullGcLogged } from '../../platform/full-gc.ts';
+import { realTimers } from '../../platform/timers.ts';
 import { createAgent, type OpenedStore } from './create-agent.ts';
+import { MemoryRelease } from './memory-release.ts';
 import { prepareRuntimeDir } from './runtime-dir.ts';
 import { markRestarting, SERVICE_RESTART_EXIT } from '../service-restart.ts';
 import { AgentAlreadyRunning, closeSocketServer, listenOnSocket } from './socket-server.ts';
@@ -19,6 +22,10 @@ export interface AgentRunDeps {
   env?: Env;
   /** Set when a service manager runs the agent: a command must not restart it then. */
   service?: 'systemd';
+  /** The memory release's timer (memory-release.ts); default: Node's. */
+  timers?: Timers;
+  /** Gives memory back once requests have stopped; default: a full GC (platform/full-gc.ts). */
+  releaseMemory?(): void;
 }
 
 export interface RunningAgent {
@@ -43,6 +50,11 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
   let lastActivity = deps.clock.now();
   let idleTimer: NodeJS.Timeout | undefined;
   let armIdle = (): void => {};
+  const memory = new MemoryRelease({
+    timers: deps.timers ?? realTimers,
+    clock: deps.clock,
+    release: deps.releaseMemory ?? (() => fullGcLogged(logger)),
+  });
   const { app, services, lastSave, restartByService } = createAgent({
     config,
     opened,
@@ -57,6 +69,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     onActivity: () => {
       lastActivity = deps.clock.now();
       armIdle();
+      memory.activity();
     },
   });
   // Node checks open requests for their timeouts every 30 s by default: once a minute is enough for
@@ -73,6 +86,8 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     `agent ${deps.version} (pid ${deps.pid}) listening; store: ${opened.kind} (${opened.reason})${deps.service ? `; a ${deps.service} service` : ''}`,
   );
   services.start();
+  // Starting (compiling the CLI, restoring the session, the first check) leaves garbage too.
+  memory.activity();
 
   // Idle exit: one timer, armed by a request when none is armed; when it fires it re-arms for the rest
   // of the period if a request came since, stops the agent if it holds nothing (no session, nothing
@@ -106,6 +121,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
       stopping = true;
       clearTimeout(idleTimer);
       armIdle = () => {};
+      memory.stop();
       logger.info(
         `agent stopping: ${reason}${restartByService() ? `; exit status ${SERVICE_RESTART_EXIT} so that systemd starts it again` : ''}`,
       );
