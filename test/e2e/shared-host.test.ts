@@ -1,6 +1,6 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -357,9 +357,17 @@ describe(
       );
     });
 
-    /** Every path under /tmp owned by `user` (other test files remove their temp folders meanwhile: not an error). */
-    const tmpFilesOf = (user: string) =>
-      sh('find', ['/tmp', '-xdev', '-ignore_readdir_race', '-user', user]).split('\n').filter(Boolean).sort();
+    /**
+     * Every path under /tmp owned by `user`. Other test files remove their temp folders meanwhile: find
+     * then fails on a folder gone between listing and opening it (-ignore_readdir_race does not cover
+     * that), which is not an error here; any other complaint is.
+     */
+    const tmpFilesOf = (user: string) => {
+      const found = spawnSync('find', ['/tmp', '-xdev', '-ignore_readdir_race', '-user', user], { encoding: 'utf8' });
+      const complaints = found.stderr.split('\n').filter((l) => l && !l.endsWith(': No such file or directory'));
+      assert.deepEqual(complaints, [], 'find /tmp');
+      return found.stdout.split('\n').filter(Boolean).sort();
+    };
 
     test('HOME unset: per-user files go to the home folder from the password database, none to /tmp', async () => {
       cleanTmp();
