@@ -238,7 +238,7 @@ describe('a rotated refresh token is never lost', { concurrency: false }, () => 
     const sandbox = keyringSandbox;
     const keyring: PrivateKeyring = await startPrivateKeyring();
     t.after(() => keyring.stop());
-    const home = faultHome(sandbox, { ...keyring.env, EIDF_STORE: 'keychain', EIDF_KEYCHAIN_TIMEOUT_MS: '500' });
+    const home = faultHome(sandbox, { ...keyring.env, EIDF_STORE: 'keychain', EIDF_KEYCHAIN_TIMEOUT_MS: '1500' });
     home.env.HOME = keyring.env.HOME;
     t.after(() => home.cleanup());
     await logInAs(home.env, sandbox.approveDevice, 'bob');
