@@ -1,30 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** The repo root and the launcher that docker, skopeo and podman run. */
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 export const HELPER_BIN = join(REPO_ROOT, 'bin', 'docker-credential-eidf');
-
-/**
- * The script bin/docker-credential-eidf runs, by its rule: dist/docker-credential-eidf.cjs when the
- * build is current (no source newer than dist/build-stamp), else src/cli/main.ts. Asked once.
- */
-export function launcherEntry(): string {
-  if (entry === undefined) {
-    const bundle = join(REPO_ROOT, 'dist', 'docker-credential-eidf.cjs');
-    const stamp = join(REPO_ROOT, 'dist', 'build-stamp');
-    const inputs = ['src', 'package-lock.json', 'scripts/build.ts'].map((p) => join(REPO_ROOT, p));
-    const newer =
-      existsSync(bundle) && existsSync(stamp)
-        ? spawnSync('find', [...inputs, '-newer', stamp, '-print', '-quit'], { encoding: 'utf8' })
-        : undefined;
-    entry = newer?.status === 0 && newer.stdout === '' ? bundle : join(REPO_ROOT, 'src', 'cli', 'main.ts');
-  }
-  return entry;
-}
-let entry: string | undefined;
 
 export interface CliResult {
   code: number | null;

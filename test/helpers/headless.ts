@@ -4,7 +4,7 @@ import type { Env } from '../../src/config.ts';
 import type { CliDeps, TextOutput } from '../../src/cli/deps.ts';
 import { run } from '../../src/cli/dispatch.ts';
 import { processDeps } from '../../src/cli/process-deps.ts';
-import { isolatedHome, launcherEntry, type CliResult } from './cli.ts';
+import { isolatedHome, REPO_ROOT, type CliResult } from './cli.ts';
 
 /**
  * The CLI without a process (kubelogin's NewCmdForHeadless is the model): `run(argv, deps)` from
@@ -37,9 +37,9 @@ export interface HeadlessHome {
   cleanup(): Promise<void>;
 }
 
+const CLI_ENTRY = join(REPO_ROOT, 'src', 'cli', 'main.ts');
 // The process facts of the real deps; env, stdin, stdout, stderr and the terminal are the harness's.
-// An agent started as a process runs what the launcher would run (the bundle when it is current).
-const { uid, pid, cwd, platform, clock, fetch, readText, agentCommand, version } = processDeps(launcherEntry());
+const { uid, pid, cwd, platform, clock, fetch, readText, agentCommand, version } = processDeps(CLI_ENTRY);
 
 /** A private EIDF_HOME (as isolatedHome) whose commands run in this process. */
 export function headlessHome(extraEnv: NodeJS.ProcessEnv = {}): HeadlessHome {
@@ -98,8 +98,7 @@ export function runInProcess(
 
 /**
  * Runs `args` in-process; an agent it needs starts through `startAgent`, by default as the real
- * detached process (`daemon run` of what bin/ runs: the current bundle, else src/cli/main.ts), as
- * the binary would start it.
+ * detached process (`daemon run` of src/cli/main.ts), as the binary would start it.
  */
 export async function runHeadless(
   args: string[],
