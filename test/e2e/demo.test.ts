@@ -6,7 +6,8 @@ import { REPO_ROOT, runProcess } from '../helpers/cli.ts';
 it('the README demo runs the device login, then the EIDF path (CLI secret, dead, revived by a web login), and exits 0', async () => {
   const result = await runProcess(process.execPath, [join(REPO_ROOT, 'scripts', 'demo.ts')], {
     // Harbor's stored token dies 15 s after the web login instead of 35 s: the wait is most of the demo.
-    env: { ...process.env, DEMO_TOKEN_TTL_SECONDS: '25' },
+    // The agent checks the secret every 2 s (not 5), and the device login polls every 0.2 s (not 1).
+    env: { ...process.env, DEMO_TOKEN_TTL_SECONDS: '25', DEMO_KEEPALIVE_SECONDS: '2', DEMO_DEVICE_POLL_SECONDS: '0.2' },
     timeoutMs: 150_000,
   });
   assert.equal(result.code, 0, result.stdout + result.stderr);

@@ -4,10 +4,12 @@ import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symli
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isolatedHome, runCli, type CliResult } from '../helpers/cli.ts';
+import { runInProcess } from '../helpers/headless.ts';
 
+/** The pid of the agent that answers (started as a real process when none does); `status` itself runs in-process. */
 async function agentPid(env: NodeJS.ProcessEnv): Promise<number> {
   // Exit 4 (not logged in) is expected here: only the agent's pid matters.
-  const status = await runCli(['status', '--json'], { env });
+  const status = await runInProcess(['status', '--json'], { env });
   assert.ok(status.code === 0 || status.code === 4, status.stderr);
   return JSON.parse(status.stdout).agent.pid as number;
 }
@@ -89,12 +91,15 @@ describe('the helper as a process, with its agent', () => {
       /^Usage: docker-credential-eidf <store\|get\|erase\|list\|version>/,
     ],
   ];
+  // The bad input goes to the helper as a process; the agent's store is set and read in-process.
+  const storeKept = () =>
+    runInProcess(['store'], { env: ctx.env, input: '{"ServerURL":"keep.example","Username":"k","Secret":"kept"}' });
   for (const [name, args, input, message] of badInputs) {
     it(`${name}: one line on stdout, exit 1, store unchanged`, async () => {
-      await runCli(['store'], { env: ctx.env, input: '{"ServerURL":"keep.example","Username":"k","Secret":"kept"}' });
+      assert.equal((await storeKept()).code, 0);
       const result = await runCli(args, { env: ctx.env, input });
       assertOneLineError(result, message);
-      assert.equal((await runCli(['list'], { env: ctx.env })).stdout, '{"keep.example":"k"}\n');
+      assert.equal((await runInProcess(['list'], { env: ctx.env })).stdout, '{"keep.example":"k"}\n');
     });
   }
 
@@ -189,13 +194,14 @@ describe('agent lifecycle', () => {
       assert.equal(started.code, 0);
       assert.match(started.stdout, /^agent 0\.1\.0 running \(pid \d+\)/);
       assert.equal(started.stderr, '');
-      const status = await runCli(['daemon', 'status'], { env: ctx.env });
+      // The agent a process started; the commands that ask it, in-process.
+      const status = await runInProcess(['daemon', 'status'], { env: ctx.env });
       assert.deepEqual([status.code, status.stdout, status.stderr], [0, started.stdout, '']);
-      const stopped = await runCli(['daemon', 'stop'], { env: ctx.env });
+      const stopped = await runInProcess(['daemon', 'stop'], { env: ctx.env });
       assert.deepEqual([stopped.stdout, stopped.stderr], ['agent stopped\n', '']);
       await new Promise((r) => setTimeout(r, 200));
       assert.ok(!existsSync(join(ctx.home, 'run', 'agent.sock')));
-      assert.equal((await runCli(['daemon', 'stop'], { env: ctx.env })).stdout, 'no agent was running\n');
+      assert.equal((await runInProcess(['daemon', 'stop'], { env: ctx.env })).stdout, 'no agent was running\n');
       assert.equal((await runCli(['daemon', 'status'], { env: ctx.env })).code, 3);
     } finally {
       await ctx.cleanup();

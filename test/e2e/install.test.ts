@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { after, it } from 'node:test';
 import { AGENT_MALLOC_ENV, AGENT_V8_FLAGS } from '../../src/platform/runtime.ts';
 import { REPO_ROOT, runProcess } from '../helpers/cli.ts';
+import { currentSea } from '../helpers/sea.ts';
 import { tree } from '../helpers/setup-rig.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'eidf-install-'));
@@ -115,6 +116,9 @@ it('install.sh && install.sh --uninstall --purge leaves HOME byte for byte as it
       EIDF_STORE: 'file',
     };
     const before = await tree(fresh);
+    // install.sh copies dist/sea, building it when stale: built here instead, under the lock the
+    // single-executable test shares, so that two test files never build it at once.
+    await currentSea();
     const install = await runProcess(join(REPO_ROOT, 'install.sh'), [], { env: userEnv });
     assert.equal(install.code, 0, install.stderr);
     // Used: a credential in the file store (credsStore-style, another registry), the agent log, the compile cache.
