@@ -18,14 +18,22 @@ const SETUP = 'run: docker-credential-eidf setup';
 
 /**
  * The file that is this program, from the argv prefix that runs it again (`CliDeps.agentCommand`):
- * the single executable itself, or the checkout's launcher `bin/docker-credential-eidf` next to
- * `src/cli/main.ts`. Null when it cannot be told.
+ * the single executable itself, or the checkout's launcher `bin/docker-credential-eidf`, which runs
+ * `src/cli/main.ts` or, once built, `dist/docker-credential-eidf.cjs`. Null when it cannot be told.
  */
 export function thisProgram(agentCommand: readonly string[]): string | null {
   if (agentCommand.length === 1) return agentCommand[0];
   const script = agentCommand[agentCommand.length - 1];
-  if (script === undefined || !/[\\/]src[\\/]cli[\\/]main\.ts$/.test(script)) return null;
-  return resolve(dirname(script), '..', '..', 'bin', PROGRAM);
+  if (script === undefined) return null;
+  if (/[\\/]src[\\/]cli[\\/]main\.ts$/.test(script)) return resolve(dirname(script), '..', '..', 'bin', PROGRAM);
+  if (/[\\/]dist[\\/]docker-credential-eidf\.cjs$/.test(script)) return resolve(dirname(script), '..', 'bin', PROGRAM);
+  return null;
+}
+
+/** The files that run as `program`: itself and, for a checkout's launcher, the bundled script `install.sh --script` links. */
+function sameProgram(program: string): string[] {
+  const launcher = /[\\/]bin[\\/]docker-credential-eidf$/.exec(program);
+  return launcher ? [program, resolve(dirname(program), '..', 'dist', `${PROGRAM}.cjs`)] : [program];
 }
 
 /**
@@ -41,7 +49,9 @@ export async function pathCheck(env: Env, platform: NodeJS.Platform, program: st
       : 'install it into a folder on PATH (install.sh does)';
     return check('path', 'warn', `${PROGRAM} is not on PATH: docker, podman and skopeo cannot run it`, action);
   }
-  if (program !== null && (await realOrSelf(found)) !== (await realOrSelf(program))) {
+  const foundReal = await realOrSelf(found);
+  const same = program === null ? [] : await Promise.all(sameProgram(program).map(realOrSelf));
+  if (program !== null && !same.includes(foundReal)) {
     return check(
       'path',
       'warn',

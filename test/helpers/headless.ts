@@ -1,4 +1,5 @@
-import { appendFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '../../src/config.ts';
 import type { CliDeps, TextOutput } from '../../src/cli/deps.ts';
@@ -37,7 +38,23 @@ export interface HeadlessHome {
   cleanup(): Promise<void>;
 }
 
-const CLI_ENTRY = join(REPO_ROOT, 'src', 'cli', 'main.ts');
+/**
+ * What bin/ runs: the bundle when the build is current (npm test builds first), else the sources.
+ * An agent this harness starts as a process runs from it, as one the launcher starts would: the
+ * bundle starts with half the CPU of the sources.
+ */
+const CLI_ENTRY = bundleIsCurrent()
+  ? join(REPO_ROOT, 'dist', 'docker-credential-eidf.cjs')
+  : join(REPO_ROOT, 'src', 'cli', 'main.ts');
+
+/** bin/docker-credential-eidf's test: the stamp exists and no source is newer than it. */
+function bundleIsCurrent(): boolean {
+  const stamp = join(REPO_ROOT, 'dist', 'build-stamp');
+  if (!existsSync(stamp) || !existsSync(join(REPO_ROOT, 'dist', 'docker-credential-eidf.cjs'))) return false;
+  const sources = ['src', 'package-lock.json', 'scripts/build.ts'].map((p) => join(REPO_ROOT, p));
+  const newer = execFileSync('find', [...sources, '-newer', stamp, '-print', '-quit'], { encoding: 'utf8' });
+  return newer.trim() === '';
+}
 // The process facts of the real deps; env, stdin, stdout, stderr and the terminal are the harness's.
 const { uid, pid, cwd, platform, clock, fetch, readText, agentCommand, version } = processDeps(CLI_ENTRY);
 
@@ -98,7 +115,7 @@ export function runInProcess(
 
 /**
  * Runs `args` in-process; an agent it needs starts through `startAgent`, by default as the real
- * detached process (`daemon run` of src/cli/main.ts), as the binary would start it.
+ * detached process (`daemon run` of CLI_ENTRY), as the binary would start it.
  */
 export async function runHeadless(
   args: string[],

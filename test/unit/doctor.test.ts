@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { formatChecks } from '../../src/cli/commands/doctor.ts';
-import { judgeAuthFile, thisProgram } from '../../src/doctor/local-checks.ts';
+import { judgeAuthFile, pathCheck, thisProgram } from '../../src/doctor/local-checks.ts';
 import { EidfError } from '../../src/core/errors.ts';
 import {
   check,
@@ -288,8 +291,40 @@ describe('this program and the report', () => {
       thisProgram(['/opt/eidf/node_modules/node/bin/node', '--flag', '/opt/eidf/src/cli/main.ts']),
       '/opt/eidf/bin/docker-credential-eidf',
     );
+    assert.equal(
+      thisProgram(['/opt/eidf/node_modules/node/bin/node', '--flag', '/opt/eidf/dist/docker-credential-eidf.cjs']),
+      '/opt/eidf/bin/docker-credential-eidf',
+    );
     assert.equal(thisProgram(['/usr/local/bin/docker-credential-eidf']), '/usr/local/bin/docker-credential-eidf');
     assert.equal(thisProgram(['/usr/bin/node', '/elsewhere/app.js']), null);
+  });
+
+  it('the path check: the launcher or the bundled script it runs is this program, another copy is not', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'eidf-doctor-path-'));
+    after(() => rmSync(root, { recursive: true, force: true }));
+    const executable = (path: string) => {
+      mkdirSync(join(path, '..'), { recursive: true });
+      writeFileSync(path, '#!/bin/sh\n');
+      chmodSync(path, 0o755);
+    };
+    const checkout = join(root, 'checkout');
+    executable(join(checkout, 'bin/docker-credential-eidf'));
+    executable(join(checkout, 'dist/docker-credential-eidf.cjs'));
+    executable(join(root, 'other/docker-credential-eidf'));
+    mkdirSync(join(root, 'linked'));
+    symlinkSync(join(checkout, 'dist/docker-credential-eidf.cjs'), join(root, 'linked/docker-credential-eidf'));
+    // Run from the bundle, as bin/ does once built.
+    const program = thisProgram(['node', join(checkout, 'dist/docker-credential-eidf.cjs')]);
+    const onPath = async (dir: string) => pathCheck({ PATH: join(root, dir) }, 'linux', program);
+
+    assert.equal((await onPath('checkout/bin')).status, 'ok');
+    assert.equal((await onPath('linked')).status, 'ok', 'install.sh --script links the bundled script');
+    const other = await onPath('other');
+    assert.equal(other.status, 'warn');
+    assert.match(other.message, /which is not this program/);
+    const none = await onPath('nowhere');
+    assert.equal(none.status, 'warn');
+    assert.match(none.action ?? '', new RegExp(`add ${join(checkout, 'bin')} to PATH`));
   });
 
   it('people see one line per check, a to-do line under warnings and failures, and a count', () => {
