@@ -164,7 +164,10 @@ async function webLogin(
   browser: boolean,
   signal: AbortSignal,
 ): Promise<SecretStatus> {
-  const status = await agent.call('POST /v1/session/secret/check');
+  // A secret the agent already found dead (twice refused, 3 s apart) is not probed again: the URL
+  // comes at once, and the wait below sees the web login within one re-check.
+  const known = (await agent.call('GET /v1/status')).registrySecret;
+  const status = known.state === 'needs-web-login' ? known : await agent.call('POST /v1/session/secret/check');
   if (status.state === 'valid') {
     deps.stderr.write(`the registry secret already works (Harbor user ${status.username})\n`);
     return status;
