@@ -15,8 +15,8 @@
  *
  * Type-stripped sources loaded as ~15 ES modules cost ~20 ms more per call than one bundled file.
  */
-import { chmodSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 
 const root = join(import.meta.dirname, '..');
@@ -27,23 +27,25 @@ const newestSource = newestMtime([join(root, 'src'), join(root, 'package-lock.js
 
 // The launcher preloads this before either entry so the compile cache is on, in a folder checked
 // to be the user's own (src/platform/compile-cache.ts), before anything else is compiled.
-await build({
+await buildAtomically({
   ...common,
   entryPoints: [join(root, 'src/cli/compile-cache-preload.ts')],
   outfile: join(root, 'dist/compile-cache.cjs'),
 });
 const installed = join(root, 'dist/docker-credential-eidf.cjs');
-await build({
-  ...common,
-  entryPoints: [join(root, 'src/cli/fast-main.ts')],
-  outfile: installed,
-  packages: 'external',
-  define: { 'import.meta.filename': '__filename' },
-  // A path with white space cannot be a `#!` interpreter: then `node dist/…` is the way to run it.
-  banner: { js: `#!${pinnedNode}` },
-});
-chmodSync(installed, 0o755);
-await build({
+await buildAtomically(
+  {
+    ...common,
+    entryPoints: [join(root, 'src/cli/fast-main.ts')],
+    outfile: installed,
+    packages: 'external',
+    define: { 'import.meta.filename': '__filename' },
+    // A path with white space cannot be a `#!` interpreter: then `node dist/…` is the way to run it.
+    banner: { js: `#!${pinnedNode}` },
+  },
+  0o755,
+);
+await buildAtomically({
   ...common,
   entryPoints: [join(root, 'src/cli/main.ts')],
   outfile: join(root, 'dist/cli.cjs'),
@@ -68,6 +70,21 @@ writeFileSync(stamp, `${new Date(newestSource).toISOString()}\n`);
 // Rounded up a millisecond: `find -newer` compares nanoseconds, and utimes takes less precision.
 const stampSeconds = (Math.ceil(newestSource) + 1) / 1000;
 utimesSync(stamp, stampSeconds, stampSeconds);
+
+/**
+ * Builds one bundle and puts it in place with a rename: bin/ and the tests run these files while a
+ * build may be rewriting them (install.sh --script builds), and a process must read the old file or
+ * the new one, never half of one.
+ */
+async function buildAtomically(options: BuildOptions & { outfile: string }, mode = 0o644): Promise<void> {
+  const { outputFiles } = await build({ ...options, write: false });
+  for (const file of outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, file.contents, { mode });
+    renameSync(temporary, file.path);
+  }
+}
 
 /** The newest mtime (whole seconds, as `find -newer` and `test -nt` compare) under the given paths. */
 function newestMtime(paths: string[]): number {
