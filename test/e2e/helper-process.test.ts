@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isolatedHome, runCli, type CliResult } from '../helpers/cli.ts';
 import { runInProcess } from '../helpers/headless.ts';
+import { connectionQueued } from '../helpers/listen-queue.ts';
 
 /** The pid of the agent that answers (started as a real process when none does); `status` itself runs in-process. */
 async function agentPid(env: NodeJS.ProcessEnv): Promise<number> {
@@ -12,16 +12,6 @@ async function agentPid(env: NodeJS.ProcessEnv): Promise<number> {
   const status = await runInProcess(['status', '--json'], { env });
   assert.ok(status.code === 0 || status.code === 4, status.stderr);
   return JSON.parse(status.stdout).agent.pid as number;
-}
-
-/** Waits until a connection waits in the (stopped) agent's listen queue: `ss` shows it as the listener's Recv-Q. */
-async function connectionQueued(socket: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const fields = execFileSync('ss', ['-xlH', 'src', socket], { encoding: 'utf8' }).trim().split(/\s+/);
-    if (Number(fields[2]) >= 1) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no connection reached ${socket}`);
 }
 
 function assertOneLineError(result: CliResult, message: string | RegExp) {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import { AgentClient } from '../../src/agent/client/agent-client.ts';
 import { EidfError } from '../../src/core/errors.ts';
+import { connectionQueued } from '../helpers/listen-queue.ts';
 
 /**
  * An agent killed with SIGKILL, then a request at once. Until the kernel has torn the process down its
@@ -87,9 +88,14 @@ describe('a request right after the agent was killed with SIGKILL', () => {
   it('a request that may have had an effect is not sent again: one clear error, no agent started', async () => {
     const agent = await startAgent();
     const { agent: next, starts } = client();
+    // Stopped, it still holds its socket: the request is queued there when the kill comes (else the
+    // kernel may have closed the socket first, and a request never delivered may go to a new agent).
+    process.kill(agent.pid, 'SIGSTOP');
+    const request = next.call('POST /v1/session/logout', {});
+    await connectionQueued(socketPath);
     process.kill(agent.pid, 'SIGKILL');
     await assert.rejects(
-      next.call('POST /v1/session/logout', {}),
+      request,
       (err: unknown) =>
         err instanceof EidfError &&
         err.code === 'AGENT_UNREACHABLE' &&
