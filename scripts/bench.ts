@@ -14,7 +14,7 @@
  *    of 1000 concurrent `get`s over its socket (errors, refreshes at the IdP), and idle again;
  *    wake-ups per minute while idle (voluntary context switches of all its threads: each is a
  *    thread that slept and was woken). "Idle" starts once the agent has given memory back (its
- *    full GC 30 s after the last request: src/agent/server/memory-release.ts).
+ *    full GC 30 s after the last request: src/agent/server/quiet-timer.ts).
  * 5. BENCH_FLAGS=1: the same memory figures for agents run with each V8/Node memory flag and
  *    glibc malloc setting (BENCH_FLAGS=only: this section alone).
  *
@@ -26,7 +26,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { socketRequest } from '../src/agent/client/socket-http.ts';
-import { RELEASE_AFTER_QUIET_MS } from '../src/agent/server/memory-release.ts';
+import { RELEASE_AFTER_QUIET_MS } from '../src/agent/server/quiet-timer.ts';
 import { AGENT_MALLOC_ENV, AGENT_V8_FLAGS } from '../src/platform/runtime.ts';
 import { startSandbox, type Sandbox } from './sandbox/sandbox.ts';
 import { HELPER_BIN, runProcess } from '../test/helpers/cli.ts';

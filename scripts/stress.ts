@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox } from './sandbox/sandbox.ts';
 import { socketRequest } from '../src/agent/client/socket-http.ts';
-import { HELPER_BIN, runCli, runProcess } from '../test/helpers/cli.ts';
+import { HELPER_BIN, runCli, runProcess, TEST_COMPILE_CACHE } from '../test/helpers/cli.ts';
 
 const HELPERS = boundedInt('STRESS_HELPERS', 200, 1, 500);
 const CONNECTIONS = boundedInt('STRESS_CONNECTIONS', 1000, 1, 2000);
@@ -62,7 +62,7 @@ const env: NodeJS.ProcessEnv = {
   EIDF_HOME: home,
   EIDF_STORE: 'file',
   EIDF_NO_BROWSER: '1',
-  NODE_COMPILE_CACHE: join(tmpdir(), 'eidf-test-compile-cache'),
+  NODE_COMPILE_CACHE: TEST_COMPILE_CACHE,
   ...sandbox.env,
 };
 let failed = false;

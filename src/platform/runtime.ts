@@ -40,7 +40,7 @@ export function runningAsSea(): boolean {
  * measured each; RssAnon of an idle agent): a 1 MB young generation (-2.6 MB idle, and 98 → 10 wake-ups
  * a minute), one V8 worker thread (-6 MB after a burst of requests), and no memory reducer (it polls
  * every 8 s while it waits for a quiet moment to collect; the agent runs one full GC itself once
- * requests stop: agent/server/memory-release.ts). These three leave the hash V8 checks code caches
+ * requests stop: agent/server/quiet-timer.ts). These three leave the hash V8 checks code caches
  * against unchanged, so the single executable takes them too (scripts/build-sea.ts).
  */
 export const CACHE_NEUTRAL_V8_FLAGS = ['--max-semi-space-size=1', '--v8-pool-size=1', '--no-memory-reducer'] as const;

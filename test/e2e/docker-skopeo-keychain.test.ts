@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startHtpasswdRegistry, type LocalRegistry } from '../../scripts/local-registry.ts';
 import { writeTinyOciImage } from '../../scripts/sandbox/oci-image.ts';
-import { HELPER_BIN, REPO_ROOT, runCli, runProcess } from '../helpers/cli.ts';
+import { HELPER_BIN, REPO_ROOT, runCli, runProcess, TEST_COMPILE_CACHE } from '../helpers/cli.ts';
 import { startPrivateKeyring, type PrivateKeyring } from '../helpers/keyring.ts';
 import { runInProcess } from '../helpers/headless.ts';
 
@@ -50,7 +50,7 @@ describe('docker and skopeo through the helper, secrets in the keychain', () => 
       EIDF_ALLOW_INSECURE_LOOPBACK: '1',
       DOCKER_CONFIG: join(work, 'docker'),
       REGISTRY_AUTH_FILE: join(work, 'auth.json'),
-      NODE_COMPILE_CACHE: join(tmpdir(), 'eidf-test-compile-cache'),
+      NODE_COMPILE_CACHE: TEST_COMPILE_CACHE,
     };
     const setup = await runInProcess(['setup'], { env });
     assert.equal(setup.code, 0, setup.stderr);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/sandbox.ts';
-import {} from '../helpers/cli.ts';
+import { TEST_COMPILE_CACHE } from '../helpers/cli.ts';
 import { startPrivateKeyring, type PrivateKeyring } from '../helpers/keyring.ts';
 import { logInAs, status, waitFor } from './login-rig.ts';
 import { runInProcess } from '../helpers/headless.ts';
@@ -44,7 +44,7 @@ function faultHome(sandbox: Sandbox, extra: NodeJS.ProcessEnv): FaultHome {
     XDG_RUNTIME_DIR: join(dir, 'run'),
     EIDF_DEBUG: '1',
     EIDF_NO_BROWSER: '1',
-    NODE_COMPILE_CACHE: join(tmpdir(), 'eidf-test-compile-cache'),
+    NODE_COMPILE_CACHE: TEST_COMPILE_CACHE,
     ...sandbox.env,
     ...extra,
   };

@@ -1,11 +1,17 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** The repo root and the launcher that docker, skopeo and podman run. */
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 export const HELPER_BIN = join(REPO_ROOT, 'bin', 'docker-credential-eidf');
+/**
+ * Node's compile cache for every process the tests start (npm test names the same folder): in the
+ * checkout, which is the tester's own, not a fixed name under /tmp that another user could make first
+ * and fill with code for these processes to run.
+ */
+export const TEST_COMPILE_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'eidf-test-compile-cache');
 
 export interface CliResult {
   code: number | null;
@@ -58,7 +64,7 @@ export function isolatedHome(extraEnv: NodeJS.ProcessEnv = {}): {
     HOME: home,
     EIDF_HOME: home,
     EIDF_STORE: 'memory',
-    NODE_COMPILE_CACHE: join(tmpdir(), 'eidf-test-compile-cache'),
+    NODE_COMPILE_CACHE: TEST_COMPILE_CACHE,
     ...extraEnv,
   };
   return {
@@ -71,4 +77,14 @@ export function isolatedHome(extraEnv: NodeJS.ProcessEnv = {}): {
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Whether `output` exists and no file under `inputs` is newer (`find -newer`, as bin/ and install.sh
+ * ask it): a build made from the current sources.
+ */
+export function builtFromCurrent(output: string, inputs: readonly string[]): boolean {
+  if (!existsSync(output)) return false;
+  const newer = spawnSync('find', [...inputs, '-newer', output, '-print', '-quit'], { encoding: 'utf8' });
+  return newer.status === 0 && newer.stdout === '';
 }

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '../../src/config.ts';
 import type { CliDeps, TextOutput } from '../../src/cli/deps.ts';
 import { run } from '../../src/cli/dispatch.ts';
 import { processDeps } from '../../src/cli/process-deps.ts';
-import { isolatedHome, REPO_ROOT, type CliResult } from './cli.ts';
+import { builtFromCurrent, isolatedHome, REPO_ROOT, type CliResult } from './cli.ts';
 
 /**
  * The CLI without a process (kubelogin's NewCmdForHeadless is the model): `run(argv, deps)` from
@@ -49,11 +48,9 @@ const CLI_ENTRY = bundleIsCurrent()
 
 /** bin/docker-credential-eidf's test: the stamp exists and no source is newer than it. */
 function bundleIsCurrent(): boolean {
-  const stamp = join(REPO_ROOT, 'dist', 'build-stamp');
-  if (!existsSync(stamp) || !existsSync(join(REPO_ROOT, 'dist', 'docker-credential-eidf.cjs'))) return false;
+  if (!existsSync(join(REPO_ROOT, 'dist', 'docker-credential-eidf.cjs'))) return false;
   const sources = ['src', 'package-lock.json', 'scripts/build.ts'].map((p) => join(REPO_ROOT, p));
-  const newer = execFileSync('find', [...sources, '-newer', stamp, '-print', '-quit'], { encoding: 'utf8' });
-  return newer.trim() === '';
+  return builtFromCurrent(join(REPO_ROOT, 'dist', 'build-stamp'), sources);
 }
 // The process facts of the real deps; env, stdin, stdout, stderr and the terminal are the harness's.
 const { uid, pid, cwd, platform, clock, fetch, readText, agentCommand, version } = processDeps(CLI_ENTRY);

@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode } from '../../src/core/errors.ts';
-import { REPO_ROOT, runProcess } from './cli.ts';
+import { builtFromCurrent, REPO_ROOT, runProcess } from './cli.ts';
 
 /**
  * The checkout's single executable (dist/sea/docker-credential-eidf, as `npm run build:sea` and
@@ -40,9 +39,7 @@ export async function currentSea(env: NodeJS.ProcessEnv = { PATH: process.env.PA
 
 /** As install.sh and the launcher ask it: does `find` see an input newer than the executable? */
 function isCurrent(): boolean {
-  if (!existsSync(SEA_PATH)) return false;
-  const newer = spawnSync('find', [...INPUTS, '-newer', SEA_PATH, '-print', '-quit'], { encoding: 'utf8' });
-  return newer.status === 0 && newer.stdout === '';
+  return builtFromCurrent(SEA_PATH, INPUTS);
 }
 
 /** Takes the lock file (holding this pid); a lock whose process is gone is taken over. */

@@ -4,7 +4,7 @@ import type { Clock, Fetch, Logger, Timers } from '../../core/ports.ts';
 import { fullGcLogged } from '../../platform/full-gc.ts';
 import { realTimers } from '../../platform/timers.ts';
 import { createAgent, type OpenedStore } from './create-agent.ts';
-import { MemoryRelease } from './memory-release.ts';
+import { QuietTimer, RELEASE_AFTER_QUIET_MS } from './quiet-timer.ts';
 import { prepareRuntimeDir } from './runtime-dir.ts';
 import { markRestarting, SERVICE_RESTART_EXIT } from '../service-restart.ts';
 import { AgentAlreadyRunning, closeSocketServer, listenOnSocket } from './socket-server.ts';
@@ -22,7 +22,7 @@ export interface AgentRunDeps {
   env?: Env;
   /** Set when a service manager runs the agent: a command must not restart it then. */
   service?: 'systemd';
-  /** The memory release's timer (memory-release.ts); default: Node's. */
+  /** The idle exit's and the memory release's timers (quiet-timer.ts); default: Node's. */
   timers?: Timers;
   /** Gives memory back once requests have stopped; default: a full GC (platform/full-gc.ts). */
   releaseMemory?(): void;
@@ -47,14 +47,29 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
   prepareRuntimeDir(config.paths.runtimeDir, deps.uid, config.paths.socket);
   const opened = await deps.openStore();
   let stop: (reason: string) => void = () => {};
-  let lastActivity = deps.clock.now();
-  let idleTimer: NodeJS.Timeout | undefined;
-  let armIdle = (): void => {};
-  const memory = new MemoryRelease({
-    timers: deps.timers ?? realTimers,
+  const timers = deps.timers ?? realTimers;
+  const memory = new QuietTimer({
+    timers,
     clock: deps.clock,
-    release: deps.releaseMemory ?? (() => fullGcLogged(logger)),
+    quietMs: RELEASE_AFTER_QUIET_MS,
+    onQuiet: deps.releaseMemory ?? (() => fullGcLogged(logger)),
   });
+  // Idle exit (never as a service): once quiet for the period, the agent stops if it holds nothing
+  // (no session, nothing stored), and else waits for the next request. An idle agent that keeps a
+  // session wakes up for this at most once.
+  const idleMs = deps.service === undefined ? config.agentIdleSeconds * 1000 : 0;
+  const idle: QuietTimer | undefined =
+    idleMs === 0
+      ? undefined
+      : new QuietTimer({
+          timers,
+          clock: deps.clock,
+          quietMs: idleMs,
+          onQuiet: () =>
+            void holdsSomething().then((holds) => {
+              if (!holds && idle!.quietForMs() >= idleMs) stop('idle');
+            }),
+        });
   const { app, services, lastSave, restartByService } = createAgent({
     config,
     opened,
@@ -67,8 +82,7 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
     ...(deps.service ? { service: deps.service } : {}),
     requestShutdown: (reason) => stop(reason),
     onActivity: () => {
-      lastActivity = deps.clock.now();
-      armIdle();
+      idle?.activity();
       memory.activity();
     },
   });
@@ -89,38 +103,18 @@ export async function runAgent(deps: AgentRunDeps): Promise<RunningAgent | undef
   // Starting (compiling the CLI, restoring the session, the first check) leaves garbage too.
   memory.activity();
 
-  // Idle exit: one timer, armed by a request when none is armed; when it fires it re-arms for the rest
-  // of the period if a request came since, stops the agent if it holds nothing (no session, nothing
-  // stored), and else stays unarmed until the next request. No polling: an idle agent that keeps a
-  // session wakes up for this at most once.
-  const idleMs = deps.service === undefined ? config.agentIdleSeconds * 1000 : 0;
-  armIdle = () => {
-    if (idleMs === 0 || idleTimer !== undefined) return;
-    idleTimer = setTimeout(
-      () => {
-        idleTimer = undefined;
-        if (deps.clock.now() - lastActivity < idleMs) return armIdle();
-        void holdsSomething().then((holds) => {
-          if (!holds && deps.clock.now() - lastActivity >= idleMs) stop('idle');
-        });
-      },
-      Math.max(0, idleMs - (deps.clock.now() - lastActivity)),
-    );
-    idleTimer.unref();
-  };
   const holdsSomething = async (): Promise<boolean> => {
     if ((services.session?.status().state ?? 'logged-out') !== 'logged-out') return true;
     return (await opened.store.keys().catch(() => ['unknown'])).length > 0;
   };
-  armIdle();
+  idle?.activity();
 
   const stopped = new Promise<string>((resolve) => {
     let stopping = false;
     stop = (reason: string) => {
       if (stopping) return;
       stopping = true;
-      clearTimeout(idleTimer);
-      armIdle = () => {};
+      idle?.stop();
       memory.stop();
       logger.info(
         `agent stopping: ${reason}${restartByService() ? `; exit status ${SERVICE_RESTART_EXIT} so that systemd starts it again` : ''}`,

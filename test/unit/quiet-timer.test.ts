@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MemoryRelease, RELEASE_AFTER_QUIET_MS } from '../../src/agent/server/memory-release.ts';
+import { QuietTimer, RELEASE_AFTER_QUIET_MS } from '../../src/agent/server/quiet-timer.ts';
 import { ManualTimers } from '../helpers/manual-timers.ts';
 
 function rig() {
   const timers = new ManualTimers();
   let now = 1_000_000;
   let releases = 0;
-  const memory = new MemoryRelease({ timers, clock: { now: () => now }, release: () => releases++ });
+  // As run-agent.ts makes the memory release: a full GC once the agent is quiet for 30 s.
+  const memory = new QuietTimer({
+    timers,
+    clock: { now: () => now },
+    quietMs: RELEASE_AFTER_QUIET_MS,
+    onQuiet: () => releases++,
+  });
   return { timers, memory, releases: () => releases, advance: (ms: number) => (now += ms) };
 }
 
