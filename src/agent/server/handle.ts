@@ -24,13 +24,14 @@ export function endpoints(router: Pick<Router, 'get' | 'post'>, mount: string) {
     const { method, path } = endpointParts(endpoint);
     if (!path.startsWith(mount)) throw new Error(`${endpoint} is not under ${mount}`);
     const route = path.slice(mount.length) || '/';
-    const register = (method === 'GET' ? router.get : router.post).bind(router) as Router['post'];
-    register(route, async (req: Request, res: Response) => {
+    const run = async (req: Request, res: Response) => {
       const input = ((method === 'GET' ? req.query : req.body) ?? {}) as Incoming<E>;
       const answer = await handler(input, req, res);
       if (res.destroyed || res.headersSent) return;
       if (answer === null) res.status(204).end();
       else res.json(answer);
-    });
+    };
+    if (method === 'GET') router.get(route, run);
+    else router.post(route, run);
   };
 }
