@@ -15,7 +15,7 @@ import {
   type RunningCli,
 } from './login-rig.ts';
 
-const GETS = 200;
+const GETS = 50;
 const BATCH = 50;
 
 /** Connections waiting in the agent's accept queue (Recv-Q of its listening socket). */
@@ -34,13 +34,13 @@ function waitingOnStdin(pid: number | undefined): boolean {
 }
 
 /**
- * 200 helper processes ask for the credential at the moment the ID token is due for refresh.
+ * 50 helper processes ask for the credential at the moment the ID token is due for refresh.
  * They start early and wait for their stdin; the agent is stopped (SIGSTOP) just before its
- * refresh time, all 200 get their input and queue on its socket, the refresh time passes (the
- * timer is now late: the token is due), and the agent resumes to find 200 requests at once.
+ * refresh time, all 50 get their input and queue on its socket, the refresh time passes (the
+ * timer is now late: the token is due), and the agent resumes to find 50 requests at once.
  * The IdP must see one refresh, and every `get` the same credential.
  */
-describe('200 concurrent gets while the ID token is due', () => {
+describe('50 concurrent gets while the ID token is due', () => {
   let sandbox: Sandbox;
   let ctx: Home;
   before(async () => {
