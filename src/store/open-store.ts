@@ -75,13 +75,13 @@ export async function openStore(config: Config, deps: OpenStoreDeps): Promise<St
       const path = config.paths.fileStore;
       const file = new FileStore(path);
       await file.keys();
-      deps.warn(
-        `${NO_KEYCHAIN} (${problem.message}); secrets are kept in ${path} (0600); EIDF_STORE=memory keeps nothing on disk`,
-      );
+      // "keychain unavailable: X" reads "no usable keychain: X" here, not the word twice.
+      const why = `${NO_KEYCHAIN}: ${problem.message.replace(/^keychain unavailable: /, '')}`;
+      deps.warn(`${why}; secrets are kept in ${path} (0600); EIDF_STORE=memory keeps nothing on disk`);
       return {
         store: file,
         kind: 'file',
-        reason: `${NO_KEYCHAIN} (${problem.message}); secrets in ${path} (0600)`,
+        reason: `${why}; secrets in ${path} (0600)`,
         path,
       };
     }

@@ -202,7 +202,7 @@ describe('store', () => {
     );
     assert.equal(judgeStore({ kind: 'keychain', reason: 'EIDF_STORE=auto and the OS keychain answers' }).status, 'ok');
     assert.equal(
-      judgeStore({ kind: 'file', reason: 'no usable keychain (no Secret Service); secrets in /h/secrets.json (0600)' })
+      judgeStore({ kind: 'file', reason: 'no usable keychain: no Secret Service; secrets in /h/secrets.json (0600)' })
         .status,
       'ok',
     );
