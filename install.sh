@@ -12,6 +12,7 @@
 #                                                log out (revoked at the IdP), undo every wiring setup
 #                                                 wrote, remove the service, the helper and the compile
 #                                                 cache; --purge also the config, the log and the store
+#                                                 (every keychain entry of the helper too)
 # It installs npm dependencies with `npm ci` when they are missing. Nothing runs as root.
 set -eu
 
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
     --uninstall) action=uninstall; shift ;;
     --systemd) systemd=yes; shift ;;
     --purge) purge=yes; shift ;;
-    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -78,7 +79,7 @@ uninstall() {
   if [ -x "$link" ]; then
     # Logged out first, while the helper is there: the refresh token is revoked at the IdP.
     forget=
-    [ "$purge" = yes ] && forget=--forget-robots
+    [ "$purge" = yes ] && forget=--forget-all # the keychain's entries too: every secret the helper kept
     "$link" logout $forget >&2 || echo "note: logout failed (see above); the session may still be valid at the IdP" >&2
     "$link" setup --undo --all >&2 || echo "note: setup --undo --all failed (see above); check Docker's config.json" >&2
   fi

@@ -148,11 +148,20 @@ export interface RobotSecretsReport {
   error: string | null;
 }
 
+/** What `logout --forget-all` removed from the store beyond the registry's own secrets. */
+export interface OtherSecretsReport {
+  removed: number;
+  /** Why not all could be removed, one line. */
+  error: string | null;
+}
+
 /** `POST /v1/session/logout`. */
 export interface LogoutAnswer {
   session: LogoutReport | null;
   storedSecretErased: boolean;
   robotSecrets: RobotSecretsReport;
+  /** null unless asked for with `forgetAll`. */
+  otherSecrets: OtherSecretsReport | null;
 }
 
 /** `GET|POST /v1/session/prompt-pause`: until when `get` starts no login prompt (null: it may). */
@@ -240,7 +249,10 @@ export interface Endpoints {
   'POST /v1/session/login': Endpoint<undefined, LoginStart>;
   /** Held open until the login ends; closing it cancels this waiter's share of the login. */
   'POST /v1/session/login/wait': Endpoint<undefined, LoginResult>;
-  'POST /v1/session/logout': Endpoint<{ forgetRobots?: boolean | undefined }, LogoutAnswer>;
+  'POST /v1/session/logout': Endpoint<
+    { forgetRobots?: boolean | undefined; forgetAll?: boolean | undefined },
+    LogoutAnswer
+  >;
   /** Store a CLI secret after Harbor accepted it (secret mode). */
   'POST /v1/session/secret': Endpoint<{ username: string; secret: string }, SecretStatus, 'secret-refused'>;
   'POST /v1/session/secret/check': Endpoint<undefined, SecretStatus>;

@@ -166,6 +166,12 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
         meaning: 'also remove the robot secrets kept for the registry (the robots stay in Harbor)',
         example: 'logout --forget-robots',
       },
+      {
+        name: 'forget-all',
+        meaning:
+          'also remove everything else kept in the store: robot secrets, credentials docker stored for other registries (uninstall --purge uses it)',
+        example: 'logout --forget-all',
+      },
     ],
   },
   {

@@ -150,6 +150,27 @@ describe('docker and skopeo through the helper, secrets in the keychain', () => 
     await runCli(['erase'], { env, input: registry.host });
   });
 
+  it('logout --forget-all (uninstall --purge) leaves no entry of the helper in the keychain', async () => {
+    for (const host of [registry.host, 'other.example', 'third.example:5000']) {
+      const stored = await runCli(['store'], {
+        env,
+        input: JSON.stringify({ ServerURL: host, Username: 'alice', Secret: PASSWORD }),
+      });
+      assert.equal(stored.code, 0, stored.stdout);
+    }
+    const entries = () =>
+      execFileSync('secret-tool', ['search', '--all', 'service', 'docker-credential-eidf'], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).toString();
+    assert.equal(entries().match(/^label = .*@docker-credential-eidf$/gm)?.length, 3, entries());
+    const logout = await runInProcess(['logout', '--forget-all'], { env });
+    assert.equal(logout.code, 0, logout.stderr);
+    assert.match(logout.stdout, /^erased the stored registry secret for /m);
+    assert.match(logout.stdout, /^removed 2 other secrets from the store /m);
+    assert.equal(entries(), '');
+  });
+
   it(`${HELPER_BIN.split('/').pop()} status names the keychain store`, async () => {
     const status = await runInProcess(['status', '--json'], { env });
     assert.equal(JSON.parse(status.stdout).store.kind, 'keychain');

@@ -139,6 +139,8 @@ it('install.sh && install.sh --uninstall --purge leaves HOME byte for byte as it
     assert.doesNotMatch(uninstall.stderr, /note: /);
     for (const line of [
       `${join(fresh, '.docker', 'config.json')}: deleted (setup had created it and it held nothing else)`,
+      // Through logout --forget-all: the same for a keychain, which no folder removal would empty.
+      'removed 1 other secret from the store (credentials docker stored for other registries, robot secrets)',
       `removed the helper (${join(fresh, '.local', 'bin', 'docker-credential-eidf')})`,
       ...(compileCache ? [`removed the compile cache (${join(fresh, '.cache', 'docker-credential-eidf')})`] : []),
       `removed the file store (${join(fresh, '.local', 'share', 'docker-credential-eidf')})`,

@@ -13,14 +13,14 @@ import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { EidfError, oneLine } from '../../core/errors.ts';
 import type { Clock, Logger, SecretStore } from '../../core/ports.ts';
-import { robotSecretKey } from '../../core/store-keys.ts';
+import { registryFromStoreKey, robotSecretKey } from '../../core/store-keys.ts';
 import type { HarborHttp } from '../../harbor/http.ts';
 import type { SecretKeeper } from '../../credentials/secret-keeper.ts';
 import { generateCliSecret, readCurrentUser, setCliSecret } from '../../harbor/users.ts';
 import type { SessionManager } from '../../session/session-manager.ts';
 import { logoutOfRegistry } from '../../credentials/client-verbs.ts';
 import type { RegistryCredentials } from '../../credentials/registry-credentials.ts';
-import type { RobotSecretsReport } from '../api.ts';
+import type { OtherSecretsReport, RobotSecretsReport } from '../api.ts';
 import { endpoints } from './handle.ts';
 
 export interface SessionRouteDeps {
@@ -78,11 +78,12 @@ export function createSessionRouter(deps: SessionRouteDeps): Router {
   });
 
   on('POST /v1/session/logout', async (input) => {
-    const forgetRobots = input.forgetRobots === true;
+    const forgetAll = input.forgetAll === true;
     const { session, storedSecretErased } = await logoutOfRegistry(deps);
-    const robotSecrets = await robotSecretsAtLogout(deps, forgetRobots);
+    const robotSecrets = await robotSecretsAtLogout(deps, forgetAll || input.forgetRobots === true);
+    const otherSecrets = forgetAll ? await forgetEverythingElse(deps) : null;
     deps.logger.info(`logged out of ${deps.registry}`);
-    return { session, storedSecretErased, robotSecrets };
+    return { session, storedSecretErased, robotSecrets, otherSecrets };
   });
 
   on('POST /v1/session/secret', async (input) => {
@@ -153,5 +154,28 @@ async function robotSecretsAtLogout(deps: SessionRouteDeps, forget: boolean): Pr
     report.error = oneLine(err);
   }
   if (report.removed > 0) deps.logger.info(`removed ${report.removed} robot secret(s) for ${deps.registry}`);
+  return report;
+}
+
+/**
+ * `logout --forget-all` (install.sh --uninstall --purge): after the registry's own secrets, every
+ * other entry in the store, such as what docker stored for other registries through credsStore,
+ * robot secrets of other registries, a refresh token of another IdP. Registry credentials go
+ * through `credentials` so that its cache forgets them too.
+ */
+async function forgetEverythingElse(deps: SessionRouteDeps): Promise<OtherSecretsReport> {
+  const report: OtherSecretsReport = { removed: 0, error: null };
+  if (!deps.store) return report;
+  try {
+    for (const key of await deps.store.keys()) {
+      const registry = registryFromStoreKey(key);
+      if (registry !== null) await deps.credentials.delete(registry);
+      else await deps.store.delete(key);
+      report.removed++;
+    }
+  } catch (err) {
+    report.error = oneLine(err);
+  }
+  if (report.removed > 0) deps.logger.info(`removed ${report.removed} other secret(s) from the store`);
   return report;
 }

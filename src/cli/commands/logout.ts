@@ -5,12 +5,14 @@ import type { CliDeps } from '../deps.ts';
 import { EXIT } from '../exit-codes.ts';
 
 /**
- * `logout [--forget-robots]`: revoke the refresh token at the IdP, wipe the session and the registry's
- * stored secret; say how many robot secrets stay kept for the registry, or remove them. Report on stdout.
+ * `logout [--forget-robots | --forget-all]`: revoke the refresh token at the IdP, wipe the session and the
+ * registry's stored secret; say how many robot secrets stay kept for the registry, or remove them; with
+ * --forget-all, empty the store. Report on stdout.
  */
 export async function logoutCommand(args: ParsedArgs, deps: CliDeps, config: Config): Promise<number> {
-  const forgetRobots = args.values['forget-robots'] === true;
-  const result = await connectAgent(config, deps).call('POST /v1/session/logout', { forgetRobots });
+  const forgetAll = args.values['forget-all'] === true;
+  const forgetRobots = forgetAll || args.values['forget-robots'] === true;
+  const result = await connectAgent(config, deps).call('POST /v1/session/logout', { forgetRobots, forgetAll });
   const out = (line: string) => deps.stdout.write(`${line}\n`);
   const problem = (line: string) => deps.stderr.write(`${line}\n`);
   const { session } = result;
@@ -39,5 +41,11 @@ export async function logoutCommand(args: ParsedArgs, deps: CliDeps, config: Con
     );
   }
   if (robots?.error) problem(`could not ${forgetRobots ? 'remove' : 'count'} the robot secrets: ${robots.error}`);
-  return session?.storeError || robots?.error ? EXIT.error : EXIT.ok;
+  const others = result.otherSecrets;
+  if (others?.removed)
+    out(
+      `removed ${others.removed} other secret${others.removed === 1 ? '' : 's'} from the store (credentials docker stored for other registries, robot secrets)`,
+    );
+  if (others?.error) problem(`could not empty the store: ${others.error}`);
+  return session?.storeError || robots?.error || others?.error ? EXIT.error : EXIT.ok;
 }
