@@ -77,11 +77,11 @@ uninstall() {
     case ${XDG_RUNTIME_DIR:-} in /*) run_dir=$XDG_RUNTIME_DIR/docker-credential-eidf ;; *) run_dir=/tmp/docker-credential-eidf-$(id -u) ;; esac
   fi
   if [ -x "$link" ]; then
-    # Logged out first, while the helper is there: the refresh token is revoked at the IdP.
+    # While the helper is there: the wiring undone, then logged out (the refresh token revoked at the IdP).
+    "$link" setup --undo --all >&2 || echo "note: setup --undo --all failed (see above); check Docker's config.json" >&2
     forget=
     [ "$purge" = yes ] && forget=--forget-all # the keychain's entries too: every secret the helper kept
     "$link" logout $forget >&2 || echo "note: logout failed (see above); the session may still be valid at the IdP" >&2
-    "$link" setup --undo --all >&2 || echo "note: setup --undo --all failed (see above); check Docker's config.json" >&2
   fi
   if [ -f "$unit" ]; then
     if command -v systemctl >/dev/null 2>&1; then

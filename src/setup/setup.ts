@@ -141,7 +141,9 @@ export async function runSetup(input: SetupInput): Promise<SetupReport> {
 
   for (const report of reports) for (const line of describeFileReport(report, host)) input.log(line);
   if (input.undo)
-    input.log('credentials moved into the store by setup stay there: undo does not write secrets back into files');
+    input.log(
+      'undo does not write secrets back into files: a credential setup moved into the store stays there (logout --forget-all removes it)',
+    );
   return { registry: host, undo: input.undo, stateFile, changed: changes.length > 0, files: reports };
 }
 
