@@ -47,6 +47,46 @@ xdg_dir() { # VALUE DEFAULT
   case ${1:-} in /*) echo "$1/docker-credential-eidf" ;; *) echo "$2/docker-credential-eidf" ;; esac
 }
 
+if [ -n "${EIDF_HOME:-}" ]; then
+  config_dir=$EIDF_HOME data_dir=$EIDF_HOME state_dir=$EIDF_HOME cache_dir=$EIDF_HOME/compile-cache
+  run_dir=$EIDF_HOME/run
+else
+  config_dir=$(xdg_dir "${XDG_CONFIG_HOME:-}" "$HOME/.config")
+  data_dir=$(xdg_dir "${XDG_DATA_HOME:-}" "$HOME/.local/share")
+  state_dir=$(xdg_dir "${XDG_STATE_HOME:-}" "$HOME/.local/state")
+  cache_dir=$(xdg_dir "${XDG_CACHE_HOME:-}" "$HOME/.cache")
+  case ${XDG_RUNTIME_DIR:-} in /*) run_dir=$XDG_RUNTIME_DIR/docker-credential-eidf ;; *) run_dir=/tmp/docker-credential-eidf-$(id -u) ;; esac
+fi
+# The folders install.sh made for the helper and the unit (with any parents it had to make), one
+# per line: --uninstall removes those once empty, and never a folder that was there before (a
+# ~/.local/bin that a login shell puts on PATH only when it exists).
+made_dirs=$state_dir/install-made-folders
+
+# mkdir -p DIR, recording in $made_dirs each folder it makes.
+make_dir() {
+  d=$1
+  made=
+  while [ ! -d "$d" ]; do
+    made="$made$d
+"
+    d=$(dirname "$d")
+  done
+  [ -n "$made" ] || return 0
+  mkdir -p "$1"
+  (umask 077 && mkdir -p "$state_dir")
+  printf '%s' "$made" | while IFS= read -r m; do
+    grep -qxF "$m" "$made_dirs" 2>/dev/null || printf '%s\n' "$m" >>"$made_dirs"
+  done
+}
+
+# Removes DIR and its parents while they are empty and install.sh made them (see make_dir).
+remove_made_dirs() {
+  d=$1
+  while grep -qxF "$d" "$made_dirs" 2>/dev/null && rmdir "$d" 2>/dev/null; do
+    d=$(dirname "$d")
+  done
+}
+
 # Removes DIR and its parents while they are empty and inside HOME (never HOME itself).
 remove_empty_dirs() {
   d=$1
@@ -55,27 +95,19 @@ remove_empty_dirs() {
   done
 }
 
-# Removes PATH (file, link or folder) when it exists, saying so in one line.
-remove_path() { # PATH WHAT
+# Removes PATH (file, link or folder) when it exists, saying so in one line, then its parents
+# while empty: those inside HOME for the product's own folders, only those install.sh made for the
+# helper (PARENTS=made).
+remove_path() { # PATH WHAT [PARENTS]
   if [ -e "$1" ] || [ -L "$1" ]; then
     rm -rf "$1"
     echo "removed $2 ($1)" >&2
-    remove_empty_dirs "$(dirname "$1")"
+    if [ "${3:-}" = made ]; then remove_made_dirs "$(dirname "$1")"; else remove_empty_dirs "$(dirname "$1")"; fi
   fi
 }
 
 # --uninstall: everything install.sh and the helper put in place, each removal said in one line.
 uninstall() {
-  if [ -n "${EIDF_HOME:-}" ]; then
-    config_dir=$EIDF_HOME data_dir=$EIDF_HOME state_dir=$EIDF_HOME cache_dir=$EIDF_HOME/compile-cache
-    run_dir=$EIDF_HOME/run
-  else
-    config_dir=$(xdg_dir "${XDG_CONFIG_HOME:-}" "$HOME/.config")
-    data_dir=$(xdg_dir "${XDG_DATA_HOME:-}" "$HOME/.local/share")
-    state_dir=$(xdg_dir "${XDG_STATE_HOME:-}" "$HOME/.local/state")
-    cache_dir=$(xdg_dir "${XDG_CACHE_HOME:-}" "$HOME/.cache")
-    case ${XDG_RUNTIME_DIR:-} in /*) run_dir=$XDG_RUNTIME_DIR/docker-credential-eidf ;; *) run_dir=/tmp/docker-credential-eidf-$(id -u) ;; esac
-  fi
   if [ -x "$link" ]; then
     # While the helper is there: the wiring undone, then logged out (the refresh token revoked at the IdP).
     "$link" setup --undo --all >&2 || echo "note: setup --undo --all failed (see above); check Docker's config.json" >&2
@@ -90,12 +122,12 @@ uninstall() {
     rm -f "$unit"
     if command -v systemctl >/dev/null 2>&1; then systemctl --user daemon-reload >/dev/null 2>&1 || true; fi
     echo "removed the systemd user service ($unit)" >&2
-    remove_empty_dirs "$unit_dir"
+    remove_made_dirs "$unit_dir"
   fi
   if [ -x "$link" ]; then
     "$link" daemon stop >/dev/null 2>&1 && echo "stopped the agent" >&2
   fi
-  remove_path "$link" "the helper"
+  remove_path "$link" "the helper" made
   remove_path "$run_dir" "the agent's runtime folder"
   remove_path "$cache_dir" "the compile cache"
   if [ "$purge" = yes ]; then
@@ -128,7 +160,7 @@ install_binary() {
     fi
   fi
   [ -f "$from" ] && [ -x "$from" ] || { echo "install.sh: $from is not an executable file" >&2; exit 2; }
-  mkdir -p "$prefix"
+  make_dir "$prefix"
   # Copy beside the target, then rename: replaces a link to a checkout (never writing through
   # it) and a running copy (the agent) alike.
   cp "$from" "$link.tmp.$$"
@@ -149,7 +181,7 @@ install_script() {
       target=$root/bin/docker-credential-eidf ;;
     *) (cd "$root" && "$root/node_modules/node/bin/node" scripts/build.ts >&2) ;;
   esac
-  mkdir -p "$prefix"
+  make_dir "$prefix"
   ln -sf "$target" "$link"
   echo "linked $link -> $target" >&2
 }
@@ -173,7 +205,7 @@ if [ "$setup" = yes ]; then
   echo "next: docker-credential-eidf login" >&2
 fi
 if [ "$systemd" = yes ]; then
-  mkdir -p "$unit_dir"
+  make_dir "$unit_dir"
   # Settings come from the config file (~/.config/docker-credential-eidf/config.json), not from
   # a shell's environment, which a user service does not see.
   cat > "$unit" <<UNIT

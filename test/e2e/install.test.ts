@@ -100,6 +100,24 @@ it('install.sh --systemd writes a user unit that runs the installed helper; --un
   assert.match(uninstall.stderr, new RegExp(`^removed the systemd user service \\(${unit}\\)$`, 'm'));
 });
 
+it('--uninstall keeps a ~/.local/bin that was there before install, even when it is left empty', async () => {
+  const user = mkdtempSync(join(tmpdir(), 'eidf-home-'));
+  try {
+    // A login shell's ~/.profile puts ~/.local/bin on PATH only when it exists: removing it breaks the next install.
+    mkdirSync(join(user, '.local', 'bin'), { recursive: true });
+    const userEnv = { PATH: process.env.PATH, HOME: user, EIDF_REGISTRY: 'registry.example', EIDF_STORE: 'memory' };
+    const install = await runProcess(join(REPO_ROOT, 'install.sh'), ['--script', '--no-setup'], { env: userEnv });
+    assert.equal(install.code, 0, install.stderr);
+    assert.ok(lstatSync(join(user, '.local', 'bin', 'docker-credential-eidf')).isSymbolicLink());
+    const uninstall = await runProcess(join(REPO_ROOT, 'install.sh'), ['--uninstall', '--purge'], { env: userEnv });
+    assert.equal(uninstall.code, 0, uninstall.stderr);
+    assert.ok(!existsSync(join(user, '.local', 'bin', 'docker-credential-eidf')));
+    assert.ok(lstatSync(join(user, '.local', 'bin')).isDirectory(), 'the folder that was there stays');
+  } finally {
+    rmSync(user, { recursive: true, force: true });
+  }
+});
+
 it('install.sh && install.sh --uninstall --purge leaves HOME byte for byte as it was', async () => {
   const fresh = mkdtempSync(join(tmpdir(), 'eidf-home-'));
   const runtime = mkdtempSync(join(tmpdir(), 'eidf-run-'));
