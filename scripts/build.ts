@@ -15,7 +15,7 @@
  *
  * Type-stripped sources loaded as ~15 ES modules cost ~20 ms more per call than one bundled file.
  */
-import { mkdirSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 
@@ -64,6 +64,9 @@ await buildAtomically({
     ].join('\n'),
   },
 });
+// Bundles that earlier versions built and this one does not (protocol-helper.cjs, until 4fbed82):
+// removed, so that nothing runs a stale one by mistake.
+for (const gone of ['protocol-helper.cjs']) rmSync(join(root, 'dist', gone), { force: true });
 // The launcher asks `find … -newer dist/build-stamp`: the stamp carries the newest source's time.
 const stamp = join(root, 'dist/build-stamp');
 writeFileSync(stamp, `${new Date(newestSource).toISOString()}\n`);
