@@ -9,6 +9,7 @@ import { TEST_COMPILE_CACHE } from '../helpers/cli.ts';
 import { startPrivateKeyring, type PrivateKeyring } from '../helpers/keyring.ts';
 import { logInAs, status, waitFor } from './login-rig.ts';
 import { runInProcess } from '../helpers/headless.ts';
+import { killProcessesWithEnv } from '../helpers/leftover-processes.ts';
 
 /**
  * Issue 9 §3, with real faults: once the IdP has rotated the refresh token, the agent keeps the new
@@ -54,6 +55,8 @@ function faultHome(sandbox: Sandbox, extra: NodeJS.ProcessEnv): FaultHome {
     logFile: join(dir, 'state', 'docker-credential-eidf', 'agent.log'),
     cleanup: async () => {
       await runInProcess(['daemon', 'stop'], { env }).catch(() => undefined);
+      // An agent that a failed case left stuck on a stopped keychain outlives `daemon stop`.
+      killProcessesWithEnv(`XDG_STATE_HOME=${join(dir, 'state')}`);
       try {
         execFileSync('umount', [join(dir, 'data')], { stdio: 'ignore' });
       } catch {
