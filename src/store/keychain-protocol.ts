@@ -1,5 +1,9 @@
 /** Messages between the keychain store and its worker (`keychain-worker.ts`). */
-export type KeychainOp = 'get' | 'set' | 'delete' | 'keys';
+/**
+ * `ping`: answer null without touching the addon or D-Bus; the store waits for it (the worker has
+ * started) before it bounds a call.
+ */
+export type KeychainOp = 'ping' | 'get' | 'set' | 'delete' | 'keys';
 
 export interface KeychainRequest {
   id: number;

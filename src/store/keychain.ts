@@ -16,6 +16,11 @@ const PROBE_KEY = 'docker-credential-eidf-probe';
 const IDLE_WORKER_MS = 30_000;
 /** Workers abandoned on a timeout that are still stuck; past this, calls fail at once. */
 const MAX_STUCK_WORKERS = 2;
+/**
+ * Default bound on a worker's start (a V8 isolate and the worker's code: ~50-100 ms here, seconds on
+ * a loaded login node), which is not part of any call's `timeoutMs`.
+ */
+const WORKER_START_MS = 10_000;
 
 export interface KeychainStoreOptions {
   /** Upper bound in ms on any one call, lock-state check included (config.keychainTimeoutMs). */
@@ -26,11 +31,17 @@ export interface KeychainStoreOptions {
   platform?: NodeJS.Platform;
   /** Reads the Secret Service lock state (Linux). Default: a D-Bus tool, see secret-service-state.ts. */
   readState?: (timeoutMs: number) => Promise<StateReading>;
+  /** Starts a keychain worker. Default: keychain-worker.ts, or the single executable's copy. */
+  startWorker?: () => Worker;
+  /** Bound on a worker's start, until it answers `ping` (default WORKER_START_MS). */
+  workerStartMs?: number;
 }
 
 interface WorkerHandle {
   worker: Worker;
   pending: Map<number, { resolve(value: unknown): void; reject(err: EidfError): void }>;
+  /** The worker has answered `ping`: it has started. */
+  started: boolean;
 }
 
 /**
@@ -39,7 +50,8 @@ interface WorkerHandle {
  *
  * The addon is loaded only in a worker thread started on first use (see keychain-worker.ts), so a
  * process that never touches the keychain never loads it, and a keychain that does not answer
- * cannot block the event loop. Every call is bounded by `timeoutMs` → STORE_TIMEOUT. On Linux an
+ * cannot block the event loop. Every call is bounded by `timeoutMs` → STORE_TIMEOUT, counted from
+ * when the worker has started (a start has its own bound). On Linux an
  * empty answer (get → null, delete → false, keys → []) is trusted only after the default
  * collection is seen unlocked: a locked gnome-keyring answers `null` for keys it cannot see, and
  * that must surface as STORE_LOCKED, never as "not found".
@@ -50,6 +62,8 @@ export class KeychainStore implements SecretStore {
   readonly #service: string;
   readonly #linux: boolean;
   readonly #readState: (timeoutMs: number) => Promise<StateReading>;
+  readonly #startWorker: () => Worker;
+  readonly #workerStartMs: number;
   #handle: WorkerHandle | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #nextId = 1;
@@ -60,6 +74,8 @@ export class KeychainStore implements SecretStore {
     this.#service = options.service ?? KEYCHAIN_SERVICE;
     this.#linux = (options.platform ?? osPlatform()) === 'linux';
     this.#readState = options.readState ?? readSecretServiceState;
+    this.#startWorker = options.startWorker ?? startKeychainWorker;
+    this.#workerStartMs = options.workerStartMs ?? WORKER_START_MS;
   }
 
   get(key: string): Promise<string | null> {
@@ -142,6 +158,7 @@ export class KeychainStore implements SecretStore {
 
   async #bounded<T>(what: string, task: () => Promise<T>): Promise<T> {
     if (this.#stuck >= MAX_STUCK_WORKERS) throw this.#timeoutError(what, ' (earlier calls are still stuck)');
+    await this.#workerStarted(what);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -153,6 +170,36 @@ export class KeychainStore implements SecretStore {
     work.catch(() => undefined); // it may settle after the timeout has answered
     try {
       return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Starts the worker if none runs and waits, within `workerStartMs`, until it answers `ping`. The
+   * addon is loaded by the first call, inside that call's bound: loading it may wait on libdbus
+   * locks that a stuck worker holds.
+   */
+  async #workerStarted(what: string): Promise<void> {
+    const handle = this.#worker();
+    if (handle.started) return;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.#abandonWorker();
+        reject(
+          new EidfError(
+            'STORE_TIMEOUT',
+            `keychain worker did not start within ${this.#workerStartMs / 1000} s (${what})`,
+          ),
+        );
+      }, this.#workerStartMs);
+    });
+    const ping = this.#call('ping');
+    ping.catch(() => undefined); // it may settle after the limit has answered
+    try {
+      await Promise.race([ping, limit]);
+      handle.started = true;
     } finally {
       clearTimeout(timer);
     }
@@ -174,22 +221,8 @@ export class KeychainStore implements SecretStore {
 
   #worker(): WorkerHandle {
     if (this.#handle) return this.#handle;
-    // No inherited flags: some (--input-type, --eval) are refused by workers, and none is needed.
-    // The single executable has no keychain-worker.ts beside it: it carries the worker's code and
-    // the addon, and passes the worker the file it wrote the addon to (platform/sea-keychain.ts).
-    let sea: SeaKeychainWorker | undefined;
-    try {
-      sea = seaKeychainWorker();
-    } catch (err) {
-      throw new EidfError(
-        'STORE_UNAVAILABLE',
-        `keychain unavailable: cannot unpack its addon: ${oneLine((err as Error).message)}`,
-      );
-    }
-    const worker = sea
-      ? new Worker(sea.code, { eval: true, workerData: sea.workerData, execArgv: [] })
-      : new Worker(new URL('./keychain-worker.ts', import.meta.url), { execArgv: [] });
-    const handle: WorkerHandle = { worker, pending: new Map() };
+    const worker = this.#startWorker();
+    const handle: WorkerHandle = { worker, pending: new Map(), started: false };
     const settleAll = (err: EidfError) => {
       for (const { reject } of handle.pending.values()) reject(err);
       handle.pending.clear();
@@ -265,4 +298,25 @@ export function keychainError(message: string): EidfError {
   if (/Did not receive a reply|NoReply|timed out/i.test(line))
     return new EidfError('STORE_TIMEOUT', `keychain did not answer: ${line}`);
   return new EidfError('STORE_UNAVAILABLE', `keychain unavailable: ${line}`);
+}
+
+/**
+ * The default keychain worker. No inherited flags: some (--input-type, --eval) are refused by
+ * workers, and none is needed. The single executable has no keychain-worker.ts beside it: it
+ * carries the worker's code and the addon, and passes the worker the file it wrote the addon to
+ * (platform/sea-keychain.ts).
+ */
+function startKeychainWorker(): Worker {
+  let sea: SeaKeychainWorker | undefined;
+  try {
+    sea = seaKeychainWorker();
+  } catch (err) {
+    throw new EidfError(
+      'STORE_UNAVAILABLE',
+      `keychain unavailable: cannot unpack its addon: ${oneLine((err as Error).message)}`,
+    );
+  }
+  return sea
+    ? new Worker(sea.code, { eval: true, workerData: sea.workerData, execArgv: [] })
+    : new Worker(new URL('./keychain-worker.ts', import.meta.url), { execArgv: [] });
 }

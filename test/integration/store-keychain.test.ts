@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, mock, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { KEYCHAIN_SERVICE, KeychainStore } from '../../src/store/keychain.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { applyEnv, startPrivateKeyring, type PrivateKeyring } from '../helpers/keyring.ts';
@@ -115,6 +116,34 @@ test('a keychain that does not answer gives STORE_TIMEOUT, then works again once
   // calls fail at once: "earlier calls are still stuck").
   await waitUntil(async () => (await withoutBound(() => store.get('slow-key')).catch(() => undefined)) === 'v');
   assert.equal(await withoutBound(() => store.delete('slow-key')), true);
+});
+
+test("a worker's start is not part of a call's bound, and has a bound of its own", async () => {
+  await newStore(30_000).set('start-key', 'v');
+  // A worker that takes 600 ms to start (as on a loaded login node), then runs the real worker code.
+  const workerUrl = new URL('../../src/store/keychain-worker.ts', import.meta.url).href;
+  const slowStart = () =>
+    new Worker(
+      `const t = Date.now(); while (Date.now() - t < 600); import(require('node:worker_threads').workerData);`,
+      {
+        eval: true,
+        workerData: workerUrl,
+        execArgv: [],
+      },
+    );
+  const slow = new KeychainStore({ timeoutMs: 200, startWorker: slowStart });
+  stores.push(slow);
+  assert.equal(await slow.get('start-key'), 'v', 'the 200 ms bound counts from the started worker');
+  assert.equal(await slow.delete('start-key'), true);
+
+  // One that never starts: STORE_TIMEOUT once its own bound passes, and nothing is left waiting.
+  const never = () => new Worker('setInterval(() => {}, 1000);', { eval: true, execArgv: [] });
+  const stuck = new KeychainStore({ timeoutMs: 200, startWorker: never, workerStartMs: 300 });
+  stores.push(stuck);
+  await assert.rejects(
+    stuck.get('start-key'),
+    eidfError('STORE_TIMEOUT', /^keychain worker did not start within 0\.3 s \(get\)$/),
+  );
 });
 
 /**
