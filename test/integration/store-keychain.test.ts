@@ -120,20 +120,21 @@ test('a keychain that does not answer gives STORE_TIMEOUT, then works again once
 
 test("a worker's start is not part of a call's bound, and has a bound of its own", async () => {
   await newStore(30_000).set('start-key', 'v');
-  // A worker that takes 600 ms to start (as on a loaded login node), then runs the real worker code.
+  // A worker that takes 1.5 s to start (as on a loaded login node), then runs the real worker code; the
+  // call's own bound is 1 s, ample for a get even on a loaded machine.
   const workerUrl = new URL('../../src/store/keychain-worker.ts', import.meta.url).href;
   const slowStart = () =>
     new Worker(
-      `const t = Date.now(); while (Date.now() - t < 600); import(require('node:worker_threads').workerData);`,
+      `const t = Date.now(); while (Date.now() - t < 1500); import(require('node:worker_threads').workerData);`,
       {
         eval: true,
         workerData: workerUrl,
         execArgv: [],
       },
     );
-  const slow = new KeychainStore({ timeoutMs: 200, startWorker: slowStart });
+  const slow = new KeychainStore({ timeoutMs: 1000, startWorker: slowStart });
   stores.push(slow);
-  assert.equal(await slow.get('start-key'), 'v', 'the 200 ms bound counts from the started worker');
+  assert.equal(await slow.get('start-key'), 'v', 'the 1 s bound counts from the started worker');
   assert.equal(await slow.delete('start-key'), true);
 
   // One that never starts: STORE_TIMEOUT once its own bound passes, and nothing is left waiting.
