@@ -75,14 +75,14 @@ make_dir() {
   mkdir -p "$1"
   (umask 077 && mkdir -p "$state_dir")
   printf '%s' "$made" | while IFS= read -r m; do
-    grep -qxF "$m" "$made_dirs" 2>/dev/null || printf '%s\n' "$m" >>"$made_dirs"
+    grep -qxF -e "$m" "$made_dirs" 2>/dev/null || printf '%s\n' "$m" >>"$made_dirs"
   done
 }
 
 # Removes DIR and its parents while they are empty and install.sh made them (see make_dir).
 remove_made_dirs() {
   d=$1
-  while grep -qxF "$d" "$made_dirs" 2>/dev/null && rmdir "$d" 2>/dev/null; do
+  while grep -qxF -e "$d" "$made_dirs" 2>/dev/null && rmdir "$d" 2>/dev/null; do
     d=$(dirname "$d")
   done
 }

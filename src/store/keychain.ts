@@ -159,20 +159,7 @@ export class KeychainStore implements SecretStore {
   async #bounded<T>(what: string, task: () => Promise<T>): Promise<T> {
     if (this.#stuck >= MAX_STUCK_WORKERS) throw this.#timeoutError(what, ' (earlier calls are still stuck)');
     await this.#workerStarted(what);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.#abandonWorker();
-        reject(this.#timeoutError(what));
-      }, this.#timeoutMs);
-    });
-    const work = task();
-    work.catch(() => undefined); // it may settle after the timeout has answered
-    try {
-      return await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.#within(task(), this.#timeoutMs, () => this.#timeoutError(what));
   }
 
   /**
@@ -183,23 +170,30 @@ export class KeychainStore implements SecretStore {
   async #workerStarted(what: string): Promise<void> {
     const handle = this.#worker();
     if (handle.started) return;
+    await this.#within(
+      this.#call('ping'),
+      this.#workerStartMs,
+      () =>
+        new EidfError(
+          'STORE_TIMEOUT',
+          `keychain worker did not start within ${this.#workerStartMs / 1000} s (${what})`,
+        ),
+    );
+    handle.started = true;
+  }
+
+  /** `work`'s answer, or `tooLate()` thrown after `ms`, the worker then abandoned (it may be stuck). */
+  async #within<T>(work: Promise<T>, ms: number, tooLate: () => EidfError): Promise<T> {
+    work.catch(() => undefined); // it may settle after the bound has answered
     let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<never>((_, reject) => {
+    const bound = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         this.#abandonWorker();
-        reject(
-          new EidfError(
-            'STORE_TIMEOUT',
-            `keychain worker did not start within ${this.#workerStartMs / 1000} s (${what})`,
-          ),
-        );
-      }, this.#workerStartMs);
+        reject(tooLate());
+      }, ms);
     });
-    const ping = this.#call('ping');
-    ping.catch(() => undefined); // it may settle after the limit has answered
     try {
-      await Promise.race([ping, limit]);
-      handle.started = true;
+      return await Promise.race([work, bound]);
     } finally {
       clearTimeout(timer);
     }
