@@ -29,6 +29,11 @@ export class RefreshTimer {
     }, delay);
   }
 
+  /** Whether a call is pending. */
+  get armed(): boolean {
+    return this.#timer !== null;
+  }
+
   clear(): void {
     this.#timer?.cancel();
     this.#timer = null;

@@ -250,6 +250,21 @@ export class SessionManager {
     attempt.finish(outcome);
   }
 
+  /**
+   * The refresh timer's callback. Due while a refresh is still finishing (its save waiting on a slow
+   * keychain, after it armed this timer), the refresh would join that one and be lost, and the
+   * session would refresh no more: it runs once that one ends instead, unless that one armed a
+   * new time (or the session ended, or was logged out or in anew, meanwhile).
+   */
+  #refreshDue(): void {
+    const running = this.#refreshing;
+    if (!running) return void this.#refresh();
+    const epoch = this.#epoch;
+    void running.then(() => {
+      if (epoch === this.#epoch && this.#held.refreshToken !== null && !this.#timer.armed) void this.#refresh();
+    });
+  }
+
   #refresh(): Promise<void> {
     if (!this.#refreshing) {
       this.#refreshing = this.#runRefresh();
@@ -299,7 +314,7 @@ export class SessionManager {
         event = 'logged-out';
       } else {
         const delay = this.#held.failed(error, this.#clock.now(), this.#random());
-        this.#timer.arm(this.#held.retryAt!, () => void this.#refresh());
+        this.#timer.arm(this.#held.retryAt!, () => this.#refreshDue());
         this.#logger.warn(
           `session: refresh failed (${error.code}): ${oneLine(error)}; retry ${this.#held.failures} in ${Math.round(delay / 1000)} s`,
         );
@@ -362,7 +377,7 @@ export class SessionManager {
   #hold(tokens: TokenSet, usedRefreshToken: string | null): void {
     const now = this.#clock.now();
     const at = this.#held.hold(tokens, usedRefreshToken, now, this.#random());
-    this.#timer.arm(at, () => void this.#refresh());
+    this.#timer.arm(at, () => this.#refreshDue());
     this.#logger.info(
       `session: ID token valid until ${new Date(tokens.idTokenExpiresAt).toISOString()}; next refresh in ${Math.round((at - now) / 1000)} s`,
     );

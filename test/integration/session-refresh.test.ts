@@ -22,11 +22,19 @@ class FakeClock {
   }
 }
 
-/** A MemoryStore whose writes can be made to fail (counted). */
+/** A MemoryStore whose writes can be made to fail (counted), or to wait until released. */
 class FlakyStore extends MemoryStore implements SecretStore {
   broken = false;
   failedSets = 0;
+  /** While set, writes wait for it (a keychain that is slow to answer). */
+  gate: Promise<void> | null = null;
+  waitingSets = 0;
   override async set(key: string, value: string): Promise<void> {
+    if (this.gate) {
+      this.waitingSets++;
+      await this.gate;
+      this.waitingSets--;
+    }
     if (this.broken) {
       this.failedSets++;
       throw new EidfError('STORE_UNAVAILABLE', 'the keychain is not available');
@@ -138,6 +146,32 @@ describe('SessionManager refresh', () => {
     assert.equal(r.idp.refreshRequests(), 1);
     assert.equal(session.status().state, 'logged-in');
     assert.equal(r.timers.delay, 2000, 'the next refresh is scheduled');
+  });
+
+  it('a refresh due while the last one still saves (a slow keychain) runs once that save ends', async () => {
+    const r = await rig();
+    const session = await loggedIn(r);
+    // Given the store is slow: the rotated token's save waits
+    let release = () => {};
+    r.store.gate = new Promise<void>((resolve) => (release = resolve));
+    r.clock.advance(2000);
+    r.timers.fire();
+    await until(() => r.store.waitingSets === 1);
+    assert.equal(r.idp.refreshRequests(), 1);
+    // When the next refresh comes due before that save has ended (the refresh armed it before saving)
+    r.clock.advance(2000);
+    r.timers.fire();
+    assert.equal(r.idp.refreshRequests(), 1, 'not while the first one still saves');
+    // Then, once the save ends, the due refresh runs, and the one after it is scheduled
+    r.store.gate = null;
+    release();
+    await until(() => r.idp.refreshRequests() === 2);
+    await until(() => session.status().state === 'logged-in' && r.timers.pending.size === 1);
+    assert.equal(r.timers.delay, 2000);
+    assert.deepEqual(
+      r.idp.requests.filter((q) => q.grantType === 'refresh_token').map((q) => q.status),
+      [200, 200],
+    );
   });
 
   it('a rotated refresh token whose save fails is kept in memory, used, retried with back-off, and saved later', async () => {
